@@ -1,0 +1,261 @@
+/* quizd: the quiz server. Parses options, derives the bundled corpus, loads
+ * packs, then runs one libuv loop until SIGINT/SIGTERM. */
+#include <uv.h>
+
+#include "corpus/derive.h"
+#include "corpus/pack.h"
+#include "net/server.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef QZ_VERSION
+#define QZ_VERSION "0.1.0"
+#endif
+#ifndef QZ_DATA_DIR
+#define QZ_DATA_DIR "server/data"
+#endif
+#ifndef QZ_WEB_ROOT
+#define QZ_WEB_ROOT "web-client"
+#endif
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: quizd [OPTION]...\n"
+            "Multiplayer quiz server: players join rooms from a browser.\n\n"
+            "  -p, --port=PORT          listen on PORT (default 8080; 0 = any free port)\n"
+            "  -b, --bind=ADDR          listen address (default 0.0.0.0: phones on the LAN can join)\n"
+            "  -w, --web-root=DIR       web client directory (default %s)\n"
+            "  -c, --corpus=FILE        text corpus to derive the default pack from\n"
+            "                           (default %s/corpus/senior-python-interview.txt)\n"
+            "      --no-corpus          do not derive the bundled corpus; serve --packs only\n"
+            "  -P, --packs=DIR          load every *.json pack in DIR (default %s/packs)\n"
+            "      --max-players=N      hard cap on players per room (default 10000)\n"
+            "      --room-idle=SECONDS  remove rooms idle this long with no host (default 1800)\n"
+            "      --reveal-ms=MS       auto-advance pause on the answer reveal (default 8000)\n"
+            "      --leaderboard-ms=MS  auto-advance pause on the leaderboard (default 5000)\n"
+            "  -l, --log-level=LEVEL    error, warn, info (default) or debug\n"
+            "  -h, --help               show this help and exit\n"
+            "  -V, --version            show the version and exit\n",
+            QZ_WEB_ROOT, QZ_DATA_DIR, QZ_DATA_DIR);
+}
+
+static int bad_value(const char *opt, const char *val, const char *why)
+{
+    fprintf(stderr, "quizd: invalid value '%s' for --%s: %s (see --help)\n", val, opt, why);
+    return 2;
+}
+
+static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-')
+        return -1;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads every *.json in dir (sorted by name). Bad packs are reported and skipped. */
+static void load_pack_dir(const char *dir, bool explicit_dir, struct qz_pack ***packs, size_t *n)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (explicit_dir)
+            log_warn("packs_dir_unreadable dir=%s err=\"%s\"", dir, strerror(errno));
+        return;
+    }
+    char **names = NULL;
+    size_t nn = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l > 5 && !strcmp(e->d_name + l - 5, ".json") && e->d_name[0] != '.') {
+            names = xrealloc(names, (nn + 1) * sizeof *names);
+            names[nn++] = xasprintf("%s/%s", dir, e->d_name);
+        }
+    }
+    closedir(d);
+    qsort(names, nn, sizeof *names, cmp_str);
+    for (size_t i = 0; i < nn; i++) {
+        struct report rep;
+        report_init(&rep);
+        struct qz_pack *p = pack_load_file(names[i], &rep);
+        bool dup = false;
+        for (size_t k = 0; p && k < *n; k++)
+            dup |= !strcmp((*packs)[k]->id, p->id);
+        if (p && !dup) {
+            *packs = xrealloc(*packs, (*n + 1) * sizeof **packs);
+            (*packs)[(*n)++] = p;
+            log_info("pack_loaded file=%s id=%s questions=%zu", names[i], p->id, p->n);
+        } else if (p) {
+            log_warn("pack_skipped file=%s reason=\"duplicate id %s\"", names[i], p->id);
+            qz_pack_destroy(p);
+        } else {
+            log_warn("pack_skipped file=%s problems=%zu", names[i], rep.n);
+            for (size_t k = 0; k < rep.n && k < 20; k++)
+                log_warn("pack_problem %s", rep.lines[k]);
+        }
+        report_cleanup(&rep);
+        free(names[i]);
+    }
+    free(names);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"port", required_argument, NULL, 'p'},       {"bind", required_argument, NULL, 'b'},
+        {"web-root", required_argument, NULL, 'w'},   {"corpus", required_argument, NULL, 'c'},
+        {"no-corpus", no_argument, NULL, 1},          {"packs", required_argument, NULL, 'P'},
+        {"max-players", required_argument, NULL, 2},  {"room-idle", required_argument, NULL, 3},
+        {"reveal-ms", required_argument, NULL, 4},    {"leaderboard-ms", required_argument, NULL, 5},
+        {"log-level", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
+    };
+    struct server_config cfg;
+    const char *corpus = QZ_DATA_DIR "/corpus/senior-python-interview.txt";
+    const char *packs_dir = QZ_DATA_DIR "/packs";
+    bool packs_explicit = false, no_corpus = false;
+    unsigned long v;
+    int c;
+
+    server_config_default(&cfg);
+    cfg.web_root = QZ_WEB_ROOT;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":p:b:w:c:P:l:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (parse_uint(optarg, 0, 65535, &v))
+                return bad_value("port", optarg, "expected 0 to 65535");
+            cfg.port = (int)v;
+            break;
+        case 'b': {
+            struct in_addr a;
+            if (inet_aton(optarg, &a) == 0)
+                return bad_value("bind", optarg, "expected an IPv4 address such as 0.0.0.0");
+            cfg.bind = optarg;
+            break;
+        }
+        case 'w': cfg.web_root = optarg; break;
+        case 'c': corpus = optarg; break;
+        case 1: no_corpus = true; break;
+        case 'P':
+            packs_dir = optarg;
+            packs_explicit = true;
+            break;
+        case 2:
+            if (parse_uint(optarg, 1, 100000, &v))
+                return bad_value("max-players", optarg, "expected 1 to 100000");
+            cfg.max_players_cap = (unsigned)v;
+            break;
+        case 3:
+            if (parse_uint(optarg, 1, 7 * 86400, &v))
+                return bad_value("room-idle", optarg, "expected 1 to 604800 seconds");
+            cfg.room_idle_s = (unsigned)v;
+            break;
+        case 4:
+        case 5:
+            if (parse_uint(optarg, 0, 600000, &v))
+                return bad_value(c == 4 ? "reveal-ms" : "leaderboard-ms", optarg,
+                                 "expected 0 to 600000");
+            if (c == 4)
+                cfg.reveal_ms = (unsigned)v;
+            else
+                cfg.leaderboard_ms = (unsigned)v;
+            break;
+        case 'l': {
+            int l = log_level_parse(optarg);
+            if (l < 0)
+                return bad_value("log-level", optarg, "expected error, warn, info or debug");
+            log_level_current = l;
+            break;
+        }
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("quizd %s\n", QZ_VERSION); return 0;
+        case ':':
+            fprintf(stderr, "quizd: option '%s' needs a value (see --help)\n", argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "quizd: unknown option '%s' (see --help)\n", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "quizd: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return 2;
+    }
+
+    struct qz_pack **packs = NULL;
+    size_t n_packs = 0;
+    if (!no_corpus) {
+        struct derive_stats st;
+        struct report rep;
+        report_init(&rep);
+        struct derive_paths dp = {corpus, NULL, NULL};
+        char errata[PATH_MAX], overrides[PATH_MAX];
+        /* The reviewed files sit beside the bundled corpus's folder. */
+        if (!strcmp(corpus, QZ_DATA_DIR "/corpus/senior-python-interview.txt")) {
+            snprintf(errata, sizeof errata, "%s/review/errata.txt", QZ_DATA_DIR);
+            snprintf(overrides, sizeof overrides, "%s/review/overrides.json", QZ_DATA_DIR);
+            dp.errata = errata;
+            dp.overrides = overrides;
+        }
+        struct qz_pack *p = derive_pack(&dp, &st, &rep);
+        if (!p) {
+            report_print(&rep, stderr);
+            fprintf(stderr, "quizd: cannot derive questions from %s (use --corpus or --no-corpus)\n",
+                    corpus);
+            report_cleanup(&rep);
+            return 1;
+        }
+        for (size_t i = 0; i < rep.n; i++)
+            log_warn("derive_problem %s", rep.lines[i]);
+        report_cleanup(&rep);
+        log_info("corpus_derived file=%s questions=%zu categories=%zu ms=%.1f", corpus, p->n,
+                 p->n_cats, st.ms);
+        packs = xmalloc(sizeof *packs);
+        packs[n_packs++] = p;
+    }
+    load_pack_dir(packs_dir, packs_explicit, &packs, &n_packs);
+    if (n_packs == 0) {
+        fprintf(stderr, "quizd: no question pack to serve (the corpus is disabled and %s has no valid pack)\n",
+                packs_dir);
+        free(packs);
+        return 1;
+    }
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct server *srv = server_create(&loop, &cfg, packs, n_packs);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    int rc = server_exit_code(srv);
+    server_destroy(srv);
+    if (uv_loop_close(&loop) != 0) {
+        log_err("loop_close_failed reason=\"handles still open\"");
+        rc = rc ? rc : 1;
+    }
+    for (size_t i = 0; i < n_packs; i++)
+        qz_pack_destroy(packs[i]);
+    free(packs);
+    if (!rc)
+        log_info("stopped cleanly");
+    return rc;
+}

@@ -1,0 +1,578 @@
+/* Game state machine. See game.h for the contract and PROTOCOL.md for the
+ * rules as players see them. */
+#include "game.h"
+#include "../util/err.h"
+#include "../util/strmap.h"
+#include "../util/utf8.h"
+#include "../util/xmalloc.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct game {
+    const struct qz_pack *pack;
+    struct game_settings set;
+    char *cat_store[GAME_MAX_CATEGORIES];  /* owned copies of set.categories */
+
+    size_t n_q;
+    const struct qz_question **qs;
+    uint8_t (*perm)[QZ_MAX_OPTIONS];       /* perm[q][display] = original option index */
+
+    enum game_phase phase;
+    int qi;                                /* current question, -1 before the first */
+    qz_ms q_open, q_deadline, phase_until;
+    unsigned counts[QZ_MAX_OPTIONS];
+    unsigned answered;
+    size_t waiting;                        /* eligible players yet to answer */
+    bool locked;
+
+    struct game_player *players;           /* index = id - 1 */
+    size_t n_players, cap_players, n_kicked;
+    struct strmap names;                   /* folded name -> id (kicked names stay) */
+    struct strmap tokens;                  /* token -> id (revoked on kick) */
+
+    uint32_t *order;                       /* ranking, non-kicked ids */
+    size_t n_order;
+
+    struct game_event *ev;
+    size_t n_ev, cap_ev;
+    bool ev_taken;
+};
+
+/* splitmix64: a small, well-mixed PRNG so tests are deterministic under a seed. */
+static uint64_t rnd_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static size_t rnd_below(uint64_t *s, size_t n)
+{
+    return (size_t)(rnd_next(s) % n);
+}
+
+void game_settings_default(struct game_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->count = 10;
+    s->seconds = 20;
+    s->scoring = SCORING_CLASSIC;
+    s->auto_advance = false;
+    s->max_players = 500;
+    s->reveal_ms = 8000;
+    s->leaderboard_ms = 5000;
+}
+
+static void ev_push(struct game *g, enum game_event_type t, uint32_t player)
+{
+    if (g->ev_taken) {
+        g->n_ev = 0;
+        g->ev_taken = false;
+    }
+    if (g->n_ev == g->cap_ev) {
+        g->cap_ev = g->cap_ev ? g->cap_ev * 2 : 8;
+        g->ev = xrealloc(g->ev, g->cap_ev * sizeof *g->ev);
+    }
+    g->ev[g->n_ev].type = t;
+    g->ev[g->n_ev].player = player;
+    g->n_ev++;
+}
+
+size_t game_take_events(struct game *g, const struct game_event **ev)
+{
+    if (g->ev_taken)
+        g->n_ev = 0;
+    *ev = g->ev;
+    g->ev_taken = true;
+    return g->n_ev;
+}
+
+static bool category_selected(const struct game *g, const char *cat)
+{
+    if (!g->set.n_categories)
+        return true;
+    for (unsigned i = 0; i < g->set.n_categories; i++)
+        if (cat && !strcmp(g->set.categories[i], cat))
+            return true;
+    return false;
+}
+
+struct game *game_create(const struct qz_pack *pack, const struct game_settings *s, uint64_t seed,
+                         int *err)
+{
+    struct game *g = xcalloc(1, sizeof *g);
+    g->pack = pack;
+    g->set = *s;
+    for (unsigned i = 0; i < s->n_categories && i < GAME_MAX_CATEGORIES; i++) {
+        g->cat_store[i] = xstrdup(s->categories[i]);
+        g->set.categories[i] = g->cat_store[i];
+    }
+    g->phase = GAME_LOBBY;
+    g->qi = -1;
+    strmap_init(&g->names);
+    strmap_init(&g->tokens);
+
+    /* Draw without repeats: shuffle the eligible indices, take the first `count`. */
+    size_t *idx = xmalloc((pack->n ? pack->n : 1) * sizeof *idx), n = 0;
+    for (size_t i = 0; i < pack->n; i++)
+        if (category_selected(g, pack->q[i].category))
+            idx[n++] = i;
+    if (n == 0) {
+        free(idx);
+        game_destroy(g);
+        if (err)
+            *err = QZ_EBADMSG;
+        return NULL;
+    }
+    uint64_t rs = seed;
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = rnd_below(&rs, i + 1);
+        size_t t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+    }
+    g->n_q = s->count < n ? s->count : n;
+    g->qs = xmalloc(g->n_q * sizeof *g->qs);
+    g->perm = xmalloc(g->n_q * sizeof *g->perm);
+    for (size_t i = 0; i < g->n_q; i++) {
+        const struct qz_question *q = &pack->q[idx[i]];
+        g->qs[i] = q;
+        for (int d = 0; d < QZ_MAX_OPTIONS; d++)
+            g->perm[i][d] = (uint8_t)d;
+        for (int d = q->n_options - 1; d > 0; d--) {
+            int j = (int)rnd_below(&rs, (size_t)d + 1);
+            uint8_t t = g->perm[i][d];
+            g->perm[i][d] = g->perm[i][j];
+            g->perm[i][j] = t;
+        }
+    }
+    free(idx);
+    if (err)
+        *err = 0;
+    return g;
+}
+
+void game_destroy(struct game *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->n_players; i++)
+        free(g->players[i].answers);
+    free(g->players);
+    for (int i = 0; i < GAME_MAX_CATEGORIES; i++)
+        free(g->cat_store[i]);
+    strmap_cleanup(&g->names);
+    strmap_cleanup(&g->tokens);
+    free(g->qs);
+    free(g->perm);
+    free(g->order);
+    free(g->ev);
+    free(g);
+}
+
+/* ---- queries ---- */
+
+enum game_phase game_phase(const struct game *g) { return g->phase; }
+const struct game_settings *game_settings(const struct game *g) { return &g->set; }
+bool game_locked(const struct game *g) { return g->locked; }
+size_t game_total(const struct game *g) { return g->n_q; }
+int game_index(const struct game *g) { return g->qi; }
+qz_ms game_question_opened(const struct game *g) { return g->q_open; }
+qz_ms game_question_deadline(const struct game *g) { return g->q_deadline; }
+unsigned game_answered(const struct game *g) { return g->answered; }
+size_t game_player_count(const struct game *g) { return g->n_players - g->n_kicked; }
+size_t game_player_slots(const struct game *g) { return g->n_players; }
+
+const char *game_phase_name(enum game_phase p)
+{
+    static const char *n[] = {"lobby", "question", "reveal", "leaderboard", "finished"};
+    return n[p];
+}
+
+const struct qz_question *game_question(const struct game *g, int index)
+{
+    if (index < 0 || (size_t)index >= g->n_q)
+        return NULL;
+    return g->qs[index];
+}
+
+const char *game_option(const struct game *g, int index, int display)
+{
+    const struct qz_question *q = game_question(g, index);
+    if (!q || display < 0 || display >= q->n_options)
+        return NULL;
+    return q->options[g->perm[index][display]];
+}
+
+int game_correct_display(const struct game *g, int index)
+{
+    const struct qz_question *q = game_question(g, index);
+    if (!q)
+        return -1;
+    for (int d = 0; d < q->n_options; d++)
+        if (g->perm[index][d] == q->correct)
+            return d;
+    return -1;
+}
+
+unsigned game_question_time_ms(const struct game *g, int index)
+{
+    const struct qz_question *q = game_question(g, index);
+    unsigned s = g->set.seconds;
+    if (!s)
+        s = (q && q->time_s > 0) ? (unsigned)q->time_s : 20;
+    return s * 1000u;
+}
+
+unsigned game_option_count(const struct game *g, int display)
+{
+    return (display >= 0 && display < QZ_MAX_OPTIONS) ? g->counts[display] : 0;
+}
+
+const struct game_player *game_player(const struct game *g, uint32_t id)
+{
+    if (id == 0 || id > g->n_players)
+        return NULL;
+    return &g->players[id - 1];
+}
+
+size_t game_ranking(const struct game *g, const uint32_t **ids)
+{
+    *ids = g->order;
+    return g->n_order;
+}
+
+qz_ms game_next_deadline(const struct game *g)
+{
+    if (g->phase == GAME_QUESTION)
+        return g->q_deadline + 1;   /* answers at exactly the deadline still count */
+    if (g->set.auto_advance && (g->phase == GAME_REVEAL || g->phase == GAME_LEADERBOARD))
+        return g->phase_until;
+    return 0;
+}
+
+/* ---- scoring and ranking ---- */
+
+unsigned game_points_classic(uint64_t t, uint64_t limit)
+{
+    if (t < GAME_FULL_POINTS_MS || limit == 0)
+        return 1000;
+    if (t > limit)
+        t = limit;
+    /* round(1000 * (1 - (t/T)/2)) in integers: floor((2000T - 1000t + T) / 2T). */
+    return (unsigned)((2000 * limit - 1000 * t + limit) / (2 * limit));
+}
+
+unsigned game_streak_bonus(unsigned streak)
+{
+    if (streak < 2)
+        return 0;
+    unsigned b = 100 * (streak - 1);
+    return b > 500 ? 500 : b;
+}
+
+static const struct game *sort_game;   /* qsort has no context argument */
+
+static int rank_cmp(const void *a, const void *b)
+{
+    const struct game_player *x = &sort_game->players[*(const uint32_t *)a - 1];
+    const struct game_player *y = &sort_game->players[*(const uint32_t *)b - 1];
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    if (x->correct_time_ms != y->correct_time_ms)
+        return x->correct_time_ms < y->correct_time_ms ? -1 : 1;
+    return x->id < y->id ? -1 : 1;   /* ids are given in join order */
+}
+
+/* Competition ranking (1, 2, 2, 4): equal score and equal total time of
+ * correct answers share a rank; join order only orders the list. */
+static void compute_ranking(struct game *g)
+{
+    g->order = xrealloc(g->order, (g->n_players ? g->n_players : 1) * sizeof *g->order);
+    g->n_order = 0;
+    for (size_t i = 0; i < g->n_players; i++)
+        if (!g->players[i].kicked)
+            g->order[g->n_order++] = g->players[i].id;
+    sort_game = g;
+    qsort(g->order, g->n_order, sizeof *g->order, rank_cmp);
+    sort_game = NULL;
+    for (size_t i = 0; i < g->n_order; i++) {
+        struct game_player *p = &g->players[g->order[i] - 1];
+        if (i == 0) {
+            p->rank = 1;
+            p->gap_to_next = 0;
+            continue;
+        }
+        struct game_player *prev = &g->players[g->order[i - 1] - 1];
+        bool tie = prev->score == p->score && prev->correct_time_ms == p->correct_time_ms;
+        p->rank = tie ? prev->rank : (unsigned)i + 1;
+        p->gap_to_next = prev->score - p->score;
+    }
+}
+
+/* ---- transitions: the only place `phase` changes ---- */
+
+static void set_phase(struct game *g, enum game_phase to)
+{
+    static const unsigned legal[] = {
+        [GAME_LOBBY] = 1u << GAME_QUESTION | 1u << GAME_FINISHED,
+        [GAME_QUESTION] = 1u << GAME_REVEAL | 1u << GAME_FINISHED,
+        [GAME_REVEAL] = 1u << GAME_LEADERBOARD | 1u << GAME_FINISHED,
+        [GAME_LEADERBOARD] = 1u << GAME_QUESTION | 1u << GAME_FINISHED,
+        [GAME_FINISHED] = 0,
+    };
+    if (!(legal[g->phase] & (1u << to))) {
+        /* A programmer error: never compiled out (unlike assert under NDEBUG). */
+        fprintf(stderr, "quizd: illegal phase transition %d -> %d\n", g->phase, to);
+        abort();
+    }
+    g->phase = to;
+}
+
+static void open_question(struct game *g, qz_ms now)
+{
+    set_phase(g, GAME_QUESTION);
+    g->qi++;
+    g->q_open = now;
+    g->q_deadline = now + game_question_time_ms(g, g->qi);
+    memset(g->counts, 0, sizeof g->counts);
+    g->answered = 0;
+    g->waiting = 0;
+    for (size_t i = 0; i < g->n_players; i++) {
+        struct game_player *p = &g->players[i];
+        p->eligible = p->connected && !p->kicked && p->first_q <= (unsigned)g->qi;
+        if (p->eligible)
+            g->waiting++;
+    }
+    ev_push(g, GEV_QUESTION, 0);
+}
+
+static void close_question(struct game *g, qz_ms now)
+{
+    set_phase(g, GAME_REVEAL);
+    int qi = g->qi;
+    for (size_t i = 0; i < g->n_players; i++) {
+        struct game_player *p = &g->players[i];
+        if (p->kicked || p->first_q > (unsigned)qi)
+            continue;
+        struct game_answer *a = &p->answers[qi];
+        if (a->choice >= 0)
+            g->counts[a->choice]++;
+        if (!a->correct)
+            p->streak = 0;   /* wrong or no answer resets the streak */
+    }
+    compute_ranking(g);
+    g->phase_until = now + g->set.reveal_ms;
+    ev_push(g, GEV_REVEAL, 0);
+}
+
+static void finish(struct game *g)
+{
+    if (g->phase != GAME_REVEAL && g->phase != GAME_LEADERBOARD)
+        compute_ranking(g);   /* ended early from the lobby or mid-question */
+    set_phase(g, GAME_FINISHED);
+    ev_push(g, GEV_GAME_OVER, 0);
+}
+
+/* ---- commands ---- */
+
+int game_join(struct game *g, const char *name, const char *token, qz_ms now, uint32_t *id)
+{
+    (void)now;
+    char fold[sizeof g->players[0].name];
+    uint32_t other;
+    if (g->phase == GAME_FINISHED)
+        return QZ_EPHASE;
+    if (g->locked)
+        return QZ_EROOMLOCKED;
+    if (game_player_count(g) >= g->set.max_players)
+        return QZ_EROOMFULL;
+    nick_fold(name, fold, sizeof fold);
+    if (strmap_get(&g->names, fold, &other))
+        return g->players[other - 1].kicked ? QZ_ENAMEINVALID : QZ_ENAMETAKEN;
+    if (g->n_players == g->cap_players) {
+        g->cap_players = g->cap_players ? g->cap_players * 2 : 16;
+        g->players = xrealloc(g->players, g->cap_players * sizeof *g->players);
+    }
+    struct game_player *p = &g->players[g->n_players++];
+    memset(p, 0, sizeof *p);
+    p->id = (uint32_t)g->n_players;
+    snprintf(p->name, sizeof p->name, "%s", name);
+    snprintf(p->token, sizeof p->token, "%s", token);
+    p->connected = true;
+    p->first_q = g->phase == GAME_LOBBY ? 0 : (unsigned)(g->qi + 1);
+    p->answers = xmalloc((g->n_q ? g->n_q : 1) * sizeof *p->answers);
+    for (size_t i = 0; i < g->n_q; i++) {
+        memset(&p->answers[i], 0, sizeof p->answers[i]);
+        p->answers[i].choice = -1;
+    }
+    strmap_put(&g->names, fold, p->id);
+    strmap_put(&g->tokens, p->token, p->id);
+    if (g->phase != GAME_LOBBY) {
+        /* A late joiner starts with rank after everyone already ranked. */
+        compute_ranking(g);
+    }
+    *id = p->id;
+    ev_push(g, GEV_LOBBY, p->id);
+    return 0;
+}
+
+int game_resume(struct game *g, const char *token, qz_ms now, uint32_t *id)
+{
+    (void)now;
+    uint32_t pid;
+    if (!strmap_get(&g->tokens, token, &pid) || g->players[pid - 1].kicked)
+        return QZ_EBADTOKEN;
+    struct game_player *p = &g->players[pid - 1];
+    if (!p->connected) {
+        p->connected = true;
+        ev_push(g, GEV_LOBBY, pid);
+    }
+    *id = pid;
+    return 0;
+}
+
+void game_disconnect(struct game *g, uint32_t id, qz_ms now)
+{
+    (void)now;
+    if (id == 0 || id > g->n_players)
+        return;
+    struct game_player *p = &g->players[id - 1];
+    if (!p->connected || p->kicked)
+        return;
+    p->connected = false;
+    ev_push(g, GEV_LOBBY, id);
+}
+
+int game_start(struct game *g, qz_ms now)
+{
+    if (g->phase != GAME_LOBBY)
+        return QZ_EPHASE;
+    if (game_player_count(g) == 0)
+        return QZ_EPHASE;
+    open_question(g, now);
+    return 0;
+}
+
+int game_answer(struct game *g, uint32_t id, int index, int choice, qz_ms now)
+{
+    struct game_player *p = id && id <= g->n_players ? &g->players[id - 1] : NULL;
+    if (!p || p->kicked)
+        return QZ_EBADTOKEN;
+    if (g->qi < 0 || index != g->qi || g->phase == GAME_LOBBY || g->phase == GAME_FINISHED)
+        return QZ_EPHASE;
+    if (p->first_q > (unsigned)index)
+        return QZ_EPHASE;    /* joined after this question opened */
+    struct game_answer *a = &p->answers[index];
+    if (a->choice >= 0)
+        return QZ_EANSWERED;
+    if (g->phase != GAME_QUESTION || now > g->q_deadline)
+        return QZ_ETOOLATE;
+    const struct qz_question *q = g->qs[index];
+    if (choice < 0 || choice >= q->n_options)
+        return QZ_EBADCHOICE;
+
+    uint64_t t = now - g->q_open;
+    a->choice = (int8_t)choice;
+    a->time_ms = (uint32_t)t;
+    a->correct = g->perm[index][choice] == q->correct;
+    if (a->correct) {
+        unsigned pts;
+        p->streak++;
+        if (p->streak > p->best_streak)
+            p->best_streak = p->streak;
+        if (g->set.scoring == SCORING_CLASSIC)
+            pts = game_points_classic(t, g->q_deadline - g->q_open) + game_streak_bonus(p->streak);
+        else
+            pts = 1000;
+        a->points = (uint16_t)pts;
+        p->score += pts;
+        p->correct++;
+        p->correct_time_ms += t;
+    }
+    g->answered++;
+    if (p->eligible && g->waiting > 0)
+        g->waiting--;
+    ev_push(g, GEV_ANSWERS, id);
+    if (g->waiting == 0 && p->eligible)
+        close_question(g, now);   /* everyone connected at the open has answered */
+    return 0;
+}
+
+int game_next(struct game *g, qz_ms now)
+{
+    switch (g->phase) {
+    case GAME_QUESTION:
+        close_question(g, now);   /* the host may close a question early */
+        return 0;
+    case GAME_REVEAL:
+        set_phase(g, GAME_LEADERBOARD);
+        g->phase_until = now + g->set.leaderboard_ms;
+        ev_push(g, GEV_LEADERBOARD, 0);
+        return 0;
+    case GAME_LEADERBOARD:
+        if ((size_t)(g->qi + 1) >= g->n_q)
+            finish(g);
+        else
+            open_question(g, now);
+        return 0;
+    default:
+        return QZ_EPHASE;
+    }
+}
+
+int game_kick(struct game *g, uint32_t id, qz_ms now)
+{
+    if (id == 0 || id > g->n_players || g->players[id - 1].kicked)
+        return QZ_ENOTFOUND;
+    struct game_player *p = &g->players[id - 1];
+    p->kicked = true;
+    p->connected = false;
+    g->n_kicked++;
+    strmap_del(&g->tokens, p->token);
+    ev_push(g, GEV_KICKED, id);
+    ev_push(g, GEV_LOBBY, id);
+    if (g->phase == GAME_QUESTION && p->eligible && p->answers[g->qi].choice < 0) {
+        p->eligible = false;
+        if (g->waiting > 0 && --g->waiting == 0)
+            close_question(g, now);
+    }
+    if (g->phase != GAME_LOBBY)
+        compute_ranking(g);
+    return 0;
+}
+
+int game_lock(struct game *g, bool locked)
+{
+    if (g->phase == GAME_FINISHED)
+        return QZ_EPHASE;
+    if (g->locked != locked) {
+        g->locked = locked;
+        ev_push(g, GEV_LOBBY, 0);
+    }
+    return 0;
+}
+
+int game_end(struct game *g, qz_ms now)
+{
+    (void)now;
+    if (g->phase == GAME_FINISHED)
+        return QZ_EPHASE;
+    if (g->phase == GAME_QUESTION)
+        close_question(g, now);   /* score what was answered, then end */
+    finish(g);
+    return 0;
+}
+
+void game_tick(struct game *g, qz_ms now)
+{
+    qz_ms due = game_next_deadline(g);
+    if (!due || now < due)
+        return;
+    if (g->phase == GAME_QUESTION)
+        close_question(g, now);
+    else
+        game_next(g, now);
+}

@@ -1,0 +1,143 @@
+/* One room's game: players, timed rounds, scoring, ranking. Pure C: no I/O,
+ * no clock (every call takes `now`), no global state. The network adapter
+ * drains the events a call produced (game_take_events) and encodes them.
+ *
+ * Players are identified by a uint32_t id (1, 2, ...), never by connection.
+ * Pointers returned by queries stay valid until the next mutating call. */
+#ifndef QZ_GAME_H
+#define QZ_GAME_H
+#include "question.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t qz_ms;   /* monotonic milliseconds */
+
+enum game_phase {
+    GAME_LOBBY,       /* players join; host may start once one player is in */
+    GAME_QUESTION,    /* one question open until its deadline or all answered */
+    GAME_REVEAL,      /* correct option, counts, explanation; results sent */
+    GAME_LEADERBOARD, /* top 10 shown; next opens the next question or ends */
+    GAME_FINISHED,    /* podium and reviews sent; the room is read-only */
+};
+
+enum game_scoring {
+    SCORING_CLASSIC,  /* 500..1000 by speed (full within 0.5 s) + streak bonus */
+    SCORING_ACCURACY, /* 1000 per correct answer; speed only breaks ties */
+};
+
+#define GAME_MAX_QUESTIONS 50
+#define GAME_MAX_CATEGORIES 32
+#define GAME_TOKEN_LEN 32           /* hex characters */
+#define GAME_FULL_POINTS_MS 500
+
+struct game_settings {
+    unsigned count;          /* questions to play, 1..50 */
+    unsigned seconds;        /* per question, 5..240; 0 = each question's time_s */
+    enum game_scoring scoring;
+    bool auto_advance;       /* reveal -> leaderboard -> next question on timers */
+    unsigned max_players;
+    unsigned reveal_ms;      /* auto-advance pause on the reveal */
+    unsigned leaderboard_ms; /* auto-advance pause on the leaderboard */
+    const char *categories[GAME_MAX_CATEGORIES]; /* borrowed; none = all */
+    unsigned n_categories;
+};
+
+/* Fills the defaults documented in PROTOCOL.md (10 questions, 20 s, classic, ...). */
+void game_settings_default(struct game_settings *s);
+
+struct game_answer {
+    int8_t choice;           /* display index, -1 = no answer */
+    uint8_t correct;
+    uint16_t points;
+    uint32_t time_ms;        /* from question sent to answer received */
+};
+
+/* Read-only view of a player. */
+struct game_player {
+    uint32_t id;
+    char name[97];
+    char token[GAME_TOKEN_LEN + 1];
+    bool connected;
+    bool kicked;
+    bool eligible;           /* connected when the open question was sent */
+    unsigned first_q;        /* first question index this player may answer */
+    int64_t score;
+    unsigned streak, best_streak, correct;
+    uint64_t correct_time_ms;
+    unsigned rank;           /* after the last reveal; 0 before any */
+    int64_t gap_to_next;     /* points behind the player just ahead */
+    struct game_answer *answers; /* one per question in the game */
+};
+
+enum game_event_type {
+    GEV_LOBBY,        /* player list or lock changed */
+    GEV_QUESTION,     /* a question opened */
+    GEV_ANSWERS,      /* answered count changed (host progress) */
+    GEV_REVEAL,       /* question closed: reveal + per-player results */
+    GEV_LEADERBOARD,  /* leaderboard shown */
+    GEV_GAME_OVER,    /* podium + per-player reviews */
+    GEV_KICKED,       /* `player` was removed */
+};
+
+struct game_event {
+    enum game_event_type type;
+    uint32_t player;
+};
+
+struct game;
+
+/* Creates a room playing questions drawn from `pack`, which it borrows (the
+ * pack must outlive the game). `seed` drives question choice and option
+ * shuffling. Returns NULL and stores QZ_EBADMSG in *err when no question of
+ * the chosen categories exists. Free with game_destroy. */
+struct game *game_create(const struct qz_pack *pack, const struct game_settings *s, uint64_t seed,
+                         int *err);
+void game_destroy(struct game *g);   /* NULL-safe */
+
+/* Queries. */
+enum game_phase game_phase(const struct game *g);
+const char *game_phase_name(enum game_phase p);
+const struct game_settings *game_settings(const struct game *g);
+bool game_locked(const struct game *g);
+size_t game_total(const struct game *g);          /* questions in this game */
+int game_index(const struct game *g);             /* current question, -1 before the first */
+const struct qz_question *game_question(const struct game *g, int index);
+/* Option text in display order for question `index` (options are shuffled per room). */
+const char *game_option(const struct game *g, int index, int display);
+int game_correct_display(const struct game *g, int index);
+qz_ms game_question_opened(const struct game *g);
+qz_ms game_question_deadline(const struct game *g);
+unsigned game_question_time_ms(const struct game *g, int index);
+unsigned game_answered(const struct game *g);     /* answers to the open/last question */
+unsigned game_option_count(const struct game *g, int display); /* after reveal */
+size_t game_player_count(const struct game *g);   /* excluding kicked */
+size_t game_player_slots(const struct game *g);   /* ids are 1..slots */
+const struct game_player *game_player(const struct game *g, uint32_t id); /* NULL if unknown */
+/* Players in ranking order (after the last reveal; join order before). */
+size_t game_ranking(const struct game *g, const uint32_t **ids);
+/* When the next timed transition is due, or 0 when none is pending. */
+qz_ms game_next_deadline(const struct game *g);
+
+/* Commands. Each returns 0 or a negative QZ_E* and appends events. */
+int game_join(struct game *g, const char *name, const char *token, qz_ms now, uint32_t *id);
+int game_resume(struct game *g, const char *token, qz_ms now, uint32_t *id);
+void game_disconnect(struct game *g, uint32_t id, qz_ms now);
+int game_start(struct game *g, qz_ms now);
+int game_answer(struct game *g, uint32_t id, int index, int choice, qz_ms now);
+int game_next(struct game *g, qz_ms now);
+int game_kick(struct game *g, uint32_t id, qz_ms now);
+int game_lock(struct game *g, bool locked);
+int game_end(struct game *g, qz_ms now);
+/* Runs due timed transitions (deadline, auto-advance). */
+void game_tick(struct game *g, qz_ms now);
+
+/* Scoring (exposed for tests and documentation). */
+unsigned game_points_classic(uint64_t t_ms, uint64_t limit_ms);
+unsigned game_streak_bonus(unsigned streak);
+
+/* Moves the pending events out: returns how many and points *ev at them;
+ * they stay valid until the next call into the game. */
+size_t game_take_events(struct game *g, const struct game_event **ev);
+
+#endif

@@ -1,0 +1,37 @@
+/* Question derivation from an interview-style text corpus: encoding repair,
+ * parsing into categories/questions/blocks, deterministic derivation of
+ * multiple-choice questions by several kinds, quality gates, errata and
+ * reviewed overrides. No network code. */
+#ifndef QZ_DERIVE_H
+#define QZ_DERIVE_H
+#include "core/question.h"
+#include "corpus/pack.h"
+#include <stddef.h>
+
+#define DERIVE_MAX_KINDS 16
+
+struct derive_stats {
+    size_t categories, questions, blocks;
+    size_t generated, gated, errata_skipped, rejected_by_review, edited_by_review, served;
+    size_t sources_used;                 /* source answers with >= 1 served question */
+    struct {
+        const char *kind;
+        size_t before, after;            /* before/after review */
+    } kinds[DERIVE_MAX_KINDS];
+    size_t n_kinds;
+    double ms;                           /* wall time of the whole derivation */
+};
+
+struct derive_paths {
+    const char *corpus;                  /* the text corpus */
+    const char *errata;                  /* NULL = none */
+    const char *overrides;               /* NULL = none (unreviewed output) */
+};
+
+/* Derives the reviewed pack from the corpus. Returns NULL (problems in rep)
+ * when the corpus cannot be read or parsed. The caller destroys the pack. */
+struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stats *st,
+                            struct report *rep);
+void derive_stats_print(const struct derive_stats *st, FILE *f);
+
+#endif

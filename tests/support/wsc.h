@@ -1,0 +1,39 @@
+/* A minimal blocking WebSocket/HTTP client for tests and the benchmark:
+ * real RFC 6455 framing over a TCP socket on 127.0.0.1, every wait bounded. */
+#ifndef QZ_WSC_H
+#define QZ_WSC_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct wsc {
+    int fd;
+    unsigned char *buf;   /* received, unparsed bytes */
+    size_t len, cap;
+    int close_code;       /* set when a close frame arrived, else 0 */
+    bool closed;          /* peer closed (close frame or EOF) */
+};
+
+/* Connects and completes the handshake; NULL on failure (message on stderr). */
+struct wsc *wsc_connect(int port, const char *path, int timeout_ms);
+void wsc_free(struct wsc *c);
+/* Sends one text frame (masked, as clients must); 0 or -1. */
+int wsc_send(struct wsc *c, const char *text);
+int wsc_send_len(struct wsc *c, const char *data, size_t len, int opcode);
+/* Sends `text` split into `parts` frames (first text, then continuation). */
+int wsc_send_fragmented(struct wsc *c, const char *text, int parts);
+int wsc_sendf(struct wsc *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Receives the next text message (malloc'd, NUL-terminated) or NULL on
+ * timeout/close (c->closed and c->close_code tell which). */
+char *wsc_recv(struct wsc *c, int timeout_ms);
+/* Receives messages until one has "type" == type; others are skipped (and
+ * passed to `seen` if non-NULL). Returns the parsed object or NULL. */
+json_t *wsc_expect(struct wsc *c, const char *type, int timeout_ms);
+/* Waits until the peer closes; returns the close code (or -1 on timeout, 1006 on EOF). */
+int wsc_wait_close(struct wsc *c, int timeout_ms);
+
+/* One HTTP/1.1 GET with Connection: close. Returns the status code or -1;
+ * *headers and *body are malloc'd (caller frees). */
+int http_get(int port, const char *path, char **headers, char **body, int timeout_ms);
+
+#endif

@@ -1,0 +1,1 @@
+// quizd web client
