@@ -23,11 +23,13 @@ static long long mono_ms(void)
     return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-static int tcp_connect(int port, int timeout_ms)
+static int tcp_connect_rb(int port, int timeout_ms, int rcvbuf)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -1;
+    if (rcvbuf > 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int one = 1;
@@ -49,6 +51,11 @@ static int tcp_connect(int port, int timeout_ms)
         return -1;
     }
     return fd;
+}
+
+static int tcp_connect(int port, int timeout_ms)
+{
+    return tcp_connect_rb(port, timeout_ms, 0);
 }
 
 static int send_all(int fd, const void *data, size_t n, int timeout_ms)
@@ -99,7 +106,12 @@ static int fill(struct wsc *c, long long deadline)
 
 struct wsc *wsc_connect(int port, const char *path, int timeout_ms)
 {
-    int fd = tcp_connect(port, timeout_ms);
+    return wsc_connect_rcvbuf(port, path, timeout_ms, 0);
+}
+
+struct wsc *wsc_connect_rcvbuf(int port, const char *path, int timeout_ms, int rcvbuf)
+{
+    int fd = tcp_connect_rb(port, timeout_ms, rcvbuf);
     if (fd < 0) {
         fprintf(stderr, "wsc: connect to port %d failed\n", port);
         return NULL;

@@ -16,6 +16,8 @@ struct wsc {
 
 /* Connects and completes the handshake; NULL on failure (message on stderr). */
 struct wsc *wsc_connect(int port, const char *path, int timeout_ms);
+/* Same, with SO_RCVBUF set before connecting (a slow reader's small window). */
+struct wsc *wsc_connect_rcvbuf(int port, const char *path, int timeout_ms, int rcvbuf);
 void wsc_free(struct wsc *c);
 /* Sends one text frame (masked, as clients must); 0 or -1. */
 int wsc_send(struct wsc *c, const char *text);

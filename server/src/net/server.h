@@ -16,6 +16,7 @@ struct server_config {
     unsigned room_idle_s;         /* remove rooms idle this long with no host */
     unsigned txq_len;             /* per-connection send queue (messages) */
     unsigned rx_max;              /* largest accepted incoming message (bytes) */
+    unsigned sndbuf;              /* SO_SNDBUF per WebSocket (the kernel doubles it) */
     unsigned reveal_ms, leaderboard_ms; /* auto-advance pauses */
 };
 

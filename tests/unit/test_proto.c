@@ -1,0 +1,208 @@
+/* The wire codec: every golden fixture decodes to the result its name says,
+ * decoded fields are exact, and encoders produce the documented fields
+ * (never the correct option inside a question). */
+#include "core/game.h"
+#include "qz/proto.h"
+#include "test.h"
+#include "util/err.h"
+#include "util/xmalloc.h"
+#include <dirent.h>
+#include <jansson.h>
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ASSERT(f);
+    char *b = xmalloc(65536);
+    *len = fread(b, 1, 65535, f);
+    fclose(f);
+    while (*len && (b[*len - 1] == '\n'))
+        (*len)--;
+    b[*len] = 0;
+    return b;
+}
+
+static int run_dir(const char *sub, bool valid)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/protocol/fixtures/c2s/%s", getenv("QZ_SOURCE_DIR"), sub);
+    DIR *d = opendir(dir);
+    ASSERT(d);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d))) {
+        if (!strstr(e->d_name, ".json"))
+            continue;
+        char path[2048];
+        size_t len;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        char *buf = read_all(path, &len);
+        struct proto_req r;
+        struct proto_error err;
+        int rc = proto_decode(buf, len, &r, &err);
+        if (valid) {
+            if (rc)
+                FAIL_AT("%s: expected ok, got %s (%s)", e->d_name, qz_strerror(rc), err.message);
+        } else {
+            char want[64];
+            const char *u = strstr(e->d_name, "__");
+            ASSERT(u);
+            snprintf(want, sizeof want, "%.*s", (int)(strlen(u + 2) - 5), u + 2);
+            if (!rc || strcmp(qz_strerror(rc), want))
+                FAIL_AT("%s: expected %s, got %s (%s)", e->d_name, want, qz_strerror(rc), err.message);
+            ASSERT(err.message[0]);
+        }
+        free(buf);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void test_fixtures_valid(void)
+{
+    ASSERT_GE(run_dir("valid", true), 15);
+}
+
+static void test_fixtures_invalid(void)
+{
+    ASSERT_GE(run_dir("invalid", false), 25);
+}
+
+static int decode(const char *s, struct proto_req *r, struct proto_error *e)
+{
+    return proto_decode(s, strlen(s), r, e);
+}
+
+static void test_decoded_fields(void)
+{
+    struct proto_req r;
+    struct proto_error e;
+    ASSERT_OK(decode("{\"type\":\"join\",\"code\":\"abc234\",\"name\":\"  Zoë  \",\"req\":9}", &r, &e));
+    ASSERT_EQ(r.type, PT_JOIN);
+    ASSERT_STR_EQ(r.u.join.code, "ABC234");
+    ASSERT_STR_EQ(r.u.join.name, "Zoë");
+    ASSERT(r.has_req);
+    ASSERT_EQ(r.req, 9);
+    ASSERT_OK(decode("{\"type\":\"create_room\",\"count\":7,\"seconds\":0,\"scoring\":\"accuracy\","
+                     "\"categories\":[\"A\",\"B\"],\"max_players\":3}", &r, &e));
+    ASSERT(r.u.create.has_count && r.u.create.count == 7);
+    ASSERT(r.u.create.has_seconds && r.u.create.seconds == 0);
+    ASSERT_EQ(r.u.create.scoring, SCORING_ACCURACY);
+    ASSERT_EQ(r.u.create.n_categories, 2);
+    ASSERT_STR_EQ(r.u.create.categories[1], "B");
+    ASSERT_EQ(r.u.create.max_players, 3);
+    /* An error still echoes a valid req. */
+    ASSERT_EQ(decode("{\"type\":\"answer\",\"req\":5}", &r, &e), QZ_EBADMSG);
+    ASSERT(e.has_req && e.req == 5);
+    ASSERT_CONTAINS(e.message, "index");
+    /* Oversized input is refused before parsing. */
+    char big[PROTO_MAX_FRAME + 10];
+    memset(big, ' ', sizeof big);
+    ASSERT_EQ(proto_decode(big, sizeof big, &r, &e), QZ_EBADMSG);
+    /* Invalid UTF-8 is bad JSON. */
+    ASSERT_EQ(decode("{\"type\":\"join\",\"code\":\"ABC234\",\"name\":\"\xff\xfe\"}", &r, &e), QZ_EBADJSON);
+}
+
+static struct qz_pack *pack1(void)
+{
+    struct qz_pack *p = qz_pack_create("t", "T", "unit");
+    struct qz_question *q = qz_pack_add(p);
+    q->id = xstrdup("q1");
+    q->kind = xstrdup("code_output");
+    q->category = xstrdup("Core");
+    q->prompt = xstrdup("What is printed?");
+    q->code = xstrdup("print(1)  # ?");
+    q->n_options = 4;
+    q->options[0] = xstrdup("1");
+    q->options[1] = xstrdup("SECRET-CORRECT");
+    q->options[2] = xstrdup("3");
+    q->options[3] = xstrdup("4");
+    q->correct = 1;
+    q->explanation = xstrdup("It prints one.");
+    q->source.category = xstrdup("Core");
+    q->source.number = 3;
+    q->source.title = xstrdup("Printing");
+    q->difficulty = 2;
+    q->time_s = 20;
+    qz_pack_index(p);
+    return p;
+}
+
+static json_t *parse(char *s)
+{
+    json_t *o = json_loads(s, 0, NULL);
+    ASSERT(o);
+    free(s);
+    return o;
+}
+
+static void test_encoders(void)
+{
+    struct qz_pack *p = pack1();
+    struct game_settings s;
+    game_settings_default(&s);
+    int err;
+    struct game *g = game_create(p, &s, 1, &err);
+    uint32_t id;
+    ASSERT_OK(game_join(g, "Ada <b>", "0123456789abcdef0123456789abcdef", 0, &id));
+    ASSERT_OK(game_start(g, 1000));
+    struct proto_clock c = {.epoch_offset_ms = 1700000000000LL};
+    size_t len;
+    json_t *o = parse(proto_enc_question(g, &c, 1000, &len));
+    ASSERT_STR_EQ(json_string_value(json_object_get(o, "type")), "question");
+    ASSERT_EQ(json_integer_value(json_object_get(o, "index")), 0);
+    ASSERT_EQ(json_integer_value(json_object_get(o, "total")), 1);
+    ASSERT_EQ(json_integer_value(json_object_get(o, "time_ms")), 20000);
+    ASSERT_EQ(json_integer_value(json_object_get(o, "deadline_ms")), 1700000021000LL);
+    ASSERT_EQ(json_integer_value(json_object_get(o, "now_ms")), 1700000001000LL);
+    ASSERT_STR_EQ(json_string_value(json_object_get(o, "code")), "print(1)  # ?");
+    ASSERT_EQ(json_array_size(json_object_get(o, "options")), 4);
+    ASSERT(!json_object_get(o, "correct"));
+    ASSERT(!json_object_get(o, "explanation"));
+    json_decref(o);
+    o = parse(proto_enc_state(g, "ABC234", id, &c, 1500, true, 4, &len));
+    char *dumped = json_dumps(o, 0);
+    ASSERT(!strstr(dumped, "explanation"));   /* nothing that reveals the answer */
+    free(dumped);
+    ASSERT_STR_EQ(json_string_value(json_object_get(o, "phase")), "question");
+    ASSERT(json_is_null(json_object_get(o, "answered")));
+    json_decref(o);
+
+    int right = game_correct_display(g, 0);
+    ASSERT_OK(game_answer(g, id, 0, right, 1200));
+    o = parse(proto_enc_reveal(g, &len));
+    ASSERT_EQ(json_integer_value(json_object_get(o, "correct")), right);
+    ASSERT_EQ(json_integer_value(json_array_get(json_object_get(o, "counts"), (size_t)right)), 1);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(o, "source"), "title")), "Printing");
+    json_decref(o);
+    o = parse(proto_enc_result(g, id, &len));
+    ASSERT(json_is_true(json_object_get(o, "correct")));
+    ASSERT_EQ(json_integer_value(json_object_get(o, "points")), 1000);
+    ASSERT_EQ(json_integer_value(json_object_get(o, "rank")), 1);
+    ASSERT_EQ(json_integer_value(json_object_get(o, "gap_to_next")), 0);
+    json_decref(o);
+    o = parse(proto_enc_leaderboard(g, &len));
+    json_t *top = json_object_get(o, "top");
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(top, 0), "name")), "Ada <b>");
+    json_decref(o);
+    ASSERT_OK(game_end(g, 3000));
+    o = parse(proto_enc_review(g, id, &len));
+    ASSERT_EQ(json_array_size(json_object_get(o, "missed")), 0);
+    json_decref(o);
+    o = parse(proto_enc_error(QZ_ETOOLATE, NULL, true, 12, &len));
+    ASSERT_STR_EQ(json_string_value(json_object_get(o, "code")), "too_late");
+    ASSERT_EQ(json_integer_value(json_object_get(o, "req")), 12);
+    json_decref(o);
+    game_destroy(g);
+    qz_pack_destroy(p);
+}
+
+static struct test_case tests[] = {
+    {"fixtures_valid", test_fixtures_valid},
+    {"fixtures_invalid", test_fixtures_invalid},
+    {"decoded_fields", test_decoded_fields},
+    {"encoders", test_encoders},
+};
+
+TEST_MAIN(tests)
