@@ -207,7 +207,26 @@ static void test_bad_options_exit_2(void)
     ASSERT_EQ(system(cmd), 0);
 }
 
+static void test_default_pack_is_derived_corpus(void)
+{
+    struct proc p;
+    const char *none[] = {NULL};
+    ASSERT_OK(proc_start_quizd(&p, none, 20000));
+    char *h, *b;
+    ASSERT_EQ(http_get(p.port, "/api/packs", &h, &b, proc_timeout(3000)), 200);
+    json_t *o = json_loads(b, 0, NULL);
+    json_t *p0 = json_array_get(json_object_get(o, "packs"), 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(p0, "id")), "python");
+    ASSERT_GE(json_integer_value(json_object_get(p0, "questions")), 250);
+    ASSERT_EQ(json_array_size(json_object_get(p0, "categories")), 11);
+    ASSERT(json_is_true(json_object_get(p0, "default")));
+    json_decref(o);
+    free(h), free(b);
+    ASSERT_EQ(proc_stop(&p, SIGTERM, 5000), 0);
+}
+
 static struct test_case tests[] = {
+    {"default_pack_is_derived_corpus", test_default_pack_is_derived_corpus},
     {"static_files_and_headers", test_static_files_and_headers},
     {"healthz_and_packs", test_healthz_and_packs},
     {"ws_round_trip_and_errors", test_ws_round_trip_and_errors},

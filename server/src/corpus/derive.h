@@ -19,6 +19,11 @@ struct derive_stats {
         size_t before, after;            /* before/after review */
     } kinds[DERIVE_MAX_KINDS];
     size_t n_kinds;
+    struct {
+        const char *reason;
+        size_t n;
+    } gates[16];
+    size_t n_gates;
     double ms;                           /* wall time of the whole derivation */
 };
 

@@ -184,7 +184,11 @@ static void sess_send(struct sess *s, struct msg *m)
         log_warn("slow_consumer closed room=%s player=%u queued=%u",
                  s->room ? s->room->code : "-", s->player, n);
         sess_drop_queue(s);
-        sess_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+        /* Its socket is not draining, so a close frame could not get through
+         * either: drop the connection now (the player stays in the game and
+         * can resume with its token). */
+        s->closing = true;
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
         return;
     }
     m->refs++;

@@ -1,1 +1,279 @@
-int main(void) { return 0; }
+/* quizd-pack: derive, import, validate and show question packs.
+ *   quizd-pack derive CORPUS [--stats] [-o PACK] [--errata F] [--overrides F] [--unreviewed]
+ *   quizd-pack import opentdb|aiken|csv FILE -o PACK [--title T] [--id ID]
+ *   quizd-pack validate PACK...
+ *   quizd-pack show PACK [--id ID | --random N --seed S]
+ * Exit codes: 0 ok, 1 problems found (validate), 2 bad usage or unreadable input. */
+#include "corpus/derive.h"
+#include "corpus/import.h"
+#include "corpus/pack.h"
+#include "util/xmalloc.h"
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef QZ_VERSION
+#define QZ_VERSION "0.1.0"
+#endif
+#ifndef QZ_DATA_DIR
+#define QZ_DATA_DIR "server/data"
+#endif
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage:\n"
+            "  quizd-pack derive CORPUS [--stats] [-o PACK] [--errata FILE] [--overrides FILE] [--unreviewed]\n"
+            "  quizd-pack import opentdb|aiken|csv FILE -o PACK [--title TITLE] [--id ID]\n"
+            "  quizd-pack validate PACK...\n"
+            "  quizd-pack show PACK [--id ID | --random N --seed S]\n\n"
+            "derive writes the reviewed pack: the errata list and overrides in\n"
+            "%s/review are applied when CORPUS is the bundled corpus (or given explicitly).\n"
+            "Problems are reported as file:question-number: field: message.\n",
+            QZ_DATA_DIR);
+}
+
+static int cmd_derive(int argc, char **argv)
+{
+    static const struct option o[] = {{"stats", no_argument, NULL, 's'},
+                                      {"output", required_argument, NULL, 'o'},
+                                      {"errata", required_argument, NULL, 'e'},
+                                      {"overrides", required_argument, NULL, 'r'},
+                                      {"unreviewed", no_argument, NULL, 'u'},
+                                      {NULL, 0, NULL, 0}};
+    bool stats = false, unreviewed = false;
+    const char *out = NULL, *errata = NULL, *overrides = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "so:", o, NULL)) != -1) {
+        switch (c) {
+        case 's': stats = true; break;
+        case 'o': out = optarg; break;
+        case 'e': errata = optarg; break;
+        case 'r': overrides = optarg; break;
+        case 'u': unreviewed = true; break;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind + 1 != argc) {
+        fprintf(stderr, "quizd-pack derive: exactly one CORPUS file is required\n");
+        return 2;
+    }
+    const char *corpus = argv[optind];
+    char e_def[4096], o_def[4096];
+    snprintf(e_def, sizeof e_def, "%s/review/errata.txt", QZ_DATA_DIR);
+    snprintf(o_def, sizeof o_def, "%s/review/overrides.json", QZ_DATA_DIR);
+    if (!errata && !unreviewed)
+        errata = e_def;
+    if (!overrides && !unreviewed)
+        overrides = o_def;
+    struct derive_paths dp = {corpus, errata, unreviewed ? NULL : overrides};
+    struct derive_stats st;
+    struct report rep;
+    report_init(&rep);
+    struct qz_pack *p = derive_pack(&dp, &st, &rep);
+    report_print(&rep, stderr);
+    if (!p) {
+        report_cleanup(&rep);
+        return 2;
+    }
+    if (stats) {
+        derive_stats_print(&st, stdout);
+        printf("%-32s %8s\n", "category", "served");
+        for (size_t i = 0; i < p->n_cats; i++)
+            printf("%-32s %8d\n", p->cats[i].name, p->cats[i].questions);
+    }
+    int rc = 0;
+    if (out || !stats)
+        rc = pack_write_file(p, out ? out : "-") ? 2 : 0;
+    if (rc)
+        fprintf(stderr, "quizd-pack: cannot write %s\n", out);
+    qz_pack_destroy(p);
+    report_cleanup(&rep);
+    return rc;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+    static const struct option o[] = {{"output", required_argument, NULL, 'o'},
+                                      {"title", required_argument, NULL, 't'},
+                                      {"id", required_argument, NULL, 'i'},
+                                      {NULL, 0, NULL, 0}};
+    const char *out = NULL, *title = NULL, *id = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:", o, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 't': title = optarg; break;
+        case 'i': id = optarg; break;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind + 2 != argc || !out) {
+        fprintf(stderr, "quizd-pack import: FORMAT FILE and -o PACK are required\n");
+        return 2;
+    }
+    enum import_format fmt;
+    if (import_format_parse(argv[optind], &fmt)) {
+        fprintf(stderr, "quizd-pack import: unknown format '%s' (opentdb, aiken or csv)\n", argv[optind]);
+        return 2;
+    }
+    struct report rep;
+    report_init(&rep);
+    size_t skipped = 0;
+    struct qz_pack *p = import_file(fmt, argv[optind + 1], title, id, &rep, &skipped);
+    report_print(&rep, stderr);
+    int rc = 2;
+    if (p) {
+        rc = pack_write_file(p, out) ? 2 : 0;
+        fprintf(stderr, "imported %zu questions, skipped %zu -> %s\n", p->n, skipped, out);
+        qz_pack_destroy(p);
+    }
+    report_cleanup(&rep);
+    return rc;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "quizd-pack validate: at least one PACK is required\n");
+        return 2;
+    }
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        struct report rep;
+        report_init(&rep);
+        struct qz_pack *p = pack_load_file(argv[i], &rep);
+        if (p) {
+            printf("%s: ok, %zu questions in %zu categories\n", argv[i], p->n, p->n_cats);
+            qz_pack_destroy(p);
+        } else {
+            report_print(&rep, stdout);
+            rc = rc ? rc : 1;
+        }
+        report_cleanup(&rep);
+    }
+    return rc;
+}
+
+static void show_question(const struct qz_question *q, size_t num)
+{
+    printf("#%zu  %s  [%s · %s · difficulty %d · %d s]\n", num, q->id, q->kind, q->category,
+           q->difficulty, q->time_s);
+    printf("    %s\n", q->prompt);
+    if (q->code) {
+        printf("    ```\n");
+        const char *s = q->code;
+        while (*s) {
+            const char *e = strchr(s, '\n');
+            size_t l = e ? (size_t)(e - s) : strlen(s);
+            printf("    %.*s\n", (int)l, s);
+            s += l + (e != NULL);
+        }
+        printf("    ```\n");
+    }
+    for (int i = 0; i < q->n_options; i++)
+        printf("    %c %c) %s\n", i == q->correct ? '*' : ' ', 'A' + i, q->options[i]);
+    printf("    why: %s\n", q->explanation);
+    if (q->source.category)
+        printf("    source: %s #%d %s\n", q->source.category, q->source.number,
+               q->source.title ? q->source.title : "");
+    printf("\n");
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    static const struct option o[] = {{"id", required_argument, NULL, 'i'},
+                                      {"random", required_argument, NULL, 'r'},
+                                      {"seed", required_argument, NULL, 's'},
+                                      {NULL, 0, NULL, 0}};
+    const char *id = NULL;
+    long nrand = -1;
+    unsigned long long seed = 1;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", o, NULL)) != -1) {
+        switch (c) {
+        case 'i': id = optarg; break;
+        case 'r': nrand = strtol(optarg, NULL, 10); break;
+        case 's': seed = strtoull(optarg, NULL, 10); break;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind + 1 != argc || nrand == 0 || nrand < -1) {
+        fprintf(stderr, "quizd-pack show: exactly one PACK is required (and --random N > 0)\n");
+        return 2;
+    }
+    struct report rep;
+    report_init(&rep);
+    struct qz_pack *p = pack_load_file(argv[optind], &rep);
+    if (!p) {
+        report_print(&rep, stderr);
+        report_cleanup(&rep);
+        return 2;
+    }
+    report_cleanup(&rep);
+    int rc = 0;
+    printf("%s — %s (%zu questions)\n\n", p->id, p->title, p->n);
+    if (id) {
+        size_t i = 0;
+        while (i < p->n && strcmp(p->q[i].id, id))
+            i++;
+        if (i == p->n) {
+            fprintf(stderr, "quizd-pack show: no question with id %s\n", id);
+            rc = 2;
+        } else {
+            show_question(&p->q[i], i + 1);
+        }
+    } else if (nrand > 0) {
+        /* A seeded partial Fisher-Yates over the indices. */
+        size_t *idx = xmalloc(p->n * sizeof *idx);
+        for (size_t i = 0; i < p->n; i++)
+            idx[i] = i;
+        unsigned long long s = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        for (size_t i = 0; i < p->n && i < (size_t)nrand; i++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t j = i + (size_t)((s >> 33) % (p->n - i));
+            size_t t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+            show_question(&p->q[idx[i]], idx[i] + 1);
+        }
+        free(idx);
+    } else {
+        for (size_t i = 0; i < p->n; i++)
+            show_question(&p->q[i], i + 1);
+    }
+    qz_pack_destroy(p);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("quizd-pack %s\n", QZ_VERSION);
+        return 0;
+    }
+    if (!strcmp(argv[1], "derive"))
+        return cmd_derive(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "import"))
+        return cmd_import(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "validate"))
+        return cmd_validate(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "show"))
+        return cmd_show(argc - 1, argv + 1);
+    fprintf(stderr, "quizd-pack: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
