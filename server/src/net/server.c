@@ -1049,6 +1049,33 @@ static char *health_json(struct server *srv, size_t *len)
     return s;
 }
 
+/* Version and the addresses phones on the LAN can use (when bound to all). */
+static char *info_json(struct server *srv, size_t *len)
+{
+    json_t *urls = json_array();
+    if (!strcmp(srv->cfg.bind, "0.0.0.0")) {
+        struct ifaddrs *ifa = NULL;
+        if (getifaddrs(&ifa) == 0) {
+            for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+                if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
+                    !(i->ifa_flags & IFF_UP))
+                    continue;
+                char a[INET_ADDRSTRLEN], u[64];
+                inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, a, sizeof a);
+                snprintf(u, sizeof u, "http://%s:%d/", a, srv->port);
+                json_array_append_new(urls, json_string(u));
+            }
+            freeifaddrs(ifa);
+        }
+    }
+    json_t *o = json_pack("{s:s,s:o,s:I}", "version", QZ_VERSION, "lan_urls", urls, "max_players",
+                          (json_int_t)srv->cfg.max_players_cap);
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    *len = strlen(s);
+    return s;
+}
+
 /* An SVG QR code of `text` (at most 512 bytes), drawn as one path. */
 static char *qr_svg(const char *text, size_t *len)
 {
@@ -1160,6 +1187,10 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         }
         if (!strcmp(uri, "/healthz")) {
             body = health_json(srv, &n);
+            return http_respond(wsi, h, HTTP_STATUS_OK, "application/json", body, n);
+        }
+        if (!strcmp(uri, "/api/info")) {
+            body = info_json(srv, &n);
             return http_respond(wsi, h, HTTP_STATUS_OK, "application/json", body, n);
         }
         if (!strcmp(uri, "/api/packs")) {

@@ -1,0 +1,83 @@
+// Shared harness: starts the real quizd on a free port (read back from its
+// stdout, no sleeps), launches Debian's Chromium through playwright-core, and
+// records console errors and failed requests of every page.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const SOURCE_DIR = process.env.QZ_SOURCE_DIR || path.resolve(import.meta.dirname, '../..');
+export const QUIZD = process.env.QUIZD || path.join(SOURCE_DIR, 'build/quizd');
+export const SHOTS = process.env.QZ_SCREENSHOT_DIR || path.join(SOURCE_DIR, 'build/screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+const MULT = Number(process.env.QZ_TEST_TIMEOUT_MULTIPLIER || 1);
+export const T = (ms) => ms * MULT;
+
+export async function startQuizd(extra = []) {
+  const args = ['--port=0', '--bind=127.0.0.1', '--no-corpus', `--packs=${SOURCE_DIR}/tests/data/packs`, ...extra];
+  const child = spawn(QUIZD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`quizd did not report readiness:\n${stderr}`)), T(10000));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening port=(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`quizd exited early (${code}):\n${stderr}`));
+    });
+  });
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      const done = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), T(5000));
+      const code = await done;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+// A page that collects console errors, page errors, dialogs and HTTP errors.
+export async function newPage(browser, viewport, problems) {
+  const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(T(10000));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('dialog', async (d) => {
+    if (d.type() === 'alert') problems.push(`alert: ${d.message()}`);
+    await d.accept();
+  });
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`http ${r.status()}: ${r.url()}`); });
+  return page;
+}
+
+export const PROJECTOR = { width: 1920, height: 1080 };
+export const PHONE = { width: 390, height: 844 };
+
+export async function shot(page, name) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+}
