@@ -225,7 +225,30 @@ static void test_default_pack_is_derived_corpus(void)
     ASSERT_EQ(proc_stop(&p, SIGTERM, 5000), 0);
 }
 
+/* docker-compose.yml's command line, as a plain process: the bundled corpus
+ * plus a mounted packs folder, all interfaces, and the public join URL. */
+static void test_compose_topology_as_process(void)
+{
+    struct proc p;
+    char packs[1100];
+    snprintf(packs, sizeof packs, "--packs=%s/tests/data/packs", getenv("QZ_SOURCE_DIR"));
+    const char *a[] = {"--bind=0.0.0.0", packs, "--public-url=http://192.0.2.10:8080/", NULL};
+    ASSERT_OK(proc_start_quizd(&p, a, 20000));
+    char *h, *b;
+    ASSERT_EQ(http_get(p.port, "/api/info", &h, &b, proc_timeout(3000)), 200);
+    ASSERT_CONTAINS(b, "\"lan_urls\":[\"http://192.0.2.10:8080/\"]");
+    free(h), free(b);
+    ASSERT_EQ(http_get(p.port, "/api/packs", &h, &b, proc_timeout(3000)), 200);
+    ASSERT_CONTAINS(b, "\"id\":\"python\"");
+    ASSERT_CONTAINS(b, "\"id\":\"test\"");
+    free(h), free(b);
+    ASSERT_EQ(http_get(p.port, "/healthz", &h, &b, proc_timeout(3000)), 200);
+    free(h), free(b);
+    ASSERT_EQ(proc_stop(&p, SIGTERM, 5000), 0);
+}
+
 static struct test_case tests[] = {
+    {"compose_topology_as_process", test_compose_topology_as_process},
     {"default_pack_is_derived_corpus", test_default_pack_is_derived_corpus},
     {"static_files_and_headers", test_static_files_and_headers},
     {"healthz_and_packs", test_healthz_and_packs},

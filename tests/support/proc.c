@@ -42,6 +42,16 @@ int proc_start_quizd(struct proc *p, const char *const *extra, int timeout_ms)
     int fds[2];
     const char *argv[64];
     int n = 0;
+    /* QZ_VALGRIND=1 runs the server under valgrind: any leak or memory error
+     * at shutdown makes it exit 99, which proc_stop reports. */
+    if (getenv("QZ_VALGRIND") && *getenv("QZ_VALGRIND") == '1') {
+        argv[n++] = "/usr/bin/valgrind";
+        argv[n++] = "--quiet";
+        argv[n++] = "--error-exitcode=99";
+        argv[n++] = "--leak-check=full";
+        argv[n++] = "--show-leak-kinds=definite,indirect,possible";
+        argv[n++] = "--errors-for-leak-kinds=definite,indirect,possible";
+    }
     argv[n++] = proc_quizd_path();
     argv[n++] = "--port=0";
     argv[n++] = "--bind=127.0.0.1";

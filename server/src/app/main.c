@@ -43,6 +43,8 @@ static void usage(FILE *f)
             "      --room-idle=SECONDS  remove rooms idle this long with no host (default 1800)\n"
             "      --reveal-ms=MS       auto-advance pause on the answer reveal (default 8000)\n"
             "      --leaderboard-ms=MS  auto-advance pause on the leaderboard (default 5000)\n"
+            "      --public-url=URL     join URL shown on the projector, e.g. http://192.168.1.20:8080/\n"
+            "                           (when players reach the server through NAT or Docker)\n"
             "  -l, --log-level=LEVEL    error, warn, info (default) or debug\n"
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n",
@@ -126,7 +128,7 @@ int main(int argc, char **argv)
         {"web-root", required_argument, NULL, 'w'},   {"corpus", required_argument, NULL, 'c'},
         {"no-corpus", no_argument, NULL, 1},          {"packs", required_argument, NULL, 'P'},
         {"max-players", required_argument, NULL, 2},  {"room-idle", required_argument, NULL, 3},
-        {"reveal-ms", required_argument, NULL, 4},    {"leaderboard-ms", required_argument, NULL, 5},
+        {"reveal-ms", required_argument, NULL, 4},    {"leaderboard-ms", required_argument, NULL, 5}, {"public-url", required_argument, NULL, 6},
         {"log-level", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
     };
@@ -180,6 +182,11 @@ int main(int argc, char **argv)
                 cfg.reveal_ms = (unsigned)v;
             else
                 cfg.leaderboard_ms = (unsigned)v;
+            break;
+        case 6:
+            if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
+                return bad_value("public-url", optarg, "expected a URL starting with http:// or https://");
+            cfg.public_url = optarg;
             break;
         case 'l': {
             int l = log_level_parse(optarg);

@@ -1053,7 +1053,9 @@ static char *health_json(struct server *srv, size_t *len)
 static char *info_json(struct server *srv, size_t *len)
 {
     json_t *urls = json_array();
-    if (!strcmp(srv->cfg.bind, "0.0.0.0")) {
+    if (srv->cfg.public_url && srv->cfg.public_url[0]) {
+        json_array_append_new(urls, json_string(srv->cfg.public_url));
+    } else if (!strcmp(srv->cfg.bind, "0.0.0.0")) {
         struct ifaddrs *ifa = NULL;
         if (getifaddrs(&ifa) == 0) {
             for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
@@ -1335,7 +1337,9 @@ static void print_urls(struct server *srv)
     bool any = !strcmp(srv->cfg.bind, "0.0.0.0");
     printf("quizd %s is running. Open this URL in a browser:\n", QZ_VERSION);
     printf("  on this computer:  http://%s:%d/\n", any ? "localhost" : srv->cfg.bind, srv->port);
-    if (any) {
+    if (srv->cfg.public_url && srv->cfg.public_url[0]) {
+        printf("  for players:       %s\n", srv->cfg.public_url);
+    } else if (any) {
         struct ifaddrs *ifa = NULL;
         if (getifaddrs(&ifa) == 0) {
             for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {

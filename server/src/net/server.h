@@ -18,6 +18,7 @@ struct server_config {
     unsigned rx_max;              /* largest accepted incoming message (bytes) */
     unsigned sndbuf;              /* SO_SNDBUF per WebSocket (the kernel doubles it) */
     unsigned reveal_ms, leaderboard_ms; /* auto-advance pauses */
+    const char *public_url;       /* join URL shown to hosts (behind NAT/Docker); NULL = detect */
 };
 
 void server_config_default(struct server_config *c);
