@@ -38,10 +38,9 @@ if [ "$QUICK" = 0 ]; then
   say "tests: ASan+UBSan build"
   (cd build-asan && ctest --timeout 900) || status=1
   if [ "$FUZZ" = 1 ]; then
-    build build-fuzz -DQZ_FUZZ=ON -DQZ_E2E=OFF -DQZ_BENCH=OFF -DCMAKE_C_COMPILER=clang \
-      -DQZ_FUZZ_SECONDS="${QZ_FUZZ_SECONDS:-10}"
-    say "tests: fuzzing"
-    (cd build-fuzz && ctest -L fuzz --timeout 900) || status=1
+    build build-fuzz -DQZ_FUZZ=ON -DQZ_E2E=OFF -DQZ_BENCH=OFF -DCMAKE_C_COMPILER=clang
+    say "tests: fuzzing (${QZ_FUZZ_SECONDS:=10} s per target)"
+    (cd build-fuzz && QZ_FUZZ_SECONDS=$QZ_FUZZ_SECONDS ctest -L fuzz --timeout 900) || status=1
   fi
 fi
 

@@ -95,7 +95,8 @@ static void load_pack_dir(const char *dir, bool explicit_dir, struct qz_pack ***
         }
     }
     closedir(d);
-    qsort(names, nn, sizeof *names, cmp_str);
+    if (nn)
+        qsort(names, nn, sizeof *names, cmp_str);
     for (size_t i = 0; i < nn; i++) {
         struct report rep;
         report_init(&rep);

@@ -1673,7 +1673,8 @@ static void derive_version(struct ctx *x, size_t bi)
         while (start > s && start[-1] == ' ')
             start--;
         const char *f = start;
-        while (f > s && !strchr(";:.(\n", f[-1]) && strncmp(f - 3, "\xE2\x80\x94", 3) && f[-1] != ',')
+        while (f > s && !strchr(";:.(\n", f[-1]) && (f - s < 3 || strncmp(f - 3, "\xE2\x80\x94", 3)) &&
+               f[-1] != ',')
             f--;
         while (*f == ' ' || *f == '#')
             f++;
@@ -1721,6 +1722,18 @@ static void derive_version(struct ctx *x, size_t bi)
                 }
             }
         }
+        {
+            int caps2 = 0;
+            bool code2 = false;
+            for (char *q2 = sq; *q2; q2++) {
+                caps2 += isupper((unsigned char)*q2) != 0;
+                code2 |= *q2 == '_' || *q2 == '.' || *q2 == '@';
+            }
+            if (!strchr(sq, ' ') && !code2 && caps2 < 2) {
+                free(sq);
+                continue;
+            }
+        }
         int lo = minor - 1;
         if (lo < 5)
             lo = 5;
@@ -1734,18 +1747,6 @@ static void derive_version(struct ctx *x, size_t bi)
         for (int v = lo; v < lo + 4 && no < 4; v++)
             if (v != minor)
                 opts[no++] = xasprintf("Python 3.%d", v);
-        {
-            int caps2 = 0;
-            bool code2 = false;
-            for (char *q2 = sq; *q2; q2++) {
-                caps2 += isupper((unsigned char)*q2) != 0;
-                code2 |= *q2 == '_' || *q2 == '.' || *q2 == '@';
-            }
-            if (!strchr(sq, ' ') && !code2 && caps2 < 2) {
-                free(sq);
-                continue;
-            }
-        }
         struct cand *c = new_cand(x, "version", bl->line_start, bl->line_end);
         c->q.prompt = xasprintf("Since which Python version is this available: “%s”?", sq);
         set_options(c, opts, no);

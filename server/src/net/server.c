@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <ifaddrs.h>
 #include <jansson.h>
 #include <net/if.h>
@@ -34,7 +35,7 @@
 
 #define QZ_VERSION "0.1.0"
 #define THROTTLE_MS 200        /* lobby and host progress: at most 5 per second */
-#define LOBBY_LIST_PLAYERS 100 /* players see at most this many names */
+#define LOBBY_LIST_PLAYERS 12  /* players see the count and the latest names only */
 #define GC_INTERVAL_MS 30000
 #define SHUTDOWN_GRACE_MS 1500
 #define TXQ_MAX 64
@@ -92,8 +93,8 @@ struct room {
     size_t by_player_cap;
     uv_timer_t timer;             /* game deadlines and auto-advance */
     uv_timer_t throttle;          /* coalesced lobby / progress updates */
-    uint64_t last_lobby, last_answers, last_activity;
-    bool lobby_dirty, answers_dirty;
+    uint64_t last_lobby, last_lobby_players, last_answers, last_activity;
+    bool lobby_dirty, lobby_players_dirty, answers_dirty;
     int closing_handles;
 };
 
@@ -313,18 +314,32 @@ static void room_broadcast(struct room *r, struct msg *m)
 
 static void room_on_timer(uv_timer_t *t);
 static void room_on_throttle(uv_timer_t *t);
-static void room_process(struct room *r);
+static void room_process(struct room *r, uint64_t t0_ns);
 
-static void room_flush_lobby(struct room *r)
+/* Players' lobby updates get rarer as the room grows: each goes to every
+ * player, so a 10,000-player room gets one a second instead of five. */
+static uint64_t players_lobby_interval(const struct room *r)
+{
+    uint64_t k = game_player_count(r->g) / 500 + 1;
+    return k * THROTTLE_MS > 1000 ? 1000 : k * THROTTLE_MS;
+}
+
+static void room_flush_lobby_host(struct room *r)
 {
     size_t len;
-    uint64_t now = now_ms(r->srv);
     r->lobby_dirty = false;
-    r->last_lobby = now;
+    r->last_lobby = now_ms(r->srv);
     if (r->host) {
         char *j = proto_enc_lobby(r->g, r->code, (size_t)-1, &len);
         sess_send_new(r->host, j, len);
     }
+}
+
+static void room_flush_lobby_players(struct room *r)
+{
+    size_t len;
+    r->lobby_players_dirty = false;
+    r->last_lobby_players = now_ms(r->srv);
     bool any_player = false;
     for (struct sess *s = r->sessions; s && !any_player; s = s->rnext)
         any_player = s->role == ROLE_PLAYER;
@@ -337,6 +352,12 @@ static void room_flush_lobby(struct room *r)
         if (s->role == ROLE_PLAYER)
             sess_send(s, m);
     msg_unref(m);
+}
+
+static void room_flush_lobby(struct room *r)
+{
+    room_flush_lobby_host(r);
+    room_flush_lobby_players(r);
 }
 
 static void room_flush_answers(struct room *r)
@@ -354,12 +375,19 @@ static void room_flush_answers(struct room *r)
  * once the interval has passed. */
 static void room_schedule_throttle(struct room *r)
 {
-    uint64_t now = now_ms(r->srv), due = UINT64_MAX;
+    uint64_t now = now_ms(r->srv), due = UINT64_MAX, pint = players_lobby_interval(r);
     if (r->lobby_dirty) {
+        r->lobby_players_dirty = true;
         if (now >= r->last_lobby + THROTTLE_MS)
-            room_flush_lobby(r);
+            room_flush_lobby_host(r);
         else
             due = r->last_lobby + THROTTLE_MS;
+    }
+    if (r->lobby_players_dirty) {
+        if (now >= r->last_lobby_players + pint)
+            room_flush_lobby_players(r);
+        else if (r->last_lobby_players + pint < due)
+            due = r->last_lobby_players + pint;
     }
     if (r->answers_dirty) {
         if (now >= r->last_answers + THROTTLE_MS)
@@ -368,7 +396,7 @@ static void room_schedule_throttle(struct room *r)
             due = r->last_answers + THROTTLE_MS;
     }
     if (due != UINT64_MAX && !uv_is_active((uv_handle_t *)&r->throttle))
-        uv_timer_start(&r->throttle, room_on_throttle, due - now, 0);
+        uv_timer_start(&r->throttle, room_on_throttle, due > now ? due - now : 0, 0);
 }
 
 static void room_on_throttle(uv_timer_t *t)
@@ -390,12 +418,25 @@ static void room_arm_timer(struct room *r)
 static void room_on_timer(uv_timer_t *t)
 {
     struct room *r = t->data;
+    uint64_t t0 = uv_hrtime();
     game_tick(r->g, now_ms(r->srv));
-    room_process(r);
+    room_process(r, t0);
+}
+
+/* One line per broadcast: recipients and the time from the triggering call
+ * (t0, before the game core ran: ranking included) until every copy was
+ * queued. This is what the benchmark reads as "computed and queued". */
+static void log_broadcast(struct room *r, const char *type, uint64_t t0_ns)
+{
+    size_t n = 0;
+    for (struct sess *s = r->sessions; s; s = s->rnext)
+        n++;
+    log_info("broadcast room=%s type=%s recipients=%zu queued_us=%llu", r->code, type, n,
+             (unsigned long long)((uv_hrtime() - t0_ns) / 1000));
 }
 
 /* Sends what the last game_* call produced, encoding each broadcast once. */
-static void room_process(struct room *r)
+static void room_process(struct room *r, uint64_t t0_ns)
 {
     const struct game_event *ev;
     size_t n = game_take_events(r->g, &ev), len;
@@ -417,8 +458,7 @@ static void room_process(struct room *r)
             room_broadcast(r, m);
             msg_unref(m);
             r->answers_dirty = true;
-            log_info("question room=%s index=%d players=%zu", r->code, game_index(r->g),
-                     game_player_count(r->g));
+            log_broadcast(r, "question", t0_ns);
             break;
         case GEV_REVEAL:
             if (r->answers_dirty)
@@ -436,12 +476,14 @@ static void room_process(struct room *r)
                     sess_send_new(s, j, len);
                 }
             }
+            log_broadcast(r, "reveal+results", t0_ns);
             break;
         case GEV_LEADERBOARD:
             j = proto_enc_leaderboard(r->g, &len);
             m = msg_take(j, len);
             room_broadcast(r, m);
             msg_unref(m);
+            log_broadcast(r, "leaderboard", t0_ns);
             break;
         case GEV_GAME_OVER:
             j = proto_enc_game_over(r->g, &len);
@@ -690,7 +732,7 @@ static void do_join(struct sess *s, const struct proto_req *q)
                           : rc == QZ_EPHASE       ? "the game has finished"
                                                   : NULL;
         sess_error(s, rc, msg, q->has_req, q->req);
-        room_process(r);
+        room_process(r, uv_hrtime());
         return;
     }
     struct sess *old = room_player_sess(r, id);
@@ -706,8 +748,8 @@ static void do_join(struct sess *s, const struct proto_req *q)
     char *j = proto_enc_joined(game_player(r->g, id), r->code, q->has_req, q->req, &len);
     sess_send_new(s, j, len);
     send_state(s, NULL, id);
-    log_info("%s room=%s player=%u", q->u.join.token[0] ? "player_resumed" : "player_joined", r->code, id);
-    room_process(r);
+    log_debug("%s room=%s player=%u", q->u.join.token[0] ? "player_resumed" : "player_joined", r->code, id);
+    room_process(r, uv_hrtime());
 }
 
 static void do_host_cmd(struct sess *s, const struct proto_req *q)
@@ -717,7 +759,7 @@ static void do_host_cmd(struct sess *s, const struct proto_req *q)
         sess_error(s, QZ_ENOTHOST, "only the room's host can do that", q->has_req, q->req);
         return;
     }
-    uint64_t now = now_ms(s->srv);
+    uint64_t now = now_ms(s->srv), t0 = uv_hrtime();
     int rc = 0;
     const char *msg = NULL;
     switch (q->type) {
@@ -754,7 +796,7 @@ static void do_host_cmd(struct sess *s, const struct proto_req *q)
         sess_error(s, rc, msg, q->has_req, q->req);
     else
         reply_ack(s, q);
-    room_process(r);
+    room_process(r, t0);
 }
 
 static void do_answer(struct sess *s, const struct proto_req *q)
@@ -764,6 +806,7 @@ static void do_answer(struct sess *s, const struct proto_req *q)
         sess_error(s, QZ_EPHASE, "join a room as a player before answering", q->has_req, q->req);
         return;
     }
+    uint64_t t0 = uv_hrtime();
     int rc = game_answer(r->g, s->player, q->u.answer.index, q->u.answer.choice, now_ms(s->srv));
     if (rc) {
         const char *msg = rc == QZ_ETOOLATE     ? "the time for this question is up"
@@ -777,7 +820,7 @@ static void do_answer(struct sess *s, const struct proto_req *q)
     size_t len;
     char *j = proto_enc_answer_ack(q->u.answer.index, q->u.answer.choice, q->has_req, q->req, &len);
     sess_send_new(s, j, len);
-    room_process(r);
+    room_process(r, t0);
 }
 
 /* Token bucket: returns false (and counts the refusal) when over the limit. */
@@ -892,7 +935,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
             room_detach(s);
             if (pid && !room_player_sess(r, pid)) {
                 game_disconnect(r->g, pid, now_ms(srv));
-                room_process(r);
+                room_process(r, uv_hrtime());
             }
             if (was_host) {
                 log_info("host_left room=%s", r->code);
@@ -1495,8 +1538,18 @@ void server_destroy(struct server *srv)
     /* Phase 2: with a foreign loop, the final free needs a second call. */
     if (srv->ctx)
         lws_context_destroy(srv->ctx);
+    /* Closing the last uv_signal_t restores SIG_DFL: a late second Ctrl-C
+     * would then kill us mid-exit. Block, close, ignore, unblock. */
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, &old);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
     uv_run(srv->loop, UV_RUN_DEFAULT);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     free(srv);
 }

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""quizd benchmark: quizd vs the floor (a plain send() loop) vs the usual
+alternative (Node.js + ws), in the same invocation, on 127.0.0.1.
+
+Scenarios: 1 room x 1,000 players, 1 room x 10,000, 500 rooms x 20. Each
+system runs each scenario --reps times (default 3) on a fresh server process;
+the table shows medians, and ratios are computed from those medians.
+The server is pinned to CPU 0 and the load generator to CPU 1 when taskset
+exists. Every run is bounded by --timeout; results go to bench/results/.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def start(cmd, ready_re, timeout=20):
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + timeout
+    line = ''
+    while time.monotonic() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            break
+        m = re.search(ready_re, line)
+        if m:
+            return p, int(m.group(1))
+    p.kill()
+    raise RuntimeError(f'{cmd[0]} did not start: {line} {p.stderr.read()[:500]}')
+
+
+def stop(p):
+    p.terminate()
+    try:
+        _, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+    return err or ''
+
+
+def pin(cpu):
+    return ['taskset', '-c', str(cpu)] if shutil.which('taskset') and os.cpu_count() >= 2 else []
+
+
+def run_one(args, system, sc, rep):
+    build = args.build
+    if system == 'quizd':
+        cmd = pin(0) + [f'{build}/quizd', '--port=0', '--bind=127.0.0.1', '--log-level=info',
+                        f'--max-players={max(10000, sc["players"])}']
+        ready = r'listening port=(\d+)'
+    elif system == 'node':
+        cmd = pin(0) + ['node', f'{HERE}/node/server.mjs', '0']
+        ready = r'listening port=(\d+)'
+    else:
+        cmd = pin(0) + [f'{build}/bench/quizd-floor', '0']
+        ready = r'listening port=(\d+)'
+    proc, port = start(cmd, ready)
+    # taskset execs the server: the pid is the server's.
+    target = 'floor' if system == 'floor' else system
+    players = sc['players']
+    rooms = sc['rooms']
+    if system == 'floor' and rooms > 1:
+        rooms, players = 1, sc['players']   # a floor for one room of this size
+    lg = pin(1) + [f'{build}/bench/quizd-loadgen', f'--port={port}', f'--target={target}',
+                   f'--rooms={rooms}', f'--players={players}', f'--questions={sc["questions"]}',
+                   f'--seconds={sc["seconds"]}', f'--think-ms={sc["think_ms"]}', f'--seed={rep + 1}',
+                   f'--pid={proc.pid}', f'--timeout={args.timeout}', f'--stagger-ms={sc.get("stagger_ms", 0)}']
+    try:
+        out = subprocess.run(lg, capture_output=True, text=True, timeout=args.timeout + 30)
+    finally:
+        err = stop(proc)
+    if out.returncode != 0 or not out.stdout.strip():
+        raise RuntimeError(f'loadgen failed ({system} {sc["name"]}): {out.stderr[-500:]}')
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    if out.stderr.strip():
+        res['loadgen_stderr'] = out.stderr.strip()[-300:]
+    if system == 'quizd':
+        # Server-side: time from the triggering call until every copy was queued.
+        q = {}
+        for m in re.finditer(r'type=(\S+) recipients=(\d+) queued_us=(\d+)', err):
+            t, n, us = m.group(1), int(m.group(2)), int(m.group(3))
+            if n >= 2:
+                q.setdefault(t, []).append(us / 1000)
+        res['server_queued_ms_max'] = {k: max(v) for k, v in q.items()}
+    return res
+
+
+def med(vals):
+    vals = [v for v in vals if v is not None and v >= 0]
+    return statistics.median(vals) if vals else None
+
+
+def summarize(runs):
+    g = lambda f: med([f(r) for r in runs])
+    s = {
+        'runs': len(runs),
+        'completed': all(r['completed'] for r in runs),
+        'answers_lost': sum(r['answers_lost'] for r in runs),
+        'answers_rejected': sum(r['answers_rejected'] for r in runs),
+        'joins_per_s': g(lambda r: r['joins_per_s']),
+        'fanout_p50_ms': g(lambda r: r['question_fanout']['p50_ms']),
+        'fanout_p99_ms': g(lambda r: r['question_fanout']['p99_ms']),
+        'fanout_max_ms': g(lambda r: r['question_fanout']['max_ms']),
+        'ack_p50_ms': g(lambda r: r['answer_ack']['p50_ms']),
+        'ack_p99_ms': g(lambda r: r['answer_ack']['p99_ms']),
+        'reveal_p99_ms': g(lambda r: r['reveal']['p99_ms']),
+        'leaderboard_p99_ms': g(lambda r: r['leaderboard']['p99_ms']),
+        'cpu_join_s': g(lambda r: r['server_cpu_join_s']),
+        'cpu_game_s': g(lambda r: r['server_cpu_game_s']),
+        'deliveries_per_cpu_s': g(lambda r: r['deliveries_per_cpu_s'] or None),
+        'rss_idle_kb': g(lambda r: r['server_rss_idle_kb']),
+        'rss_per_conn_bytes': g(lambda r: r['rss_per_conn_bytes']),
+    }
+    qm = [r.get('server_queued_ms_max') for r in runs if r.get('server_queued_ms_max')]
+    if qm:
+        s['server_queued_ms_max'] = {k: med([x.get(k) for x in qm]) for k in qm[0]}
+    return s
+
+
+def fmt(v, nd=1):
+    if v is None:
+        return '-'
+    if isinstance(v, float):
+        return f'{v:.{nd}f}'
+    return str(v)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--quick', action='store_true', help='smaller scenarios, 1 repetition (< 1 minute)')
+    ap.add_argument('--reps', type=int, default=None)
+    ap.add_argument('--build', default=os.path.join(ROOT, 'build'))
+    ap.add_argument('--timeout', type=int, default=120, help='seconds per run')
+    ap.add_argument('--systems', default='quizd,floor,node')
+    ap.add_argument('--only', default='', help='comma list of scenario names')
+    args = ap.parse_args()
+    reps = args.reps or (1 if args.quick else 3)
+    if args.quick:
+        scenarios = [
+            dict(name='1x500', rooms=1, players=500, questions=2, seconds=20, think_ms=500),
+            dict(name='1x2000', rooms=1, players=2000, questions=2, seconds=20, think_ms=800),
+            dict(name='50x20', rooms=50, players=20, questions=2, seconds=20, think_ms=500, stagger_ms=500),
+        ]
+    else:
+        scenarios = [
+            dict(name='1x1000', rooms=1, players=1000, questions=3, seconds=20, think_ms=2000),
+            dict(name='1x10000', rooms=1, players=10000, questions=3, seconds=30, think_ms=3000),
+            dict(name='500x20', rooms=500, players=20, questions=3, seconds=20, think_ms=2000, stagger_ms=2000),
+        ]
+    if args.only:
+        scenarios = [s for s in scenarios if s['name'] in args.only.split(',')]
+    systems = args.systems.split(',')
+    started = time.time()
+    results = {'started': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'reps': reps,
+               'machine': {'cpus': os.cpu_count(), 'uname': os.uname().release}, 'scenarios': {}}
+    for sc in scenarios:
+        results['scenarios'][sc['name']] = {'config': sc, 'systems': {}}
+        for system in systems:
+            runs = []
+            for rep in range(reps):
+                print(f'  {sc["name"]:>8} {system:>5} run {rep + 1}/{reps} ...', file=sys.stderr, flush=True)
+                runs.append(run_one(args, system, sc, rep))
+            results['scenarios'][sc['name']]['systems'][system] = {'median': summarize(runs), 'runs': runs}
+
+    # Ratios from the medians.
+    for name, scr in results['scenarios'].items():
+        s = scr['systems']
+        q, f, n = s.get('quizd', {}).get('median'), s.get('floor', {}).get('median'), s.get('node', {}).get('median')
+        r = {}
+        if q and f and f['fanout_p99_ms']:
+            r['fanout_p99_vs_floor'] = q['fanout_p99_ms'] / f['fanout_p99_ms']
+        if q and n:
+            if n['deliveries_per_cpu_s']:
+                r['deliveries_per_cpu_s_vs_node'] = q['deliveries_per_cpu_s'] / n['deliveries_per_cpu_s']
+            if n['fanout_p99_ms']:
+                r['fanout_p99_vs_node'] = q['fanout_p99_ms'] / n['fanout_p99_ms']
+        scr['ratios'] = r
+    results['seconds'] = round(time.time() - started, 1)
+
+    cols = [('joins/s', 'joins_per_s', 0), ('fan-out p50', 'fanout_p50_ms', 1), ('p99', 'fanout_p99_ms', 1),
+            ('max', 'fanout_max_ms', 1), ('ack p99', 'ack_p99_ms', 1), ('lb p99', 'leaderboard_p99_ms', 1),
+            ('lost', 'answers_lost', 0), ('cpu game s', 'cpu_game_s', 2), ('deliv/cpu-s', 'deliveries_per_cpu_s', 0),
+            ('B/conn', 'rss_per_conn_bytes', 0)]
+    print(f'\nquizd benchmark — medians of {reps} run(s), latencies in ms, 127.0.0.1, {os.cpu_count()} CPUs')
+    head = f'{"scenario":>9} {"system":>6} ' + ' '.join(f'{c[0]:>11}' for c in cols)
+    print(head)
+    print('-' * len(head))
+    for name, scr in results['scenarios'].items():
+        for system, d in scr['systems'].items():
+            m = d['median']
+            row = f'{name:>9} {system:>6} ' + ' '.join(f'{fmt(m[c[1]], c[2]):>11}' for c in cols)
+            print(row + ('' if m['completed'] else '  (INCOMPLETE)'))
+        r = scr['ratios']
+        q = scr['systems'].get('quizd', {}).get('median', {})
+        bits = []
+        if 'fanout_p99_vs_floor' in r:
+            bits.append(f'fan-out p99 = {r["fanout_p99_vs_floor"]:.2f}x floor')
+        if 'deliveries_per_cpu_s_vs_node' in r:
+            bits.append(f'deliveries/CPU-s = {r["deliveries_per_cpu_s_vs_node"]:.2f}x node')
+        if 'fanout_p99_vs_node' in r:
+            bits.append(f'fan-out p99 = {r["fanout_p99_vs_node"]:.2f}x node')
+        if q.get('server_queued_ms_max'):
+            bits.append('server queued (max ms): ' + ', '.join(f'{k} {v:.1f}' for k, v in q['server_queued_ms_max'].items()))
+        if bits:
+            print(f'{"":>9} {"quizd":>6} ' + '; '.join(bits))
+    os.makedirs(os.path.join(HERE, 'results'), exist_ok=True)
+    path = os.path.join(HERE, 'results', time.strftime('bench-%Y%m%d-%H%M%S.json'))
+    with open(path, 'w') as f:
+        json.dump(results, f, indent=2)
+    print(f'\n{results["seconds"]} s; results written to {os.path.relpath(path, ROOT)}')
+
+
+if __name__ == '__main__':
+    main()
