@@ -16,6 +16,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,7 +24,11 @@ ROOT = os.path.dirname(HERE)
 
 
 def start(cmd, ready_re, timeout=20):
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The server's log goes to a file: a pipe read only at the end would fill
+    # up (64 KiB) and block the server in write(2) mid-benchmark.
+    log = tempfile.TemporaryFile(mode='w+')
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
+    p.log = log
     deadline = time.monotonic() + timeout
     line = ''
     while time.monotonic() < deadline:
@@ -34,17 +39,21 @@ def start(cmd, ready_re, timeout=20):
         if m:
             return p, int(m.group(1))
     p.kill()
-    raise RuntimeError(f'{cmd[0]} did not start: {line} {p.stderr.read()[:500]}')
+    log.seek(0)
+    raise RuntimeError(f'{cmd[0]} did not start: {line} {log.read()[:500]}')
 
 
 def stop(p):
     p.terminate()
     try:
-        _, err = p.communicate(timeout=10)
+        p.communicate(timeout=10)
     except subprocess.TimeoutExpired:
         p.kill()
-        _, err = p.communicate()
-    return err or ''
+        p.communicate()
+    p.log.seek(0)
+    err = p.log.read()
+    p.log.close()
+    return err
 
 
 def pin(cpu):
