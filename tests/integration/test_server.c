@@ -247,7 +247,32 @@ static void test_compose_topology_as_process(void)
     ASSERT_EQ(proc_stop(&p, SIGTERM, 5000), 0);
 }
 
+/* A pack that fails validation is reported and skipped; the server starts
+ * with the others. */
+static void test_invalid_pack_is_skipped(void)
+{
+    char dir[] = "/tmp/quizd-packs-XXXXXX", cmd[512];
+    ASSERT(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd, "cp %s/tests/data/packs/test.json %s/ && cp %s/tests/data/packs-invalid.json %s/broken.json",
+             getenv("QZ_SOURCE_DIR"), dir, getenv("QZ_SOURCE_DIR"), dir);
+    ASSERT_EQ(system(cmd), 0);
+    char arg[128];
+    snprintf(arg, sizeof arg, "--packs=%s", dir);
+    const char *a[] = {"--no-corpus", arg, NULL};
+    struct proc p;
+    ASSERT_OK(proc_start_quizd(&p, a, 10000));
+    char *h, *b;
+    ASSERT_EQ(http_get(p.port, "/api/packs", &h, &b, proc_timeout(3000)), 200);
+    ASSERT_CONTAINS(b, "\"id\":\"test\"");
+    ASSERT(!strstr(b, "broken"));
+    free(h), free(b);
+    ASSERT_EQ(proc_stop(&p, SIGTERM, 5000), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ASSERT_EQ(system(cmd), 0);
+}
+
 static struct test_case tests[] = {
+    {"invalid_pack_is_skipped", test_invalid_pack_is_skipped},
     {"compose_topology_as_process", test_compose_topology_as_process},
     {"default_pack_is_derived_corpus", test_default_pack_is_derived_corpus},
     {"static_files_and_headers", test_static_files_and_headers},

@@ -1998,11 +1998,16 @@ static void derive_complexity(struct ctx *x, size_t bi)
 /* ------------------------------------------------------------------ */
 /* gates                                                               */
 
+/* Lower-cased, surrounding white space removed. */
 static void lower_copy(const char *s, char *out, size_t cap)
 {
+    while (*s == ' ' || *s == '\t')
+        s++;
     size_t i = 0;
     for (; s[i] && i + 1 < cap; i++)
         out[i] = (char)tolower((unsigned char)s[i]);
+    while (i && (out[i - 1] == ' ' || out[i - 1] == '\t'))
+        i--;
     out[i] = 0;
 }
 
@@ -2012,18 +2017,17 @@ static const char *gate(const struct cand *c)
     bool code_kind = !strncmp(q->kind, "code_", 5) && strcmp(q->kind, "code_blank");
     if (q->n_options < 2)
         return "fewer than two options";
+    char lo[QZ_MAX_OPTIONS][512];
     for (int i = 0; i < q->n_options; i++)
-        for (int j = 0; j < q->n_options; j++) {
-            if (i == j)
-                continue;
-            char a[512], b[512];
-            lower_copy(q->options[i], a, sizeof a);
-            lower_copy(q->options[j], b, sizeof b);
-            if (!strcmp(a, b))
+        lower_copy(q->options[i], lo[i], sizeof lo[i]);
+    for (int i = 0; i < q->n_options; i++)
+        for (int j = i + 1; j < q->n_options; j++)
+            if (!strcmp(lo[i], lo[j]))
                 return "duplicate options";
-            if (!code_kind && find_word(b, a))
+    for (int i = 0; i < q->n_options && !code_kind; i++)
+        for (int j = 0; j < q->n_options; j++)
+            if (i != j && find_word(lo[j], lo[i]))
                 return "an option is contained in another";
-        }
     /* Answer given away: a content word of the correct option in the prompt
      * that appears in no distractor. */
     if (!code_kind && strcmp(q->kind, "version") && strcmp(q->kind, "complexity")) {
@@ -2038,9 +2042,9 @@ static const char *gate(const struct cand *c)
                 continue;
             bool in_distractor = false;
             for (int i = 0; i < q->n_options; i++) {
-                char lo[512];
-                lower_copy(q->options[i], lo, sizeof lo);
-                if (i != q->correct && find_word(lo, lw))
+                char lop[512];
+                lower_copy(q->options[i], lop, sizeof lop);
+                if (i != q->correct && find_word(lop, lw))
                     in_distractor = true;
             }
             if (!in_distractor)
@@ -2064,6 +2068,14 @@ static const char *gate(const struct cand *c)
         if (fields[i] && repair_has_damage(fields[i]))
             return "damaged text";
     return NULL;
+}
+
+const char *derive_check_gates(const struct qz_question *q)
+{
+    struct cand c;
+    memset(&c, 0, sizeof c);
+    c.q = *q;   /* shallow: gate() only reads */
+    return gate(&c);
 }
 
 /* ------------------------------------------------------------------ */

@@ -38,5 +38,9 @@ struct derive_paths {
 struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stats *st,
                             struct report *rep);
 void derive_stats_print(const struct derive_stats *st, FILE *f);
+/* The quality gates applied to every derived question: returns the reason a
+ * question is refused (duplicate or contained options, an answer given away
+ * by the prompt, a length giveaway, damaged text), or NULL. */
+const char *derive_check_gates(const struct qz_question *q);
 
 #endif
