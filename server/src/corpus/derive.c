@@ -2232,19 +2232,10 @@ struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stat
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(st, 0, sizeof *st);
-    FILE *f = fopen(paths->corpus, "rb");
-    if (!f) {
-        report_add(rep, "%s: file: cannot open the corpus", paths->corpus);
+    size_t n;
+    char *buf = pack_read_file(paths->corpus, &n, rep);
+    if (!buf)
         return NULL;
-    }
-    char *buf = xmalloc(PACK_MAX_BYTES + 1);
-    size_t n = fread(buf, 1, PACK_MAX_BYTES + 1, f);
-    fclose(f);
-    if (n > PACK_MAX_BYTES) {
-        free(buf);
-        report_add(rep, "%s: file: larger than %u bytes", paths->corpus, PACK_MAX_BYTES);
-        return NULL;
-    }
     struct corpus c;
     int rc = corpus_parse(buf, n, &c);
     free(buf);

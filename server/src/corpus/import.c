@@ -485,21 +485,11 @@ struct qz_pack *import_buffer(enum import_format fmt, const char *buf, size_t le
 struct qz_pack *import_file(enum import_format fmt, const char *path, const char *title, const char *id,
                             struct report *rep, size_t *skipped)
 {
-    FILE *f = fopen(path, "rb");
+    size_t n;
     *skipped = 0;
-    if (!f) {
-        report_add(rep, "%s: file: cannot open", path);
+    char *buf = pack_read_file(path, &n, rep);
+    if (!buf)
         return NULL;
-    }
-    char *buf = xmalloc(PACK_MAX_BYTES + 1);
-    size_t n = fread(buf, 1, PACK_MAX_BYTES + 1, f);
-    fclose(f);
-    if (n > PACK_MAX_BYTES) {
-        free(buf);
-        report_add(rep, "%s: file: larger than %u bytes", path, PACK_MAX_BYTES);
-        return NULL;
-    }
-    buf[n] = 0;
     struct qz_pack *p = import_buffer(fmt, buf, n, path, title, id, rep, skipped);
     free(buf);
     return p;

@@ -298,7 +298,7 @@ out:
     return p;
 }
 
-struct qz_pack *pack_load_file(const char *path, struct report *rep)
+char *pack_read_file(const char *path, size_t *len, struct report *rep)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -313,6 +313,17 @@ struct qz_pack *pack_load_file(const char *path, struct report *rep)
         report_add(rep, "%s: file: larger than %u bytes", path, PACK_MAX_BYTES);
         return NULL;
     }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+struct qz_pack *pack_load_file(const char *path, struct report *rep)
+{
+    size_t n;
+    char *buf = pack_read_file(path, &n, rep);
+    if (!buf)
+        return NULL;
     struct qz_pack *p = pack_load_buffer(buf, n, path, rep);
     free(buf);
     return p;

@@ -31,6 +31,9 @@ void report_print(const struct report *r, FILE *f);
 size_t pack_check_question(const struct qz_question *q, const char *file, size_t num,
                            struct report *rep);
 
+/* Reads a whole file of at most PACK_MAX_BYTES (NUL-terminated, length in
+ * *len). Returns a malloc'd buffer, or NULL with the problem in rep. */
+char *pack_read_file(const char *path, size_t *len, struct report *rep);
 /* Loads and validates a pack file. Returns the pack (caller destroys) when it
  * has no problem, else NULL with every problem in rep. The pack id is the
  * "id" field, else the file name without ".json". */

@@ -1092,6 +1092,23 @@ static char *health_json(struct server *srv, size_t *len)
     return s;
 }
 
+/* The IPv4 addresses of this machine's up, non-loopback interfaces. */
+static size_t lan_addresses(char out[][INET_ADDRSTRLEN], size_t max)
+{
+    struct ifaddrs *ifa = NULL;
+    size_t n = 0;
+    if (getifaddrs(&ifa) != 0)
+        return 0;
+    for (struct ifaddrs *i = ifa; i && n < max; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
+            !(i->ifa_flags & IFF_UP))
+            continue;
+        inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, out[n++], INET_ADDRSTRLEN);
+    }
+    freeifaddrs(ifa);
+    return n;
+}
+
 /* Version and the addresses phones on the LAN can use (when bound to all). */
 static char *info_json(struct server *srv, size_t *len)
 {
@@ -1099,18 +1116,10 @@ static char *info_json(struct server *srv, size_t *len)
     if (srv->cfg.public_url && srv->cfg.public_url[0]) {
         json_array_append_new(urls, json_string(srv->cfg.public_url));
     } else if (!strcmp(srv->cfg.bind, "0.0.0.0")) {
-        struct ifaddrs *ifa = NULL;
-        if (getifaddrs(&ifa) == 0) {
-            for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-                if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
-                    !(i->ifa_flags & IFF_UP))
-                    continue;
-                char a[INET_ADDRSTRLEN], u[64];
-                inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, a, sizeof a);
-                snprintf(u, sizeof u, "http://%s:%d/", a, srv->port);
-                json_array_append_new(urls, json_string(u));
-            }
-            freeifaddrs(ifa);
+        char a[8][INET_ADDRSTRLEN], u[64];
+        for (size_t i = 0, n = lan_addresses(a, 8); i < n; i++) {
+            snprintf(u, sizeof u, "http://%s:%d/", a[i], srv->port);
+            json_array_append_new(urls, json_string(u));
         }
     }
     json_t *o = json_pack("{s:s,s:o,s:I}", "version", QZ_VERSION, "lan_urls", urls, "max_players",
@@ -1383,18 +1392,9 @@ static void print_urls(struct server *srv)
     if (srv->cfg.public_url && srv->cfg.public_url[0]) {
         printf("  for players:       %s\n", srv->cfg.public_url);
     } else if (any) {
-        struct ifaddrs *ifa = NULL;
-        if (getifaddrs(&ifa) == 0) {
-            for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-                if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
-                    !(i->ifa_flags & IFF_UP))
-                    continue;
-                char a[INET_ADDRSTRLEN];
-                inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, a, sizeof a);
-                printf("  on your network:   http://%s:%d/   (phones on the same Wi-Fi)\n", a, srv->port);
-            }
-            freeifaddrs(ifa);
-        }
+        char a[8][INET_ADDRSTRLEN];
+        for (size_t i = 0, n = lan_addresses(a, 8); i < n; i++)
+            printf("  on your network:   http://%s:%d/   (phones on the same Wi-Fi)\n", a[i], srv->port);
     }
     printf("Press Ctrl-C to stop.\n");
     fflush(stdout);
