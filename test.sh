@@ -30,19 +30,26 @@ fi
 
 status=0
 export CTEST_OUTPUT_ON_FAILURE=1
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
 say "tests: normal build"
-(cd build && ctest --timeout 900) || status=1
+(cd build && ctest --timeout 900) | tee -a "$LOG" || status=1
 
 if [ "$QUICK" = 0 ]; then
   build build-asan -DQZ_WERROR=ON -DQZ_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
   say "tests: ASan+UBSan build"
-  (cd build-asan && ctest --timeout 900) || status=1
+  (cd build-asan && ctest --timeout 900) | tee -a "$LOG" || status=1
   if [ "$FUZZ" = 1 ]; then
     build build-fuzz -DQZ_FUZZ=ON -DQZ_E2E=OFF -DQZ_BENCH=OFF -DCMAKE_C_COMPILER=clang
     say "tests: fuzzing (${QZ_FUZZ_SECONDS:=10} s per target)"
-    (cd build-fuzz && QZ_FUZZ_SECONDS=$QZ_FUZZ_SECONDS ctest -L fuzz --timeout 900) || status=1
+    (cd build-fuzz && QZ_FUZZ_SECONDS=$QZ_FUZZ_SECONDS ctest -L fuzz --timeout 900) | tee -a "$LOG" || status=1
   fi
 fi
 
+# One closing line over every CTest run above.
+total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$LOG" | awk '{s+=$1} END {print s+0}')
+failed=$(sed -n 's/.* \([0-9]*\) tests failed out of .*/\1/p' "$LOG" | awk '{s+=$1} END {print s+0}')
+[ "$status" = 0 ] || [ "${failed:-0}" -gt 0 ] || failed=1
 if [ "$status" = 0 ]; then say "all tests passed"; else say "SOME TESTS FAILED"; fi
+echo "$((${total:-0} - ${failed:-0})) passed, ${failed:-0} failed"
 exit "$status"
