@@ -19,8 +19,9 @@ done
 
 # Everything run.sh needs, then the test tools.
 ./run.sh --build-only
-source <(sed -n '/^say()/,/^}/p; /^ensure_packages()/,/^}/p; /^build()/,/^}/p' run.sh)
-ensure_packages python3 valgrind chromium clang libclang-rt-14-dev nodejs npm
+source .ci/common.sh
+ensure_packages python3 valgrind chromium clang libclang-rt-14-dev
+ensure_node
 
 say "installing the browser test driver (npm)"
 if [ ! -f tests/e2e/node_modules/.package-lock.json ] || \
