@@ -17,11 +17,12 @@ for a in "$@"; do
   esac
 done
 
-# Everything run.sh needs, then the test tools.
-./run.sh --build-only
+# The test tools first (CMake registers tests for the tools it finds), then
+# everything run.sh needs and the build.
 source .ci/common.sh
 ensure_packages python3 valgrind chromium clang libclang-rt-14-dev
 ensure_node
+./run.sh --build-only
 
 say "installing the browser test driver (npm)"
 if [ ! -f tests/e2e/node_modules/.package-lock.json ] || \

@@ -25,13 +25,14 @@ ensure_node() {
   fi
 }
 
-# build DIR [cmake options...]: configure once, then an incremental build.
+# build DIR [cmake options...]: (re)configure — cheap, and it makes CMake look
+# again for tools installed since (valgrind, node) — then build incrementally.
 build() {
   local dir=$1; shift
-  if [ ! -f "$dir/CMakeCache.txt" ]; then
-    say "configuring $dir"
-    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  fi
+  local type=RelWithDebInfo
+  [ -f "$dir/CMakeCache.txt" ] && type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$dir/CMakeCache.txt")
+  say "configuring $dir"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="${type:-RelWithDebInfo}" "$@" >/dev/null
   say "building $dir"
   cmake --build "$dir" -j"$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
   [ -x "$dir/quizd" ] || [ -x "$dir/tests/fuzz_parser" ] || { echo "build of $dir failed" >&2; exit 1; }
