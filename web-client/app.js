@@ -187,7 +187,7 @@ async function request(msg) {
 function ping() {
   const t = performance.now();
   const id = ++reqSeq;
-  pingSent.set(id, t);
+  pingSent.set(id, { mono: t, wall: Date.now() });
   send({ type: 'ping', t, req: id });
 }
 
@@ -236,12 +236,13 @@ function handle(m) {
       const sent = pingSent.get(m.req);
       pingSent.delete(m.req);
       if (sent !== undefined) {
-        const now = performance.now();
-        const { rtt } = clockOffset(sent, now, 0);
+        // Round trip on the monotonic clock, offset against the wall clock.
+        const rttMono = performance.now() - sent.mono;
+        const { offset, rtt } = clockOffset(sent.wall, sent.wall + rttMono, m.now_ms);
         // Keep the estimate from the fastest round trip: least queueing noise.
         if (rtt <= S.rtt * 1.5) {
           S.rtt = Math.min(S.rtt, rtt);
-          S.offset = m.now_ms - (Date.now() - rtt / 2);
+          S.offset = offset;
         }
       }
       break;

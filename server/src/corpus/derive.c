@@ -250,21 +250,29 @@ static struct cand *new_cand(struct ctx *x, const char *kind, int line, int line
     return c;
 }
 
+/* Fills idx[0..n) with 0..n-1 ordered by fnv2(salt, strs[i]): the
+ * deterministic "random" order used for every pick and shuffle. */
+static void hash_order(const char *salt, char *const *strs, size_t n, size_t *idx)
+{
+    uint32_t *key = xmalloc((n ? n : 1) * sizeof *key);
+    for (size_t i = 0; i < n; i++) {
+        key[i] = fnv2(salt, strs[i]);
+        idx[i] = i;
+    }
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && key[idx[j]] < key[idx[j - 1]]; j--) {
+            size_t t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+    free(key);
+}
+
 /* Sets options: correct first in `opts`, then shuffled deterministically. */
 static void set_options(struct cand *c, char **opts, int n)
 {
-    uint32_t key[QZ_MAX_OPTIONS];
-    int order[QZ_MAX_OPTIONS];
-    for (int i = 0; i < n; i++) {
-        key[i] = fnv2(c->q.id, opts[i]);
-        order[i] = i;
-    }
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && key[order[j]] < key[order[j - 1]]; j--) {
-            int t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
+    size_t order[QZ_MAX_OPTIONS];
+    hash_order(c->q.id, opts, (size_t)n, order);
     c->q.n_options = n;
     for (int i = 0; i < n; i++) {
         c->q.options[i] = opts[order[i]];
@@ -273,24 +281,23 @@ static void set_options(struct cand *c, char **opts, int n)
     }
 }
 
+/* Sets options in the given order (a scale: versions, complexities). */
+static void set_options_in_order(struct cand *c, char **opts, int n, int correct)
+{
+    c->q.n_options = n;
+    for (int i = 0; i < n; i++)
+        c->q.options[i] = opts[i];
+    c->q.correct = correct;
+}
+
 /* Picks up to `want` distractors from pool (hash order), skipping excluded ones. */
 static int pick(const struct ctx *x, const char *salt, const char *answer, struct strv *pool,
                 const char *context, bool no_cooccur, char **out, int want)
 {
     int got = 0;
     size_t n = pool->n;
-    uint32_t *keys = xmalloc((n ? n : 1) * sizeof *keys);
     size_t *idx = xmalloc((n ? n : 1) * sizeof *idx);
-    for (size_t i = 0; i < n; i++) {
-        keys[i] = fnv2(salt, pool->v[i]);
-        idx[i] = i;
-    }
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && keys[idx[j]] < keys[idx[j - 1]]; j--) {
-            size_t t = idx[j];
-            idx[j] = idx[j - 1];
-            idx[j - 1] = t;
-        }
+    hash_order(salt, pool->v, n, idx);
     for (size_t k = 0; k < n && got < want; k++) {
         const char *d = pool->v[idx[k]];
         if (!strcasecmp(d, answer) || strstr(d, answer) || strstr(answer, d))
@@ -305,22 +312,25 @@ static int pick(const struct ctx *x, const char *salt, const char *answer, struc
         if (!dup)
             out[got++] = xstrdup(d);
     }
-    free(keys);
     free(idx);
     return got;
+}
+
+static char *first_sentence(const struct block *bl)
+{
+    struct strv s = {0};
+    split_sentences(bl->text, &s);
+    char *r = xstrdup(s.n ? s.v[0] : "");
+    sv_free(&s);
+    return r;
 }
 
 /* First sentence of the next prose block after block index b (or ""). */
 static char *next_prose_sentence(const struct cquestion *q, size_t b)
 {
     for (size_t i = b + 1; i < q->n_blocks; i++)
-        if (q->blocks[i].kind == BLK_PROSE) {
-            struct strv s = {0};
-            split_sentences(q->blocks[i].text, &s);
-            char *r = xstrdup(s.n ? s.v[0] : "");
-            sv_free(&s);
-            return r;
-        }
+        if (q->blocks[i].kind == BLK_PROSE)
+            return first_sentence(&q->blocks[i]);
     return xstrdup("");
 }
 
@@ -987,12 +997,8 @@ static void derive_code_results(struct ctx *x, size_t bi)
         char *why = squash_ws(com);
         char *next = NULL;
         for (size_t pb = bi; pb-- > 0 && !next;)
-            if (x->cq->blocks[pb].kind == BLK_PROSE) {
-                struct strv ps = {0};
-                split_sentences(x->cq->blocks[pb].text, &ps);
-                next = xstrdup(ps.n ? ps.v[0] : "");
-                sv_free(&ps);
-            }
+            if (x->cq->blocks[pb].kind == BLK_PROSE)
+                next = first_sentence(&x->cq->blocks[pb]);
         if (!next)
             next = next_prose_sentence(x->cq, bi);
         size_t wl = strlen(why);
@@ -1741,27 +1747,19 @@ static void derive_version(struct ctx *x, size_t bi)
             lo = 13 - 3;
         if (lo > minor)
             lo = minor;
+        if (lo < minor - 3)
+            lo = minor - 3;   /* the window always holds the answer */
+        /* Four consecutive versions including the answer, in version order. */
         char *opts[4];
-        opts[0] = xasprintf("Python 3.%d", minor);
-        int no = 1;
-        for (int v = lo; v < lo + 4 && no < 4; v++)
-            if (v != minor)
-                opts[no++] = xasprintf("Python 3.%d", v);
+        int no = 0, correct = 0;
+        for (int v = lo; v < lo + 4 && no < 4; v++) {
+            if (v == minor)
+                correct = no;
+            opts[no++] = xasprintf("Python 3.%d", v);
+        }
         struct cand *c = new_cand(x, "version", bl->line_start, bl->line_end);
         c->q.prompt = xasprintf("Since which Python version is this available: “%s”?", sq);
-        set_options(c, opts, no);
-        /* Keep options in version order: easier to scan. */
-        for (int a = 0; a < no; a++)
-            for (int b = a + 1; b < no; b++)
-                if (atoi(c->q.options[b] + 9) < atoi(c->q.options[a] + 9)) {
-                    char *t = c->q.options[a];
-                    c->q.options[a] = c->q.options[b];
-                    c->q.options[b] = t;
-                    if (c->q.correct == a)
-                        c->q.correct = b;
-                    else if (c->q.correct == b)
-                        c->q.correct = a;
-                }
+        set_options_in_order(c, opts, no, correct);
         struct strv ss = {0};
         split_sentences(s, &ss);
         const char *ex = s;
@@ -1956,36 +1954,20 @@ static void derive_complexity(struct ctx *x, size_t bi)
                 continue;
             }
             /* For "label: O(1) op" bullets add the operation after the O(). */
+            /* Four of the five rungs in ladder order, dropping one far from the answer. */
             char *opts[4];
-            int no = 0;
-            opts[no++] = xstrdup(LADDER[li]);
-            int skip = li <= 2 ? 4 : 0;   /* show 4 of the 5 rungs, dropping a far one */
-            for (int k = 0; k < 5 && no < 4; k++)
-                if (k != li && k != skip)
-                    opts[no++] = xstrdup(LADDER[k]);
+            int no = 0, correct = 0;
+            int skip = li <= 2 ? 4 : 0;
+            for (int k = 0; k < 5 && no < 4; k++) {
+                if (k == skip)
+                    continue;
+                if (k == li)
+                    correct = no;
+                opts[no++] = xstrdup(LADDER[k]);
+            }
             struct cand *c = new_cand(x, "complexity", bl->line_start, bl->line_end);
             c->q.prompt = xasprintf("What is the time complexity of: %s?", subj);
-            set_options(c, opts, no);
-            /* Options in ladder order. */
-            for (int a = 0; a < no; a++)
-                for (int bb = a + 1; bb < no; bb++) {
-                    int ia = 0, ib = 0;
-                    for (int k = 0; k < 5; k++) {
-                        if (!strcmp(c->q.options[a], LADDER[k]))
-                            ia = k;
-                        if (!strcmp(c->q.options[bb], LADDER[k]))
-                            ib = k;
-                    }
-                    if (ib < ia) {
-                        char *t = c->q.options[a];
-                        c->q.options[a] = c->q.options[bb];
-                        c->q.options[bb] = t;
-                        if (c->q.correct == a)
-                            c->q.correct = bb;
-                        else if (c->q.correct == bb)
-                            c->q.correct = a;
-                    }
-                }
+            set_options_in_order(c, opts, no, correct);
             c->q.explanation = clip(s, 400);
             c->q.difficulty = 1;
             free(subj);
