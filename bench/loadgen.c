@@ -25,7 +25,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -607,6 +609,104 @@ static void open_player(int i)
     open_conn(R_PLAYER, i / n_players, i % n_players);
 }
 
+/* Syscalls of the server during the game phase, counted by the kernel's
+ * syscall tracepoints through `perf stat -p` (--perf=PATH). perf starts with
+ * its counters disabled and is enabled and disabled over a control pipe
+ * (each command acknowledged), so exactly the game phase is counted. */
+#define PERF_EVENTS "raw_syscalls:sys_enter,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_sendto," \
+                    "syscalls:sys_enter_sendmsg,syscalls:sys_enter_write,syscalls:sys_enter_writev," \
+                    "syscalls:sys_enter_epoll_wait,syscalls:sys_enter_poll,syscalls:sys_enter_read," \
+                    "syscalls:sys_enter_recvfrom"
+static const char *perf_bin;
+static pid_t perf_pid;
+static int perf_ctl = -1, perf_ack = -1;
+static char perf_out[64];
+
+static int perf_cmd(const char *cmd)
+{
+    char a[16];
+    if (write(perf_ctl, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
+        return -1;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    size_t n = 0;
+    while (n < 4) {   /* "ack\n", bounded by 10 s */
+        ssize_t r = read(perf_ack, a + n, sizeof a - n);
+        if (r <= 0)
+            return -1;
+        n += (size_t)r;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (t.tv_sec - t0.tv_sec > 10)
+            return -1;
+    }
+    return strncmp(a, "ack", 3) ? -1 : 0;
+}
+
+static void perf_start(void)
+{
+    int c[2], k[2];
+    if (!perf_bin || !server_pid || pipe(c) || pipe(k))
+        return;
+    snprintf(perf_out, sizeof perf_out, "/tmp/quizd-perf-%d.txt", (int)getpid());
+    perf_pid = fork();
+    if (perf_pid == 0) {
+        char pid[16], ctl[48];
+        close(c[1]);
+        close(k[0]);
+        snprintf(pid, sizeof pid, "%d", server_pid);
+        snprintf(ctl, sizeof ctl, "fd:%d,%d", c[0], k[1]);
+        execlp(perf_bin, perf_bin, "stat", "-x,", "-D", "-1", "--control", ctl, "-e", PERF_EVENTS,
+               "-p", pid, "-o", perf_out, (char *)NULL);
+        _exit(127);
+    }
+    close(c[0]);
+    close(k[1]);
+    perf_ctl = c[1];
+    perf_ack = k[0];
+    if (perf_pid < 0 || perf_cmd("enable\n") < 0) {
+        fprintf(stderr, "loadgen: perf stat could not count the server's syscalls\n");
+        if (perf_pid > 0)
+            kill(perf_pid, SIGKILL), waitpid(perf_pid, NULL, 0);
+        perf_pid = 0;
+    }
+}
+
+/* Stops counting and prints "server_syscalls":{...}, into the result. */
+static void perf_stop_print(void)
+{
+    if (!perf_pid)
+        return;
+    perf_cmd("disable\n");
+    kill(perf_pid, SIGINT);
+    waitpid(perf_pid, NULL, 0);
+    close(perf_ctl);
+    close(perf_ack);
+    FILE *f = fopen(perf_out, "r");
+    if (!f)
+        return;
+    char line[256];
+    bool first = true;
+    printf("\"server_syscalls\":{");
+    while (fgets(line, sizeof line, f)) {
+        char *v = line, *e = strstr(line, ",,");
+        if (line[0] == '#' || !e)
+            continue;
+        *e = '\0';
+        char *name = e + 2, *end = strchr(name, ',');
+        if (!end)
+            continue;
+        *end = '\0';
+        char *colon = strrchr(name, ':');
+        const char *key = !strcmp(name, "raw_syscalls:sys_enter") ? "total"
+                          : colon && !strncmp(colon + 1, "sys_enter_", 10) ? colon + 11 : name;
+        printf("%s\"%s\":%lld", first ? "" : ",", key, v[0] == '<' ? 0LL : atoll(v));
+        first = false;
+    }
+    printf("},");
+    fclose(f);
+    unlink(perf_out);
+}
+
 static void print_samples(const char *name, struct samples *s, bool comma)
 {
     printf("\"%s\":{\"n\":%zu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}%s", name, s->n, pct(s, 50),
@@ -621,7 +721,7 @@ int main(int argc, char **argv)
         {"questions", required_argument, NULL, 'q'}, {"seconds", required_argument, NULL, 's'},
         {"think-ms", required_argument, NULL, 'k'},  {"seed", required_argument, NULL, 'S'},
         {"pid", required_argument, NULL, 'P'},       {"timeout", required_argument, NULL, 'T'},
-        {"stagger-ms", required_argument, NULL, 'G'},
+        {"stagger-ms", required_argument, NULL, 'G'}, {"perf", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0}};
     int c;
     uint64_t seed = 1;
@@ -638,9 +738,11 @@ int main(int argc, char **argv)
         case 'P': server_pid = atoi(optarg); break;
         case 'T': timeout_s = atoi(optarg); break;
         case 'G': stagger_ms = atoi(optarg); break;
+        case 'F': perf_bin = optarg; break;
         default:
             fprintf(stderr, "usage: loadgen --port P --target quizd|node|floor [--rooms R] [--players N] "
-                            "[--questions Q] [--seconds S] [--think-ms MS] [--seed S] [--pid PID] [--timeout S]\n");
+                            "[--questions Q] [--seconds S] [--think-ms MS] [--seed S] [--pid PID] [--timeout S] "
+                            "[--perf PERF]\n");
             return 2;
         }
     }
@@ -683,6 +785,7 @@ int main(int argc, char **argv)
     double cpu_join = proc_cpu_s() - cpu0;
     long rss_idle = proc_rss_kb();
 
+    perf_start();
     double cpu1 = proc_cpu_s();
     int64_t t_game = now_us();
     long frames0 = frames_received;
@@ -726,6 +829,7 @@ int main(int argc, char **argv)
     printf("\"frames_received\":%ld,\"game_s\":%.3f,\"server_cpu_join_s\":%.3f,\"server_cpu_game_s\":%.3f,", frames,
            game_s, cpu_join, cpu_game);
     printf("\"deliveries_per_cpu_s\":%.0f,", cpu_game > 0 ? (double)frames / cpu_game : 0);
+    perf_stop_print();
     printf("\"server_rss_before_kb\":%ld,\"server_rss_idle_kb\":%ld,\"rss_per_conn_bytes\":%.0f,\"completed\":%s}\n",
            rss0, rss_idle, players_total() ? (double)(rss_idle - rss0) * 1024.0 / players_total() : 0,
            (floor ? floor_round_done() : games_done()) ? "true" : "false");

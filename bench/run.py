@@ -7,6 +7,9 @@ system runs each scenario --reps times (default 3) on a fresh server process;
 the table shows medians, and ratios are computed from those medians.
 The server is pinned to CPU 0 and the load generator to CPU 1 when taskset
 exists. Every run is bounded by --timeout; results go to bench/results/.
+Syscalls per delivery (total, epoll_ctl, sends) are counted by the kernel
+during the game phase of each system's first repetition, with `perf stat`
+on the syscall tracepoints (--no-syscalls to skip; needs perf).
 """
 import argparse
 import json
@@ -83,6 +86,8 @@ def run_one(args, system, sc, rep):
                    f'--rooms={rooms}', f'--players={players}', f'--questions={sc["questions"]}',
                    f'--seconds={sc["seconds"]}', f'--think-ms={sc["think_ms"]}', f'--seed={rep + 1}',
                    f'--pid={proc.pid}', f'--timeout={args.timeout}', f'--stagger-ms={sc.get("stagger_ms", 0)}']
+    if rep == 0 and args.perf:
+        lg.append(f'--perf={args.perf}')
     try:
         out = subprocess.run(lg, capture_output=True, text=True, timeout=args.timeout + 30)
     finally:
@@ -129,6 +134,16 @@ def summarize(runs):
         'rss_idle_kb': g(lambda r: r['server_rss_idle_kb']),
         'rss_per_conn_bytes': g(lambda r: r['rss_per_conn_bytes']),
     }
+    counted = [r for r in runs if r.get('server_syscalls') and r.get('frames_received')]
+    if counted:
+        r = counted[0]
+        sc = r['server_syscalls']
+        sends = sum(sc.get(k, 0) for k in ('sendto', 'sendmsg', 'write', 'writev'))
+        s['syscalls_per_delivery'] = {'total': sc.get('total', 0) / r['frames_received'],
+                                      'epoll_ctl': sc.get('epoll_ctl', 0) / r['frames_received'],
+                                      'send': sends / r['frames_received'],
+                                      'poll': sc.get('poll', 0) / r['frames_received'],
+                                      'epoll_wait': sc.get('epoll_wait', 0) / r['frames_received']}
     qm = [r.get('server_queued_ms_max') for r in runs if r.get('server_queued_ms_max')]
     if qm:
         s['server_queued_ms_max'] = {k: med([x.get(k) for x in qm]) for k in qm[0]}
@@ -151,7 +166,11 @@ def main():
     ap.add_argument('--timeout', type=int, default=120, help='seconds per run')
     ap.add_argument('--systems', default='quizd,floor,node')
     ap.add_argument('--only', default='', help='comma list of scenario names')
+    ap.add_argument('--no-syscalls', action='store_true', help='do not count syscalls with perf')
     args = ap.parse_args()
+    args.perf = None if args.no_syscalls else shutil.which('perf')
+    if not args.perf and not args.no_syscalls:
+        print('bench: perf not found; syscalls per delivery are not counted', file=sys.stderr)
     reps = args.reps or (1 if args.quick else 3)
     if args.quick:
         scenarios = [
@@ -208,6 +227,11 @@ def main():
             m = d['median']
             row = f'{name:>9} {system:>6} ' + ' '.join(f'{fmt(m[c[1]], c[2]):>11}' for c in cols)
             print(row + ('' if m['completed'] else '  (INCOMPLETE)'))
+            spd = m.get('syscalls_per_delivery')
+            if spd:
+                print(f'{"":>9} {"":>6} syscalls/delivery (counted, game phase): total {spd["total"]:.2f}, '
+                      f'epoll_ctl {spd["epoll_ctl"]:.2f}, send {spd["send"]:.2f}, poll {spd["poll"]:.2f}, '
+                      f'epoll_wait {spd["epoll_wait"]:.2f}')
         r = scr['ratios']
         q = scr['systems'].get('quizd', {}).get('median', {})
         bits = []

@@ -16,6 +16,12 @@
 
 _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
 
+/* Largest single send() lws makes for a WebSocket (the protocol's
+ * tx_packet_size). With 0, lws caps each send at rx_buffer_size + LWS_PRE +
+ * 4 bytes (core-net/output.c:106-116), so every frame over ~1 KB would be
+ * split and its rest buffered and sent on a later POLLOUT. */
+#define WS_TX_PACKET_SIZE 65536
+
 /* One WebSocket connection: lws allocates and zeroes it (per-session data)
  * and frees it after LWS_CALLBACK_CLOSED; we free what it points to there. */
 struct conn {
@@ -24,6 +30,7 @@ struct conn {
     struct member m;              /* its place in a room (rooms/) */
     struct conn *gnext, *gprev;   /* all established connections */
     bool established, closing;
+    bool peer_closed;             /* the peer sent a close: lws echoes it, we write nothing */
     uint16_t close_code;
     struct txq q;
     struct sess_rx rx;
@@ -41,6 +48,11 @@ struct server {
     uint64_t started_ms;
     int port, exit_code;
     bool shutting_down, stopped;
+    struct {
+        uint64_t at_once;         /* frames written at once by ws_send */
+        uint64_t queued;          /* frames queued (connection busy) */
+        uint64_t drained;         /* queued frames written from WRITEABLE */
+    } stats;
     struct http_site site;
     struct lws_http_mount mounts[1];
     struct lws_protocol_vhost_options headers[4];

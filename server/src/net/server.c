@@ -168,7 +168,7 @@ static void setup_protocols(struct server *srv, const struct server_config *cfg,
      * per connection but cost 20% more server CPU and a 35% worse fan-out
      * p99 at 10,000 players (more reads per burst of answers). */
     srv->protocols[1] = (struct lws_protocols){"quizd", ws_callback, sizeof(struct conn), 1024, 0,
-                                               NULL, 0};
+                                               NULL, WS_TX_PACKET_SIZE};
     memset(&srv->protocols[2], 0, sizeof srv->protocols[2]);
     /* Browsers send no subprotocol: make "quizd" the default for upgrades. */
     srv->pvo_default = (struct lws_protocol_vhost_options){NULL, NULL, "default", ""};
@@ -301,6 +301,9 @@ void server_stop(struct server *srv)
     }
     srv->stopped = true;
     srv->shutting_down = true;
+    log_info("write_path at_once=%llu queued=%llu drained=%llu",
+             (unsigned long long)srv->stats.at_once, (unsigned long long)srv->stats.queued,
+             (unsigned long long)srv->stats.drained);
     rooms_destroy(srv->rooms);
     srv->rooms = NULL;
     if (srv->ctx)

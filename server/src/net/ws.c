@@ -41,26 +41,99 @@ void ws_close(struct conn *c, uint16_t code)
     lws_callback_on_writable(c->wsi);
 }
 
-/* Queues f (a new reference). A full queue means the peer is not reading:
- * it is dropped rather than buffered without bound. */
+/* ------------------------------------------------------------------ */
+/* the write path                                                      */
+
+/* Why writing outside WRITEABLE is correct with libwebsockets 4.1.6 (read
+ * in its source, git tag v4.1.6; docs/write-path.md has the long form):
+ *
+ * 1. Nothing on the lws_write path needs the WRITEABLE callback: lws_write
+ *    -> rops_write_role_protocol_ws -> lws_issue_raw (core-net/output.c:
+ *    234-290, roles/ws/ops-ws.c:1573-1911). The ws header goes into the
+ *    LWS_PRE headroom (ops-ws.c:1784-1815) and is the same bytes for every
+ *    recipient (server frames are unmasked, ops-ws.c:1581, 1750), so one
+ *    shared frame serves all; no extension is negotiated (we pass none), so
+ *    lws_issue_raw_ext_access sends our buffer unchanged (ws/ext/
+ *    extension.c:247-297). lws_write does not close the wsi: on a socket
+ *    error it returns -1 (output.c:127-130), so fanning out over a room's
+ *    member list never has that list change under it.
+ * 2. Partial writes: with nothing already buffered, lws_issue_raw sends
+ *    what the socket takes (one send() of at most tx_packet_size, output.c:
+ *    106-120), copies the remainder into the connection's buflist_out
+ *    (output.c:204-215; the copy is lws's own, core/buflist.c:62-75, so the
+ *    shared frame may be released at once), asks for POLLOUT (output.c:229)
+ *    and reports the whole length as written (output.c:231, ops-ws.c:
+ *    1888-1892). So lws_write returns the full length or < 0, never a
+ *    short count, as long as we never call it while a remainder is held.
+ * 3. Order: while a remainder is held, lws_partial_buffered() is true
+ *    (core-net/wsi.c:431-434, a flag test). On POLLOUT lws sends that
+ *    remainder before anything else (core-net/service.c:80-98) and, once it
+ *    is gone, asks for WRITEABLE again (output.c:189-190); only then does
+ *    our WRITEABLE run. Had we called lws_write meanwhile, lws would append
+ *    behind the remainder but return only what it sent of the old data
+ *    (output.c:73-98, 149-192). Hence the rule: write at once only when our
+ *    queue is empty and lws holds nothing; otherwise queue, and the queue
+ *    drains from WRITEABLE. Control frames lws writes itself (pong, close
+ *    echo, ops-ws.c:1292-1323) come from POLLOUT after the remainder, so
+ *    they fall between whole frames.
+ * 4. lws_send_pipe_choked() is that flag plus a poll(2) of the socket
+ *    (plat/unix/unix-sockets.c:49-91). The WRITEABLE drain uses it between
+ *    frames. The write-at-once path tests only the flag: a full socket is
+ *    still correct there (send() takes nothing, lws buffers the frame,
+ *    output.c:131-138, 213-229), and a poll per delivery would add one
+ *    syscall to every message of a fan-out.
+ * 5. A peer's close is echoed by lws from POLLOUT (ops-ws.c:458-512, 1292-
+ *    1319); after LWS_CALLBACK_WS_PEER_INITIATED_CLOSE we stop writing so
+ *    no data frame follows the echo.
+ *
+ * Memory per connection stays bounded: at most one remainder inside lws
+ * (we never write while it is held) plus the txq of shared references; a
+ * full txq drops the connection. */
+
+static void drop_slow(struct conn *c)
+{
+    log_warn("slow_consumer closed room=%s player=%u queued=%zu", room_of(c), c->m.player,
+             txq_len(&c->q));
+    txq_clear(&c->q);
+    /* Its socket is not draining, so a close frame could not get through
+     * either: drop the connection now (the player stays in the game and can
+     * resume with its token). */
+    c->closing = true;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+}
+
+/* One whole frame to lws: 0, or -1 when the socket failed. */
+static int write_frame(struct conn *c, struct frame *f)
+{
+    return lws_write(c->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT) < (int)f->len ? -1 : 0;
+}
+
+/* Delivers f (taking a new reference if it is queued): written at once when
+ * the connection is idle, else queued behind what is waiting. */
 void ws_send(void *arg, struct member *m, struct frame *f)
 {
     struct conn *c = conn_of(m);
     (void)arg;
     if (!c->established || c->closing)
         return;
+    if (txq_len(&c->q) == 0 && !lws_partial_buffered(c->wsi)) {
+        c->srv->stats.at_once++;
+        if (write_frame(c, f) < 0) {
+            c->closing = true;
+            lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+        }
+        return;   /* a remainder, if any, is lws's: it asked for POLLOUT itself */
+    }
     if (!txq_push(&c->q, f)) {
-        log_warn("slow_consumer closed room=%s player=%u queued=%zu", room_of(c), c->m.player,
-                 txq_len(&c->q));
-        txq_clear(&c->q);
-        /* Its socket is not draining, so a close frame could not get through
-         * either: drop the connection now (the player stays in the game and
-         * can resume with its token). */
-        c->closing = true;
-        lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+        drop_slow(c);
         return;
     }
-    lws_callback_on_writable(c->wsi);
+    c->srv->stats.queued++;
+    /* One request per idle->busy transition (each is an epoll_ctl pair on
+     * libuv, event-libs/libuv/libuv.c:499-548). While lws holds a remainder
+     * it raises WRITEABLE by itself once that is sent (output.c:189-190). */
+    if (txq_len(&c->q) == 1 && !lws_partial_buffered(c->wsi))
+        lws_callback_on_writable(c->wsi);
 }
 
 static void dispatch(struct conn *c, const char *buf, size_t len)
@@ -143,20 +216,27 @@ static int write_close(struct conn *c)
     return -1;
 }
 
-/* One queued frame per WRITEABLE, re-armed while more are queued; a
- * closing connection flushes its queue, then sends the close frame. */
+/* Drains the queue while the socket takes more (lws_send_pipe_choked) and
+ * lws holds no remainder; a closing connection then sends its close frame. */
 static int on_writeable(struct conn *c)
 {
-    struct frame *f = txq_peek(&c->q);
-    if (f) {
-        if (lws_write(c->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT) < (int)f->len)
+    struct frame *f;
+    if (c->peer_closed)
+        return 0;
+    while ((f = txq_peek(&c->q))) {
+        if (write_frame(c, f) < 0)
             return -1;
         txq_pop(&c->q);
-    } else if (c->closing) {
-        return write_close(c);
+        c->srv->stats.drained++;
+        if (lws_partial_buffered(c->wsi))
+            return 0;   /* lws sends the rest, then raises WRITEABLE again */
+        if (txq_len(&c->q) && lws_send_pipe_choked(c->wsi)) {
+            lws_callback_on_writable(c->wsi);
+            return 0;
+        }
     }
-    if (txq_len(&c->q) || c->closing)
-        lws_callback_on_writable(c->wsi);
+    if (c->closing)
+        return write_close(c);
     return 0;
 }
 
@@ -209,6 +289,13 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
     case LWS_CALLBACK_CLOSED:
         if (c->established)
             on_closed(c, srv);
+        return 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        /* lws echoes the close from POLLOUT: write nothing after it. */
+        if (c->established) {
+            c->closing = c->peer_closed = true;
+            txq_clear(&c->q);
+        }
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return c->established ? on_writeable(c) : 0;

@@ -1,0 +1,149 @@
+/* The write path over real sockets: a player whose socket is full (its
+ * receiver stops reading) gets every message whole and in order once it
+ * reads again, including a frame larger than the socket (a partial write
+ * whose remainder libwebsockets holds) and replies queued behind it; the
+ * rest of the room is not held up meanwhile. */
+#include "proc.h"
+#include "test.h"
+#include "wsc.h"
+#include <signal.h>
+#include <unistd.h>
+
+#define T proc_timeout(4000)
+#define QUESTIONS 50
+#define PINGS 10
+
+static struct proc srv;
+
+static json_t *expect(struct wsc *c, const char *type)
+{
+    json_t *o = wsc_expect(c, type, T);
+    if (!o)
+        FAIL_AT("expected a '%s' message", type);
+    return o;
+}
+
+static void host_cmd(struct wsc *h, const char *json)
+{
+    ASSERT_OK(wsc_send(h, json));
+    json_decref(expect(h, "ack"));
+}
+
+static void round_trip(struct wsc *c)
+{
+    ASSERT_OK(wsc_send(c, "{\"type\":\"ping\"}"));
+    json_decref(expect(c, "pong"));
+}
+
+/* A pack of `n` questions with near-maximal text, in a fresh directory. */
+static void write_big_pack(char dir[64], int n)
+{
+    snprintf(dir, 64, "/tmp/quizd-test-XXXXXX");
+    ASSERT(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/big.json", dir);
+    FILE *f = fopen(path, "w");
+    ASSERT(f);
+    char pad[1801];
+    memset(pad, 'x', 1800);
+    pad[1800] = 0;
+    fprintf(f, "{\"format\":\"quizd-pack/1\",\"title\":\"Big\",\"questions\":[");
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%s{\"id\":\"b%d\",\"category\":\"C\",\"prompt\":\"%.900s\",\"code\":\"%s%s\","
+                   "\"options\":[\"right\",\"w1\",\"w2\",\"w3\"],\"correct\":0,\"explanation\":\"%s\","
+                   "\"time_s\":60}",
+                i ? "," : "", i, pad, pad, pad, pad);
+    fprintf(f, "]}");
+    fclose(f);
+}
+
+static void test_choked_reader_gets_everything_in_order(void)
+{
+    char dir[64], arg[128], code[8];
+    write_big_pack(dir, QUESTIONS);
+    snprintf(arg, sizeof arg, "--packs=%s", dir);
+    const char *a[] = {"--no-corpus", arg, NULL};
+    ASSERT_OK(proc_start_quizd(&srv, a, 10000));
+    struct wsc *h = wsc_connect(srv.port, "/ws", T);
+    ASSERT(h);
+    ASSERT_OK(wsc_sendf(h, "{\"type\":\"create_room\",\"pack\":\"big\",\"count\":%d}", QUESTIONS));
+    json_t *o = expect(h, "room_created");
+    snprintf(code, sizeof code, "%s", json_string_value(json_object_get(o, "code")));
+    json_decref(o);
+    /* The slow player: a tiny receive window; it never answers, so its
+     * review lists all 50 questions (about 320 KB in one frame). */
+    struct wsc *slow = wsc_connect_rcvbuf(srv.port, "/ws", T, 2048);
+    ASSERT(slow);
+    ASSERT_OK(wsc_sendf(slow, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Slow\"}", code));
+    json_decref(expect(slow, "joined"));
+    struct wsc *ok = wsc_connect(srv.port, "/ws", T);
+    ASSERT(ok);
+    ASSERT_OK(wsc_sendf(ok, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Reader\"}", code));
+    json_decref(expect(ok, "joined"));
+    host_cmd(h, "{\"type\":\"start\"}");
+    for (int q = 0; q < QUESTIONS; q++) {
+        for (struct wsc *p = slow; p; p = p == slow ? ok : NULL) {
+            o = expect(p, "question");
+            ASSERT_EQ(json_integer_value(json_object_get(o, "index")), q);
+            json_decref(o);
+        }
+        host_cmd(h, "{\"type\":\"next\"}");   /* reveal + results */
+        host_cmd(h, "{\"type\":\"next\"}");   /* leaderboard */
+        json_decref(expect(slow, "leaderboard"));
+        json_decref(expect(ok, "leaderboard"));
+        if (q < QUESTIONS - 1)
+            host_cmd(h, "{\"type\":\"next\"}");
+    }
+    /* From here the slow player reads nothing. The game ends: game_over and
+     * the huge review go out; the review cannot fit in the socket. */
+    host_cmd(h, "{\"type\":\"next\"}");
+    json_decref(expect(ok, "game_over"));
+    json_decref(expect(ok, "review"));     /* the reading player is not held up */
+    /* Replies to the slow player now queue behind the review's remainder. */
+    for (int i = 1; i <= PINGS; i++)
+        ASSERT_OK(wsc_sendf(slow, "{\"type\":\"ping\",\"req\":%d}", i));
+    /* Two round trips on other connections: the server has read the pings. */
+    round_trip(ok);
+    round_trip(h);
+    /* Now read: game_over, the whole review, then the pongs in order. */
+    int next_pong = 1;
+    bool game_over = false, review = false;
+    while (next_pong <= PINGS) {
+        char *m = wsc_recv(slow, T);
+        if (!m)
+            FAIL_AT("slow reader: connection %s after pong %d",
+                    slow->closed ? "closed" : "timed out", next_pong - 1);
+        json_t *j = json_loads(m, 0, NULL);
+        ASSERT(j);   /* every frame arrives whole: no interleaving inside a frame */
+        const char *type = json_string_value(json_object_get(j, "type"));
+        if (!strcmp(type, "game_over")) {
+            ASSERT(!game_over && !review);
+            game_over = true;
+        } else if (!strcmp(type, "review")) {
+            ASSERT(game_over && !review);
+            ASSERT_EQ(json_array_size(json_object_get(j, "missed")), QUESTIONS);
+            ASSERT_GE(strlen(m), 4 * 65536);   /* larger than the socket can hold */
+            review = true;
+        } else if (!strcmp(type, "pong")) {
+            ASSERT(review);
+            ASSERT_EQ(json_integer_value(json_object_get(j, "req")), next_pong);
+            next_pong++;
+        } else {
+            ASSERT(strcmp(type, "error"));   /* e.g. not rate limited */
+        }
+        json_decref(j);
+        free(m);
+    }
+    ASSERT(game_over && review);
+    wsc_free(slow), wsc_free(ok), wsc_free(h);
+    ASSERT_EQ(proc_stop(&srv, SIGTERM, 5000), 0);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ASSERT_EQ(system(cmd), 0);
+}
+
+static struct test_case tests[] = {
+    {"choked_reader_gets_everything_in_order", test_choked_reader_gets_everything_in_order},
+};
+
+TEST_MAIN(tests)
