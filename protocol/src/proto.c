@@ -548,7 +548,11 @@ char *proto_enc_review(const struct game *g, uint32_t player, size_t *len)
     const struct game_player *p = game_player(g, player);
     json_t *missed = json_array();
     int played = game_index(g) + 1;
-    for (int qi = (int)p->first_q; qi < played; qi++) {
+    json_int_t took_part = 0;
+    for (int qi = 0; qi < played; qi++) {
+        if (!game_may_answer(g, player, qi))
+            continue;   /* joined later: not part of this player's game */
+        took_part++;
         const struct game_answer *a = &p->answers[qi];
         if (a->correct)
             continue;
@@ -564,7 +568,7 @@ char *proto_enc_review(const struct game *g, uint32_t player, size_t *len)
     }
     json_t *o = json_pack("{s:s,s:o,s:I,s:I,s:I,s:I,s:I}", "type", "review", "missed", missed,
                           "correct", (json_int_t)p->correct, "questions",
-                          (json_int_t)(played - (int)p->first_q > 0 ? played - (int)p->first_q : 0),
+                          took_part,
                           "score", (json_int_t)p->score, "rank", (json_int_t)p->rank,
                           "best_streak", (json_int_t)p->best_streak);
     return dump(o, len);

@@ -366,7 +366,41 @@ static void test_idle_rooms_without_host_are_collected(void)
     teardown();
 }
 
+/* Counts `"name":` entries in a message: the names a lobby lists. */
+static size_t listed_names(const char *json)
+{
+    size_t n = 0;
+    for (const char *p = json; (p = strstr(p, "\"name\":")); p++)
+        n++;
+    return n;
+}
+
+static void test_players_see_one_lobby_length_everywhere(void)
+{
+    setup(1800);
+    enum { N = PROTO_LOBBY_LIST_PLAYERS + 8 };
+    static struct member h, p[N];
+    memset(&h, 0, sizeof h);
+    memset(p, 0, sizeof p);
+    char code[8], name[8];
+    create(&h, "", code);
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "P%d", i);
+        join(&p[i], code, name);
+    }
+    advance(10 * ROOMS_THROTTLE_MS);
+    /* The joiner's snapshot and players' lobby updates list the same number
+     * of names (plus the player's own entry in the snapshot); the host sees all. */
+    const char *state = text(last(&p[N - 1], "state"));
+    ASSERT_CONTAINS(state, "\"truncated\":true");
+    ASSERT_EQ(listed_names(state), PROTO_LOBBY_LIST_PLAYERS + 1);
+    ASSERT_EQ(listed_names(text(last(&p[0], "lobby"))), PROTO_LOBBY_LIST_PLAYERS);
+    ASSERT_EQ(listed_names(text(last(&h, "lobby"))), N);
+    teardown();
+}
+
 static struct test_case tests[] = {
+    {"players_see_one_lobby_length_everywhere", test_players_see_one_lobby_length_everywhere},
     {"rooms_are_found_by_code_among_many", test_rooms_are_found_by_code_among_many},
     {"broadcast_is_encoded_once_and_results_follow_the_core",
      test_broadcast_is_encoded_once_and_results_follow_the_core},
