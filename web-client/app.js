@@ -49,6 +49,11 @@ function nameEl(name, cls = 'pname') {
   return el('span', { class: cls, title: name }, el('bdi', { text: name }));
 }
 
+// The phone's header: who and where, the name isolated for bidi.
+function setTopInfo() {
+  $topInfo.replaceChildren(el('bdi', { text: S.name || '' }), ` · room ${S.code}`);
+}
+
 function srOnly(text) {
   return el('span', { class: 'sr-only', text });
 }
@@ -490,7 +495,7 @@ function applyState(m) {
   if (m.role === 'player' && m.player) {
     S.playerId = m.player.id;
     S.name = m.player.name;
-    $topInfo.textContent = `${S.name} · room ${S.code}`;
+    setTopInfo();
   }
   if (m.role === 'player') {
     // A player who joined after the question opened has no result for it.
@@ -840,9 +845,9 @@ function updatePlayerStatus() {
   if (n) n.textContent = `${onlineCount()}/${S.lobby.count}`;
 }
 
-// Four short options fit in one row: room for more code.
+// With code, four short options fit in one row: room for more code.
 function shortOptions(q) {
-  return q.options.every((o) => [...o].length <= 14);
+  return !!q.code && q.options.every((o) => [...o].length <= 14);
 }
 
 // The host's player list during the game (online state, score, removal).
@@ -928,7 +933,7 @@ function stageQuestionBar(q) {
 function renderHostQuestion() {
   const q = S.question;
   const cd = countdownView();
-  show(`host-q-${q.index}`, el('section', { class: 'stage question host' },
+  show(`host-q-${q.index}`, el('section', { class: `stage question host${q.code ? '' : ' nocode'}` },
     stageQuestionBar(q),
     el('h1', { class: 'prompt', text: q.prompt }),
     codeView(q.code),
@@ -1198,7 +1203,7 @@ function reviewView(rv) {
 // ---------------------------------------------------------------- player
 
 function renderPlayerLobby() {
-  $topInfo.textContent = `${S.name || ''} · room ${S.code}`;
+  setTopInfo();
   show('lobby', el('section', { class: 'card center waiting' },
     el('h1', { text: `You're in, ${S.name}!` }),
     el('p', { text: 'Watch the big screen: the game starts soon.' }),
@@ -1334,7 +1339,7 @@ function boot() {
       S.code = room;
       S.token = saved.token;
       S.name = saved.name;
-      $topInfo.textContent = `${S.name} · room ${room}`;
+      setTopInfo();
       show('resume', el('section', { class: 'card center' }, el('h1', { text: `Rejoining room ${room}…` })));
       connect();
       return;

@@ -277,7 +277,7 @@ test('projector and phones: readable and on screen at every common resolution', 
     const promptText = await host.textContent('.stage .prompt');
     const source = showPack.questions.find((x) => x.prompt === promptText);
     assert.ok(source, `unknown question "${promptText}"`);
-    const tag = `q${i + 1}${source.code ? `-${source.code.split('\n').length}lines` : ''}`;
+    const tag = source.id;   // stable names: the room shuffles the order
     for (const vp of PROJECTORS) {
       await resize(host, vp);
       const m = await host.evaluate(measure);
@@ -299,7 +299,9 @@ test('projector and phones: readable and on screen at every common resolution', 
       await settle(p);
       const after = await p.evaluate(measure);
       inside(after.boxes.countdown, vp, `${label}: countdown after scrolling down (sticky)`);
-      await p.evaluate(() => window.scrollTo(0, 0));
+      await shot(p, `phone-${label.replace(' ', '')}-question-${tag}-scrolled`);
+      // Phone 390 stays scrolled down: the reveal must open at the top.
+      if (p !== p390) await p.evaluate(() => window.scrollTo(0, 0));
       await shot(p, `phone-${label.replace(' ', '')}-question-${tag}`);
     }
     if (i === 0) {
@@ -335,13 +337,17 @@ test('projector and phones: readable and on screen at every common resolution', 
     for (const [p, label] of [[p390, 'phone390'], [p320, 'phone320']]) {
       await p.waitForSelector('#verdict');
       if (source.code) assert.equal(await p.$$eval('.code-block', (els) => els.length), 1, `${label}: the reveal shows the code`);
-      assertCodeHonest((await p.evaluate(measure)).blocks, `${label} reveal ${source.id}`);
+      const m = await p.evaluate(measure);
+      assertCodeHonest(m.blocks, `${label} reveal ${source.id}`);
+      assert.ok(m.docW <= m.vw, `${label} reveal: page overflows sideways (${m.docW}px)`);
       await shot(p, `${label}-reveal-${tag}`);
     }
+    // A new screen opens at the top, focus on its heading.
+    assert.equal(await p390.evaluate(() => window.scrollY), 0, 'the reveal opens at the top');
+    assert.equal(await p390.evaluate(() => document.activeElement.tagName), 'H1');
     if (i === 0) {
       await axe(host, 'projector reveal');
       await axe(p390, 'phone reveal');
-      assert.equal(await p390.evaluate(() => window.scrollY), 0);
     }
     await resize(host, PROJECTOR);
     await host.click('#next-btn');
@@ -441,6 +447,7 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
     await host.waitForSelector('.question.host.revealed');
     if (q === 0) {
       await late.waitForSelector('#verdict-late');
+      assert.ok(await late.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'late joiner reveal fits sideways');
       await shot(late, 'phone-late-joiner-reveal');
     }
     await host.keyboard.press(' ');
@@ -514,6 +521,7 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
   const md = readFileSync(await dl.path(), 'utf8');
   assert.match(md, /## Question 2/);
   assert.match(md, /\(right answer\)/);
+  for (const p of [a, d]) await p.evaluate(() => document.getAnimations().forEach((x) => x.finish()));
   await shot(a, 'phone-final-review');
   await shot(d, 'phone320-final');
   // The host's report: hardest first, the most chosen wrong answer, CSV.
