@@ -387,6 +387,13 @@ test('contrast of every option and button, and a visible focus ring on each', as
   const report = [...await host.evaluate(contrastReport, sels), ...await p.evaluate(contrastReport, sels)];
   assert.ok(report.filter((r) => r.sel === '.opt .otext').length >= 6, 'options measured');
   for (const r of report) assert.ok(r.ratio >= 4.5, `contrast ${r.ratio}:1 for ${r.sel} "${r.text}"`);
+  // The host's player list during the game, with online state.
+  await host.click('#players-btn');
+  await host.waitForSelector('dialog#players-dlg[open]');
+  assert.match(await host.textContent('#players-dlg'), /Ada[\s\S]*online/);
+  await axe(host, 'player list dialog');
+  await host.click('#players-dlg-close');
+  await host.waitForSelector('dialog#players-dlg', { state: 'detached' });
   const rings = [...await focusRings(p, ['button.opt']), ...await focusRings(host, ['.stage .btn'])];
   assert.ok(rings.length >= 6);
   for (const r of rings) {
@@ -585,6 +592,18 @@ test('a lobby of 100 fills the projector, removal is the host\'s, locking hides 
   await host.waitForSelector('dialog#confirm[open]');
   await host.click('#confirm-yes');
   await host.waitForFunction(() => document.querySelectorAll('#players .pchip').length === 99);
+  // A removed player who tries the name again is told why.
+  const kicked = await join(code, 'Kick Me', problems);
+  await host.waitForFunction(() => [...document.querySelectorAll('#players .pname')].some((e) => e.textContent === 'Kick Me'));
+  await host.click('#players button[aria-label="Remove Kick Me"]');
+  await host.click('#confirm-yes');
+  await kicked.waitForSelector('h1:text("You were removed")');
+  await kicked.goto(`${server.url}/?room=${code}`);
+  await kicked.fill('#join-name', 'Kick Me');
+  await kicked.click('#join-btn');
+  await kicked.waitForSelector('#join-error:text("removed you")');
+  await axe(kicked, 'join form with an error');
+  await kicked.context().close();
   await host.click('#manage-btn');
   // Locked: the code and QR stop inviting people in.
   await host.click('#lock-btn');
@@ -596,4 +615,36 @@ test('a lobby of 100 fills the projector, removal is the host\'s, locking hides 
   await axe(host, 'projector lobby, 99 players, locked');
   assert.deepEqual(problems, []);
   for (const p of [host, crowd]) await p.context().close();
+});
+
+test('auto-advance counts down on the projector; a reloaded host keeps the room code', async () => {
+  const problems = [];
+  const host = await newPage(browser, { width: 1280, height: 720 }, problems);
+  await host.goto(server.url + '/');
+  await host.waitForSelector('#join-form');
+  await axe(host, 'start page');
+  await host.click('#host-btn');
+  await host.waitForSelector('#setup-form');
+  await axe(host, 'host setup');
+  await host.selectOption('#pack', 'test');
+  await host.fill('#count', '1');
+  await host.check('#auto');
+  await host.click('#create-btn');
+  const code = (await host.textContent('#room-code')).trim();
+  const p = await join(code, 'Ada', problems);
+  await host.click('#start-btn');
+  await host.waitForSelector('.question.host');
+  await host.reload();
+  await host.waitForSelector('.question.host');
+  assert.equal(await host.textContent('#stage-room b'), code);
+  await p.click('button.opt0');
+  await host.waitForSelector('#auto-next:text("Leaderboard in")');
+  const first = Number((await host.textContent('#auto-next')).match(/(\d+) s/)[1]);
+  assert.ok(first >= 6 && first <= 8, `starts near 8 s: ${first}`);
+  await host.waitForFunction((f) => Number(document.querySelector('#auto-next').textContent.match(/(\d+) s/)[1]) < f, first);
+  // Nobody presses anything: the leaderboard, then the podium, arrive.
+  await host.waitForSelector('#auto-next:text("Podium in")', { timeout: 15000 });
+  await host.waitForSelector('#podium', { timeout: 15000 });
+  assert.deepEqual(problems, []);
+  for (const x of [host, p]) await x.context().close();
 });
