@@ -766,7 +766,7 @@ function stageBar(left) {
 }
 
 function lobbyInfoText() {
-  return `${S.total} questions · ${S.settings && S.settings.scoring === 'accuracy' ? 'accuracy' : 'classic'} scoring${S.settings && S.settings.auto_advance ? ' · auto-advance' : ''}`;
+  return `${S.total} question${S.total === 1 ? '' : 's'} · ${S.settings && S.settings.scoring === 'accuracy' ? 'accuracy' : 'classic'} scoring${S.settings && S.settings.auto_advance ? ' · auto-advance' : ''}`;
 }
 
 async function renderHostLobby() {
@@ -1049,8 +1049,9 @@ function aheadName(rank, index) {
 function gapLine(r) {
   if (r.rank <= 1) return el('p', { class: 'muted', id: 'gap', text: 'You are in the lead!' });
   const name = aheadName(r.rank, r.index);
-  return el('p', { class: 'muted', id: 'gap' }, `${fmt(r.gap_to_next)} points behind `,
-    name ? el('bdi', { text: name }) : `the player in ${ordinal(r.rank - 1)} place`);
+  const who = name ? el('bdi', { text: name }) : `the player in ${ordinal(r.rank - 1)} place`;
+  if (r.gap_to_next === 0) return el('p', { class: 'muted', id: 'gap' }, 'Level on points with ', who, ': faster answers break the tie.');
+  return el('p', { class: 'muted', id: 'gap' }, `${fmt(r.gap_to_next)} points behind `, who);
 }
 
 function renderLeaderboard() {

@@ -456,6 +456,7 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
       await late.waitForSelector('#verdict-late');
       assert.ok(await late.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'late joiner reveal fits sideways');
       await shot(late, 'phone-late-joiner-reveal');
+      await axe(late, 'late joiner reveal');
     }
     await host.keyboard.press(' ');
     await host.waitForSelector(`#leaderboard`);
@@ -479,7 +480,7 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
       assert.match(await c.textContent('#leaderboard'), /▲|▼|–/);
       assert.equal(await c.evaluate(() => document.getAnimations().length), 0);
       // "N points behind <name>" (or in the lead).
-      assert.match(await c.textContent('#gap'), /points behind (Ada|Bob)|lead/);
+      assert.match(await c.textContent('#gap'), /(points behind|Level on points with) (Ada|Bob)|lead/);
       await shot(host, 'projector-leaderboard-movement');
       await shot(c, 'phone-leaderboard-reduced-motion');
     }
@@ -598,6 +599,7 @@ test('a lobby of 100 fills the projector, removal is the host\'s, locking hides 
   await host.click('#players button[aria-label="Remove Kick Me"]');
   await host.click('#confirm-yes');
   await kicked.waitForSelector('h1:text("You were removed")');
+  await axe(kicked, 'removed player');
   await kicked.goto(`${server.url}/?room=${code}`);
   await kicked.fill('#join-name', 'Kick Me');
   await kicked.click('#join-btn');
