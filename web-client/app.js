@@ -1,9 +1,14 @@
-// quizd web client: the host/projector screen and the phone player screen.
+// quizd web client: the host/projector screens and the phone player screens.
 // All server text goes into the page with textContent (never innerHTML), so
-// a nickname like <iframe onload=alert(1)> is shown, not run.
+// a nickname like <iframe onload=alert(1)> is shown, not run; every name is
+// wrapped in <bdi> so right-to-left names render in order.
 import {
   errorText, normalizeName, normalizeCode, isValidCode, clockOffset, remainingMs,
 } from './proto.js';
+import {
+  LETTERS, ordinal, fmt, lbMovement, podiumSplit, questionStats, questionsCsv, playersCsv, reviewMarkdown, sourceText,
+} from './report.js';
+import { fitStage, fitCode } from './fit.js';
 
 const $app = document.getElementById('app');
 const $live = document.getElementById('live');
@@ -11,8 +16,14 @@ const $banner = document.getElementById('banner');
 const $topInfo = document.getElementById('top-info');
 
 const SHAPES = ['▲', '◆', '●', '■'];
-const LETTERS = ['A', 'B', 'C', 'D'];
 const reduceMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+const hasKeyboard = window.matchMedia('(hover: hover) and (pointer: fine)').matches;
+// PROTOCOL.md: with auto_advance the reveal lasts 8 s and the leaderboard 5 s.
+const AUTO_REVEAL_MS = 8000;
+const AUTO_LEADERBOARD_MS = 5000;
+const NEXT_KEYS = [' ', 'ArrowRight', 'PageDown'];
+// Above this many players the lobby gives the name tiles more of the screen.
+const CROWD = 30;
 
 // ---------------------------------------------------------------- helpers
 
@@ -33,10 +44,54 @@ function el(tag, attrs = {}, ...kids) {
   return e;
 }
 
-function show(...nodes) {
-  stopCountdown();
-  $app.replaceChildren(...nodes);
+// A player name: isolated for bidi, one line with ellipsis, full name in the title.
+function nameEl(name, cls = 'pname') {
+  return el('span', { class: cls, title: name }, el('bdi', { text: name }));
 }
+
+// The phone's header: who and where, the name isolated for bidi.
+function setTopInfo() {
+  $topInfo.replaceChildren(el('bdi', { text: S.name || '' }), ` · room ${S.code}`);
+}
+
+function srOnly(text) {
+  return el('span', { class: 'sr-only', text });
+}
+
+let screenKey = null;
+
+// Replaces the screen. A new screen (a different key) opens at the top with
+// the focus on its heading; re-rendering the same screen keeps the scroll.
+function show(key, ...nodes) {
+  stopCountdown();
+  stopAutoNext();
+  const changed = key !== screenKey;
+  const hadFocus = $app.contains(document.activeElement);
+  screenKey = key;
+  document.body.classList.toggle('projector', key.startsWith('host-'));
+  $app.replaceChildren(...nodes);
+  if (changed || hadFocus) {
+    if (changed) window.scrollTo(0, 0);
+    const h = (!changed && $app.querySelector('[data-refocus]')) || $app.querySelector('h1, h2');
+    if (h) {
+      if (!h.hasAttribute('tabindex')) h.setAttribute('tabindex', '-1');
+      h.focus({ preventScroll: true });
+    }
+  }
+  fitAll();
+}
+
+function fitAll() {
+  const stage = $app.querySelector('.stage');
+  if (stage) fitStage(stage);
+  for (const w of $app.querySelectorAll('.code-wrap')) if (!stage || !stage.contains(w)) fitCode(w);
+}
+
+let fitFrame = 0;
+window.addEventListener('resize', () => {
+  cancelAnimationFrame(fitFrame);
+  fitFrame = requestAnimationFrame(fitAll);
+});
 
 function announce(text) {
   $live.textContent = '';
@@ -79,6 +134,29 @@ function setUrl(params) {
   history.replaceState(null, '', u);
 }
 
+// A file made in the browser from data it already has.
+function download(filename, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el('a', { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+// In-page confirmation: a modal <dialog>, never a browser popup on the projector.
+function confirmDialog(text, yesLabel, onYes) {
+  const d = el('dialog', { class: 'modal', id: 'confirm', 'aria-labelledby': 'confirm-title' });
+  const no = el('button', { class: 'btn', id: 'confirm-no', onclick: () => d.close() }, 'Cancel');
+  d.append(el('h2', { id: 'confirm-title', text }),
+    el('div', { class: 'row' },
+      el('button', { class: 'btn danger', id: 'confirm-yes', onclick: () => { d.close(); onYes(); } }, yesLabel), no));
+  d.addEventListener('close', () => d.remove());
+  document.body.append(d);
+  d.showModal();
+  no.focus();
+}
+
 // ---------------------------------------------------------------- state
 
 const S = {
@@ -93,20 +171,30 @@ const S = {
   total: 0,
   lobby: { players: [], count: 0, locked: false },
   question: null,
+  canAnswer: true,     // false for a player who joined during the open question
   myAnswer: null,      // display index the server acknowledged
   pending: null,       // display index sent, not yet acknowledged
   answered: 0,
   reveal: null,
   result: null,
   leaderboard: null,
+  lb: null,            // {base, cur}: movement snapshots (see report.js lbMovement)
   lastRanks: new Map(),
+  hist: [],            // host: every reveal seen, for the end-of-game report
   gameOver: null,
   review: null,
+  phaseAt: 0,          // when the current reveal/leaderboard arrived (auto-advance countdown)
+  nextBusy: false,
+  manage: false,
   offset: 0,
   rtt: Infinity,
   info: null,
   wantConnection: false,
 };
+
+function roomKey(kind) {
+  return `quizd:${kind}:${S.code}`;
+}
 
 // ---------------------------------------------------------------- connection
 
@@ -254,6 +342,8 @@ function handle(m) {
       S.settings = m.settings;
       S.total = m.settings.count;
       S.phase = 'lobby';
+      S.hist = [];
+      S.lb = null;
       store.set(`quizd:host:${m.code}`, m.host_token);
       setUrl({ host: m.code });
       renderHostLobby();
@@ -265,6 +355,7 @@ function handle(m) {
       S.playerId = m.player_id;
       S.name = m.name;
       store.set(`quizd:player:${m.code}`, { token: m.token, name: m.name });
+      store.del(`quizd:kicked:${m.code}`);
       setUrl({ room: m.code });
       break;
     case 'state':
@@ -275,11 +366,16 @@ function handle(m) {
       if (S.phase === 'lobby') S.phase = m.phase || 'lobby';
       if (S.role === 'host' && S.phase === 'lobby') updateHostLobby();
       if (S.role === 'player' && S.phase === 'lobby') renderPlayerLobby();
-      if (S.role === 'host') updatePlayerStatus();
+      if (S.role === 'host') {
+        updatePlayerStatus();
+        updatePlayersDialog();
+      }
       break;
     case 'question':
       S.phase = 'question';
+      S.nextBusy = false;
       S.question = m;
+      S.canAnswer = true;
       S.myAnswer = null;
       S.pending = null;
       S.answered = 0;
@@ -287,7 +383,7 @@ function handle(m) {
       S.result = null;
       if (S.role === 'host') renderHostQuestion();
       else renderPlayerQuestion();
-      announce(`Question ${m.index + 1} of ${m.total}. ${m.prompt}`);
+      announce(questionAnnouncement(m));
       break;
     case 'answer_ack':
       if (S.question && m.index === S.question.index) {
@@ -303,23 +399,32 @@ function handle(m) {
       break;
     case 'reveal':
       S.phase = 'reveal';
+      S.nextBusy = false;
+      S.phaseAt = Date.now();
       S.reveal = m;
-      if (S.role === 'host') renderHostReveal();
-      else renderPlayerReveal();
+      if (S.role === 'host') {
+        recordReveal(m);
+        renderHostReveal();
+      } else {
+        renderPlayerReveal();
+        if (!S.canAnswer) announce(`${revealAnnouncement(m)} You play from the next question.`);
+      }
       break;
     case 'result':
       S.result = m;
       if (S.role === 'player') renderPlayerReveal();
-      announce(m.correct ? `Correct! Plus ${m.points} points. You are number ${m.rank} of ${m.players}.`
-        : `Not this time. You are number ${m.rank} of ${m.players}.`);
+      announce(`${m.correct ? `Correct! Plus ${m.points} points.` : 'Not this time.'} You are ${ordinal(m.rank)} of ${m.players}. ${S.reveal ? revealAnnouncement(S.reveal) : ''}`);
       break;
     case 'leaderboard':
       S.phase = 'leaderboard';
+      S.nextBusy = false;
+      S.phaseAt = Date.now();
       S.leaderboard = m;
       renderLeaderboard();
       break;
     case 'game_over':
       S.phase = 'finished';
+      S.nextBusy = false;
       S.gameOver = m;
       renderPodium();
       break;
@@ -329,10 +434,11 @@ function handle(m) {
       break;
     case 'kicked':
       store.del(`quizd:player:${S.code}`);
+      store.set(`quizd:kicked:${S.code}`, S.name);
       S.wantConnection = false;
       S.token = null;
       ws && ws.close();
-      show(el('section', { class: 'card center' },
+      show('kicked', el('section', { class: 'card center' },
         el('h1', { text: 'You were removed from this game' }),
         el('p', { text: m.message || 'The host removed you.' }),
         el('a', { class: 'btn', href: '/' }, 'Back to the start')));
@@ -344,7 +450,7 @@ function handle(m) {
         } else if (m.code === 'bad_token' && S.role) {
           // Another tab or device took over this seat.
           S.wantConnection = false;
-          show(el('section', { class: 'card center' },
+          show('taken', el('section', { class: 'card center' },
             el('h1', { text: 'Opened somewhere else' }),
             el('p', { text: m.message }),
             el('button', { class: 'btn', onclick: () => location.reload() }, 'Use this tab instead')));
@@ -358,6 +464,17 @@ function handle(m) {
   }
 }
 
+function questionAnnouncement(q) {
+  const opts = q.options.map((o, i) => `${LETTERS[i]}: ${o}`).join('. ');
+  return `Question ${q.index + 1} of ${q.total}. ${q.prompt}${q.code ? ` Code: ${q.code}` : ''} Options: ${opts}.`;
+}
+
+function revealAnnouncement(rv) {
+  const q = S.question;
+  if (!q) return '';
+  return `The right answer is ${LETTERS[rv.correct]}: ${q.options[rv.correct]}. ${rv.counts[rv.correct]} of ${rv.answered} chose it.`;
+}
+
 function applyState(m) {
   S.code = m.code;
   S.phase = m.phase;
@@ -369,15 +486,26 @@ function applyState(m) {
   S.result = m.result || null;
   S.leaderboard = m.leaderboard || null;
   S.gameOver = m.game_over || null;
+  S.phaseAt = 0;       // unknown: no auto-advance countdown after a reload
+  S.nextBusy = false;
+  if (m.role === 'host') {
+    S.hist = store.get(roomKey('hist')) || [];
+    S.lb = store.get(roomKey('lb'));
+  }
   if (m.role === 'player' && m.player) {
     S.playerId = m.player.id;
     S.name = m.player.name;
+    setTopInfo();
+  }
+  if (m.role === 'player') {
+    // A player who joined after the question opened has no result for it.
+    S.canAnswer = m.phase === 'question' ? m.can_answer !== false : !!S.result;
   }
   if (m.phase === 'question') {
     S.myAnswer = m.answered ?? null;
     S.answered = m.answered_count || 0;
     if (m.role === 'host') renderHostQuestion();
-    else if (m.can_answer === false) renderPlayerWaitingNext();
+    else if (!S.canAnswer) renderPlayerWaitingNext();
     else renderPlayerQuestion();
   } else if (m.phase === 'reveal') {
     if (m.role === 'host') renderHostReveal();
@@ -393,7 +521,7 @@ function applyState(m) {
   }
 }
 
-// ---------------------------------------------------------------- countdown
+// ---------------------------------------------------------------- countdowns
 
 let countdownTimer = 0;
 let lastSpoken = null;
@@ -414,7 +542,7 @@ function startCountdown(node, bar) {
     node.setAttribute('aria-label', `${secs} seconds left`);
     if (bar) bar.style.transform = `scaleX(${Math.min(1, left / q.time_ms)})`;
     node.classList.toggle('urgent', secs <= 5);
-    if ((secs === 10 || secs === 5) && lastSpoken !== secs && S.myAnswer === null) {
+    if ((secs === 10 || secs === 5) && lastSpoken !== secs && S.myAnswer === null && S.role === 'player') {
       lastSpoken = secs;
       announce(`${secs} seconds left`);
     }
@@ -431,6 +559,29 @@ function countdownView() {
   return { num, bar, wrap };
 }
 
+// Auto-advance: the server moves on by itself; show when.
+let autoTimer = 0;
+function stopAutoNext() {
+  clearInterval(autoTimer);
+  autoTimer = 0;
+}
+
+function autoNextView(ms, what) {
+  if (!S.settings || !S.settings.auto_advance || !S.phaseAt) return null;
+  const node = el('span', { class: 'auto-next', id: 'auto-next' });
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((S.phaseAt + ms - Date.now()) / 1000));
+    node.textContent = `${what} in ${left} s`;
+    if (left <= 0) stopAutoNext();
+  };
+  tick();
+  queueMicrotask(() => {
+    stopAutoNext();
+    autoTimer = setInterval(tick, 250);
+  });
+  return node;
+}
+
 // ---------------------------------------------------------------- start
 
 function renderStart(message) {
@@ -438,7 +589,7 @@ function renderStart(message) {
   $topInfo.textContent = '';
   const params = new URLSearchParams(location.search);
   const code = params.get('room') || '';
-  show(el('section', { class: 'start' },
+  show('start', el('section', { class: 'start' },
     el('h1', { class: 'hero' }, 'Live quiz for meetups and study groups'),
     message ? el('p', { class: 'error', role: 'alert', text: message }) : null,
     el('div', { class: 'start-grid' },
@@ -487,7 +638,12 @@ function joinForm(code, error) {
         await request({ type: 'join', code: c, name });
       } catch (e) {
         S.role = null;
-        err.textContent = e.code ? errorText(e) : 'Could not reach the server. Check your Wi-Fi and try again.';
+        const kicked = store.get(`quizd:kicked:${c}`);
+        if (e.code === 'name_invalid' && typeof kicked === 'string' && kicked.toLowerCase() === name.toLowerCase()) {
+          err.textContent = 'The host removed you from this game, so this name cannot join it again.';
+        } else {
+          err.textContent = e.code ? errorText(e) : 'Could not reach the server. Check your Wi-Fi and try again.';
+        }
         (e.code === 'name_taken' || e.code === 'name_invalid' ? nameIn : codeIn).focus();
       } finally {
         btn.disabled = false;
@@ -503,7 +659,7 @@ function joinForm(code, error) {
 
 function renderJoin(code, error) {
   S.wantConnection = true;
-  show(el('section', { class: 'start' }, joinForm(code, error)));
+  show('join', el('section', { class: 'start' }, joinForm(code, error)));
   const c = document.getElementById(code ? 'join-name' : 'join-code');
   c && c.focus();
 }
@@ -511,14 +667,14 @@ function renderJoin(code, error) {
 // ---------------------------------------------------------------- host
 
 async function renderHostSetup() {
-  show(el('section', { class: 'card' }, el('h1', { text: 'Host a game' }), el('p', { text: 'Loading question packs…' })));
+  show('setup-loading', el('section', { class: 'card' }, el('h1', { text: 'Host a game' }), el('p', { text: 'Loading question packs…' })));
   let packs = [];
   try {
     const [pr, ir] = await Promise.all([fetch('/api/packs'), fetch('/api/info')]);
     packs = (await pr.json()).packs;
     S.info = await ir.json();
   } catch {
-    show(el('section', { class: 'card' }, el('p', { class: 'error', text: 'Could not load the question packs. Is the server running?' })));
+    show('setup-error', el('section', { class: 'card' }, el('h1', { text: 'Host a game' }), el('p', { class: 'error', text: 'Could not load the question packs. Is the server running?' })));
     return;
   }
   const packSel = el('select', { id: 'pack' }, packs.map((p) => el('option', { value: p.id }, `${p.title} (${p.questions} questions)`)));
@@ -545,7 +701,7 @@ async function renderHostSetup() {
   packSel.addEventListener('change', renderCats);
   renderCats();
   const btn = el('button', { class: 'btn primary big', type: 'submit', id: 'create-btn' }, 'Create the room');
-  show(el('form', {
+  show('setup', el('form', {
     class: 'card setup', id: 'setup-form',
     onsubmit: async (ev) => {
       ev.preventDefault();
@@ -586,16 +742,16 @@ function joinUrl() {
   return `${base}?room=${S.code}`;
 }
 
+function kick(p) {
+  confirmDialog(`Remove ${p.name} from the game?`, 'Remove', () =>
+    request({ type: 'kick', player_id: p.id }).catch((e) => toast(errorText(e))));
+}
+
 function playerRow(p) {
   return el('li', { class: p.connected ? 'pchip' : 'pchip offline', dataset: { id: p.id } },
-    el('span', { class: 'pname', text: p.name }),
+    nameEl(p.name),
     p.connected ? null : el('span', { class: 'tag', text: 'offline' }),
-    el('button', {
-      class: 'btn small ghost', 'aria-label': `Remove ${p.name}`,
-      onclick: () => {
-        if (confirm(`Remove ${p.name} from the game?`)) request({ type: 'kick', player_id: p.id }).catch((e) => toast(errorText(e)));
-      },
-    }, 'Remove'));
+    el('button', { class: 'btn small manage-only', 'aria-label': `Remove ${p.name}`, onclick: () => kick(p) }, 'Remove'));
 }
 
 async function ensureInfo() {
@@ -603,52 +759,154 @@ async function ensureInfo() {
   try { S.info = await (await fetch('/api/info')).json(); } catch { S.info = {}; }
 }
 
+// The top bar of every projector screen: where we are, and the room code.
+function stageBar(left) {
+  return el('div', { class: 'sbar' }, ...left, el('span', { class: 'spacer' }),
+    el('span', { class: 'roomchip', id: 'stage-room' }, 'Room ', el('b', { text: S.code })));
+}
+
+function lobbyInfoText() {
+  return `${S.total} question${S.total === 1 ? '' : 's'} · ${S.settings && S.settings.scoring === 'accuracy' ? 'accuracy' : 'classic'} scoring${S.settings && S.settings.auto_advance ? ' · auto-advance' : ''}`;
+}
+
 async function renderHostLobby() {
   await ensureInfo();
   const url = joinUrl();
-  $topInfo.textContent = `Room ${S.code}`;
+  const n = S.lobby.count || 0;
   const lockBtn = el('button', {
     class: 'btn', id: 'lock-btn',
     onclick: () => request({ type: 'lock', locked: !S.lobby.locked }).catch((e) => toast(errorText(e))),
   }, S.lobby.locked ? 'Unlock joining' : 'Lock joining');
+  const manageBtn = el('button', {
+    class: 'btn', id: 'manage-btn', 'aria-pressed': S.manage ? 'true' : 'false',
+    onclick: () => {
+      S.manage = !S.manage;
+      document.querySelector('.stage').classList.toggle('manage', S.manage);
+      manageBtn.setAttribute('aria-pressed', S.manage ? 'true' : 'false');
+      manageBtn.textContent = S.manage ? 'Done managing' : 'Manage players';
+      fitAll();
+    },
+  }, S.manage ? 'Done managing' : 'Manage players');
   const startBtn = el('button', {
-    class: 'btn primary big', id: 'start-btn',
-    onclick: () => request({ type: 'start' }).catch((e) => toast(e.code === 'bad_phase' ? 'Wait for at least one player to join.' : errorText(e))),
+    class: 'btn primary', id: 'start-btn', dataset: { next: '1' },
+    onclick: hostStart,
   }, 'Start the game');
-  show(el('section', { class: 'lobby' },
-    el('div', { class: 'lobby-join' },
-      el('p', { class: 'muted', text: 'Join at' }),
-      el('p', { class: 'url', id: 'join-url', text: url }),
-      el('p', { class: 'muted', text: 'with the code' }),
-      el('p', { class: 'code', id: 'room-code', 'aria-label': `Room code ${[...S.code].join(' ')}`, text: S.code }),
-      el('img', { class: 'qr', id: 'qr', alt: `QR code for ${url}`, src: `/api/qr.svg?text=${encodeURIComponent(url)}`, width: 260, height: 260 })),
-    el('div', { class: 'lobby-players card' },
-      el('h2', {}, 'Players ', el('span', { id: 'player-count', class: 'count', text: String(S.lobby.count || 0) })),
-      el('p', { id: 'lock-state', class: 'muted', text: S.lobby.locked ? 'Joining is locked.' : 'Joining is open.' }),
-      el('ul', { id: 'players', class: 'players' }, (S.lobby.players || []).map(playerRow)),
-      el('div', { class: 'row' }, lockBtn, startBtn),
-      el('p', { class: 'muted small', text: `${S.total} questions · ${S.settings && S.settings.scoring === 'accuracy' ? 'accuracy' : 'classic'} scoring` }))));
+  show('host-lobby', el('section', { class: `stage lobby${S.manage ? ' manage' : ''}${n > CROWD ? ' crowd' : ''}`, id: 'host-lobby' },
+    stageBar([el('span', { class: 'brand-s', text: 'quizd' }), el('span', { class: 'muted', text: lobbyInfoText() })]),
+    el('div', { class: 'lobby-main grow' },
+      el('div', { class: `lobby-join${S.lobby.locked ? ' locked' : ''}`, id: 'lobby-join' },
+        el('h1', { class: 'sr-only', text: `Room ${S.code}: join the game` }),
+        el('p', { class: 'muted', text: 'Join at' }),
+        el('p', { class: 'url', id: 'join-url', text: url }),
+        el('p', { class: 'muted', text: 'with the code' }),
+        el('p', { class: 'code', id: 'room-code', 'aria-label': `Room code ${[...S.code].join(' ')}`, text: S.code }),
+        el('img', { class: 'qr', id: 'qr', alt: `QR code for ${url}`, src: `/api/qr.svg?text=${encodeURIComponent(url)}`, width: 260, height: 260 }),
+        el('p', { class: 'lock-note', id: 'lock-note', text: 'Joining is locked' })),
+      el('div', { class: 'lobby-players' },
+        el('h2', {}, 'Players ', el('span', { id: 'player-count', class: 'count', text: String(n) })),
+        el('p', { id: 'lock-state', class: 'sr-only', text: S.lobby.locked ? 'Joining is locked.' : 'Joining is open.' }),
+        n ? null : el('p', { class: 'empty-note', id: 'empty-note', text: 'Waiting for players to join…' }),
+        el('ul', { id: 'players', class: 'players' }, (S.lobby.players || []).map(playerRow)))),
+    el('div', { class: 'sfoot' }, lockBtn, manageBtn, el('span', { class: 'spacer' }), startBtn)));
+}
+
+function hostStart() {
+  if (S.nextBusy) return;
+  S.nextBusy = true;
+  request({ type: 'start' }).catch((e) => {
+    S.nextBusy = false;
+    toast(e.code === 'bad_phase' ? 'Wait for at least one player to join.' : errorText(e));
+  });
 }
 
 function updateHostLobby() {
   const list = document.getElementById('players');
-  if (!list) {
+  if (!list || screenKey !== 'host-lobby') {
     renderHostLobby();
     return;
   }
   list.replaceChildren(...S.lobby.players.map(playerRow));
+  const empty = document.getElementById('empty-note');
+  if (empty && S.lobby.count) empty.remove();
   document.getElementById('player-count').textContent = String(S.lobby.count);
   document.getElementById('lock-state').textContent = S.lobby.locked ? 'Joining is locked.' : 'Joining is open.';
   document.getElementById('lock-btn').textContent = S.lobby.locked ? 'Unlock joining' : 'Lock joining';
+  document.getElementById('lobby-join').classList.toggle('locked', !!S.lobby.locked);
+  document.getElementById('host-lobby').classList.toggle('crowd', S.lobby.count > CROWD);
+  fitAll();
+}
+
+function onlineCount() {
+  return S.lobby.players.filter((p) => p.connected).length;
 }
 
 function updatePlayerStatus() {
   const n = document.getElementById('online-count');
-  if (n) n.textContent = `${S.lobby.players.filter((p) => p.connected).length} online`;
+  if (n) n.textContent = `${onlineCount()}/${S.lobby.count}`;
 }
 
-function optionView(q, i, extra = {}) {
-  return el('div', { class: `opt opt${i}`, ...extra },
+// With code, four short options fit in one row: room for more code.
+function shortOptions(q) {
+  return !!q.code && q.options.every((o) => [...o].length <= 14);
+}
+
+// The host's player list during the game (online state, score, removal).
+function playersDialogList() {
+  const players = [...(S.lobby.players || [])].sort((a, b) => (b.score || 0) - (a.score || 0));
+  return el('ul', { class: 'plist', id: 'plist' }, players.map((p) => el('li', {},
+    el('span', { class: `dot${p.connected ? '' : ' off'}`, 'aria-hidden': 'true' }),
+    nameEl(p.name),
+    el('span', { class: 'muted', text: p.connected ? 'online' : 'offline' }),
+    el('span', { class: 'nowrap', text: `${fmt(p.score)} pts` }),
+    el('button', { class: 'btn small', 'aria-label': `Remove ${p.name}`, onclick: () => { closePlayersDialog(); kick(p); } }, 'Remove'))));
+}
+
+function openPlayersDialog() {
+  closePlayersDialog();
+  const d = el('dialog', { class: 'modal', id: 'players-dlg', 'aria-labelledby': 'players-dlg-title' },
+    el('h2', { id: 'players-dlg-title', text: `Players: ${onlineCount()} of ${S.lobby.count} online` }),
+    playersDialogList(),
+    el('button', { class: 'btn', id: 'players-dlg-close', onclick: () => d.close() }, 'Close'));
+  d.addEventListener('close', () => d.remove());
+  document.body.append(d);
+  d.showModal();
+}
+
+function closePlayersDialog() {
+  const d = document.getElementById('players-dlg');
+  if (d) d.close();
+}
+
+function updatePlayersDialog() {
+  const d = document.getElementById('players-dlg');
+  if (!d) return;
+  d.querySelector('h2').textContent = `Players: ${onlineCount()} of ${S.lobby.count} online`;
+  d.querySelector('#plist').replaceWith(playersDialogList());
+}
+
+function hostNext() {
+  if (S.nextBusy) return;
+  S.nextBusy = true;
+  // Cleared by the next phase message; a failed request clears it at once.
+  request({ type: 'next' }).catch((e) => {
+    S.nextBusy = false;
+    toast(errorText(e));
+  });
+}
+
+function hostControls(primaryLabel) {
+  return el('div', { class: 'host-controls' },
+    el('button', { class: 'btn', id: 'players-btn', onclick: openPlayersDialog }, 'Players ',
+      el('span', { id: 'online-count', class: 'nowrap', text: `${onlineCount()}/${S.lobby.count}` })),
+    el('button', {
+      class: 'btn', id: 'end-btn',
+      onclick: () => confirmDialog('End the game now and show the podium?', 'End game', () => request({ type: 'end' }).catch((e) => toast(errorText(e)))),
+    }, 'End game'),
+    el('button', { class: 'btn primary', id: 'next-btn', dataset: { next: '1' }, onclick: hostNext }, primaryLabel));
+}
+
+function optionItem(q, i, tag = 'li', extra = {}) {
+  return el(tag, { class: `opt opt${i}`, ...extra },
     el('span', { class: 'shape', 'aria-hidden': 'true', text: SHAPES[i] }),
     el('span', { class: 'letter', text: LETTERS[i] }),
     el('span', { class: 'otext', text: q.options[i] }));
@@ -661,31 +919,29 @@ function questionHeader(q) {
 }
 
 function codeView(code) {
-  return code ? el('pre', { class: 'code-block' }, el('code', { text: code })) : null;
+  if (!code) return null;
+  const lines = code.replace(/\n+$/, '').split('\n');
+  return el('div', { class: 'code-wrap' },
+    el('pre', { class: 'code-block' }, el('code', {}, lines.map((l) => el('span', { class: 'ln', text: l })))),
+    el('p', { class: 'code-more', 'aria-hidden': 'true', text: 'Scroll for more ↓' }));
 }
 
-function hostControls(primaryLabel, primaryId) {
-  return el('div', { class: 'host-controls' },
-    el('button', { class: 'btn primary', id: primaryId, onclick: () => request({ type: 'next' }).catch((e) => toast(errorText(e))) }, primaryLabel),
-    el('button', {
-      class: 'btn ghost', id: 'end-btn',
-      onclick: () => { if (confirm('End the game now and show the podium?')) request({ type: 'end' }).catch((e) => toast(errorText(e))); },
-    }, 'End game'));
+function stageQuestionBar(q) {
+  return stageBar([el('span', { class: 'qnum', text: `Question ${q.index + 1} of ${q.total}` }), el('span', { class: 'qcat', text: q.category })]);
 }
 
 function renderHostQuestion() {
   const q = S.question;
   const cd = countdownView();
-  show(el('section', { class: 'question host' },
-    questionHeader(q),
+  show(`host-q-${q.index}`, el('section', { class: `stage question host${q.code ? '' : ' nocode'}` },
+    stageQuestionBar(q),
     el('h1', { class: 'prompt', text: q.prompt }),
     codeView(q.code),
-    el('div', { class: 'opts' }, q.options.map((_, i) => optionView(q, i))),
-    el('div', { class: 'qfoot' },
+    el('ul', { class: `opts${shortOptions(q) ? ' short' : ''}` }, q.options.map((_, i) => optionItem(q, i))),
+    el('div', { class: 'sfoot' },
       cd.num, cd.wrap,
       el('p', { class: 'answered', id: 'answered', 'aria-live': 'off', text: `${S.answered} of ${S.lobby.count || '?'} answered` }),
-      el('span', { id: 'online-count', class: 'muted' })),
-    hostControls('Close question', 'next-btn')));
+      hostControls('Close question'))));
   updatePlayerStatus();
   startCountdown(cd.num, cd.bar);
 }
@@ -695,56 +951,144 @@ function updateAnsweredCount(n, total) {
   if (a) a.textContent = `${n} of ${total} answered`;
 }
 
-function revealBody(rv, q, mine) {
-  const max = Math.max(1, ...rv.counts);
-  return [
-    el('div', { class: 'opts reveal' }, q.options.map((_, i) => {
-      const o = optionView(q, i, { 'aria-label': `${LETTERS[i]}: ${q.options[i]}${i === rv.correct ? ' (correct)' : ''}, ${rv.counts[i]} answers` });
-      if (i === rv.correct) o.classList.add('correct');
-      else o.classList.add('dim');
-      if (mine === i) o.classList.add('mine');
-      const fill = el('span', { class: 'bar-fill' });
-      fill.style.width = `${(rv.counts[i] / max) * 100}%`;   // CSSOM: allowed by the CSP
-      o.append(el('span', { class: 'bar' }, fill), el('span', { class: 'bar-n', text: String(rv.counts[i]) }));
-      return o;
-    })),
-    el('div', { class: 'explain card' },
-      el('h2', { text: 'Why' }),
-      el('p', { class: 'expl', text: rv.explanation || '' }),
-      rv.source && rv.source.category ? el('p', { class: 'source muted', text: `Source: ${rv.source.category}${rv.source.number ? ` #${rv.source.number}` : ''}${rv.source.title ? ` — ${rv.source.title}` : ''}` }) : null),
-  ];
+// Options with the answer spread as bars; counts are words ("3 answers"),
+// so they cannot be mistaken for a numeric option.
+function revealOptions(rv, q, mine) {
+  const total = rv.counts.reduce((a, b) => a + b, 0);
+  return el('ul', { class: `opts reveal${shortOptions(q) ? ' short' : ''}`, id: 'reveal-opts' }, q.options.map((_, i) => {
+    const n = rv.counts[i] || 0;
+    const pct = total ? Math.round((100 * n) / total) : 0;
+    const fill = el('span', { class: 'bar-fill', dataset: { n } });
+    fill.style.width = `${total ? (100 * n) / total : 0}%`;   // CSSOM: allowed by the CSP
+    const o = optionItem(q, i);
+    if (i === rv.correct) {
+      o.classList.add('correct');
+      o.append(el('span', { class: 'badge', 'aria-hidden': 'true', text: '✓ Correct' }), srOnly(' (correct)'));
+    }
+    if (mine === i) {
+      o.classList.add('mine');
+      o.append(el('span', { class: 'badge mine', text: 'Your answer' }));
+    }
+    o.append(el('span', { class: 'spread' },
+      el('span', { class: 'bar', 'aria-hidden': 'true' }, fill),
+      el('span', { class: 'bar-n', text: `${n} ${n === 1 ? 'answer' : 'answers'} · ${pct} %` })));
+    return o;
+  }));
+}
+
+function whyView(rv, cls) {
+  const src = sourceText(rv.source);
+  return el('div', { class: cls, id: 'why' },
+    el('h2', { text: 'Why' }),
+    el('p', { class: 'expl', text: rv.explanation || '' }),
+    src ? el('p', { class: 'source muted', text: `Source: ${src}` }) : null);
+}
+
+function recordReveal(rv) {
+  const q = S.question;
+  if (!q || q.index !== rv.index) return;
+  S.hist = S.hist.filter((h) => h.index !== rv.index);
+  S.hist.push({ index: rv.index, prompt: q.prompt, category: q.category, options: q.options, correct: rv.correct, counts: rv.counts, answered: rv.answered, players: rv.players });
+  store.set(roomKey('hist'), S.hist);
 }
 
 function renderHostReveal() {
   const q = S.question;
   const rv = S.reveal;
   if (!q || !rv) return;
-  show(el('section', { class: 'question host revealed' },
-    questionHeader(q),
+  show(`host-r-${q.index}`, el('section', { class: 'stage question host revealed' },
+    stageQuestionBar(q),
     el('h1', { class: 'prompt', text: q.prompt }),
     codeView(q.code),
-    ...revealBody(rv, q, null),
-    el('p', { class: 'muted', text: `${rv.answered} of ${rv.players} answered` }),
-    hostControls('Show leaderboard', 'next-btn')));
+    revealOptions(rv, q, null),
+    whyView(rv, 'why'),
+    el('div', { class: 'sfoot' },
+      el('p', { class: 'answered', text: `${rv.answered} of ${rv.players} answered` }),
+      el('span', { class: 'spacer' }),
+      autoNextView(AUTO_REVEAL_MS, 'Leaderboard'),
+      hostControls('Show leaderboard'))));
 }
 
 // ---------------------------------------------------------------- leaderboard & podium
+
+function leaderboardRows(lb) {
+  // Re-rendering the same leaderboard (a reload) compares with the same base.
+  let base = S.lb && S.lb.cur && S.lb.cur.index === lb.index ? S.lb.base : S.lb && S.lb.cur;
+  if (!base && S.lb && S.lb.base && S.lb.base.index === lb.index - 1) base = S.lb.base;
+  const { rows, snapshot } = lbMovement(base || null, lb);
+  S.lb = { base: base || null, cur: snapshot };
+  if (S.role === 'host') store.set(roomKey('lb'), S.lb);
+  // A player knows its own points and streak exactly.
+  if (S.result && S.result.index === lb.index) {
+    const me = rows.find((r) => r.player_id === S.playerId);
+    if (me) {
+      me.gain = S.result.points;
+      me.streak = S.result.streak;
+    }
+  }
+  return rows;
+}
+
+function moveView(move) {
+  if (move === null) return el('span', { class: 'move' });
+  if (move === 'new') return el('span', { class: 'move new' }, el('span', { 'aria-hidden': 'true', text: '▲ new' }), srOnly('new in the top list'));
+  if (move > 0) return el('span', { class: 'move up' }, el('span', { 'aria-hidden': 'true', text: `▲ ${move}` }), srOnly(`up ${move} place${move === 1 ? '' : 's'}`));
+  if (move < 0) return el('span', { class: 'move down' }, el('span', { 'aria-hidden': 'true', text: `▼ ${-move}` }), srOnly(`down ${-move} place${move === -1 ? '' : 's'}`));
+  return el('span', { class: 'move same' }, el('span', { 'aria-hidden': 'true', text: '–' }), srOnly('same place'));
+}
+
+// The name of the player just ahead, from the leaderboard of the same
+// question only (an older one may have another order).
+function aheadName(rank, index) {
+  const lb = S.leaderboard;
+  if (!lb || lb.index !== index || rank <= 1) return null;
+  const ahead = lb.top.filter((p) => p.rank < rank).pop();
+  return ahead ? ahead.name : null;
+}
+
+function gapLine(r) {
+  if (r.rank <= 1) return el('p', { class: 'muted', id: 'gap', text: 'You are in the lead!' });
+  const name = aheadName(r.rank, r.index);
+  const who = name ? el('bdi', { text: name }) : `the player in ${ordinal(r.rank - 1)} place`;
+  if (r.gap_to_next === 0) return el('p', { class: 'muted', id: 'gap' }, 'Level on points with ', who, ': faster answers break the tie.');
+  return el('p', { class: 'muted', id: 'gap' }, `${fmt(r.gap_to_next)} points behind `, who);
+}
 
 function renderLeaderboard() {
   const lb = S.leaderboard;
   if (!lb) return;
   const isHost = S.role === 'host';
   const last = lb.index + 1 >= lb.total;
-  const rows = lb.top.map((p) => el('li', { class: `lb-row${p.player_id === S.playerId ? ' me' : ''}`, dataset: { id: p.player_id } },
-    el('span', { class: 'rank', text: String(p.rank) }),
-    el('span', { class: 'pname', text: p.name }),
-    el('span', { class: 'score', text: String(p.score) })));
-  show(el('section', { class: 'leaderboard' },
-    el('h1', { text: last ? 'Final standings' : `Leaderboard after ${lb.index + 1} of ${lb.total}` }),
-    el('ol', { class: 'lb', id: 'leaderboard' }, rows),
-    !isHost && S.result ? el('p', { class: 'me-line', text: `You: #${S.result.rank} of ${S.result.players}, ${S.result.score} points${S.result.gap_to_next > 0 ? ` — ${S.result.gap_to_next} behind the next player` : ''}` }) : null,
-    isHost ? hostControls(last ? 'Show the podium' : 'Next question', 'next-btn') : el('p', { class: 'muted', text: last ? 'The podium is next…' : 'Get ready for the next question…' })));
-  // FLIP: slide rows from where the same players stood before.
+  const rows = leaderboardRows(lb).map((p) => el('li', { class: `lb-row${p.player_id === S.playerId ? ' me' : ''}`, dataset: { id: p.player_id } },
+    el('span', { class: 'rank' }, srOnly('Place '), String(p.rank)),
+    moveView(p.move),
+    el('span', { class: 'lb-name' }, nameEl(p.name),
+      p.streak >= 2 ? el('span', { class: 'streak' }, el('span', { 'aria-hidden': 'true', text: `🔥${p.streak}` }), srOnly(`, streak of ${p.streak}`)) : null),
+    el('span', { class: 'gain', text: p.gain !== null && p.gain > 0 ? `+${fmt(p.gain)}` : '' }),
+    el('span', { class: 'score' }, fmt(p.score), srOnly(' points'))));
+  const title = last ? 'Final standings' : `Leaderboard after ${lb.index + 1} of ${lb.total}`;
+  const list = el('ol', { class: 'lb', id: 'leaderboard' }, rows);
+  if (isHost) {
+    show(`host-lb-${lb.index}`, el('section', { class: 'stage leaderboard' },
+      stageBar([el('span', { class: 'qnum', text: `After question ${lb.index + 1} of ${lb.total}` })]),
+      el('h1', { class: 'title', text: title }),
+      list,
+      el('div', { class: 'sfoot' },
+        el('span', { class: 'muted', text: `${lb.players} players` }),
+        el('span', { class: 'spacer' }),
+        autoNextView(AUTO_LEADERBOARD_MS, last ? 'Podium' : 'Next question'),
+        hostControls(last ? 'Show the podium' : 'Next question'))));
+  } else {
+    const r = S.result;
+    show(`lb-${lb.index}`, el('section', { class: 'leaderboard' },
+      el('h1', { text: title }),
+      r ? el('p', { class: 'me-line', id: 'me-line', text: `You: ${ordinal(r.rank)} of ${r.players}, ${fmt(r.score)} points` }) : null,
+      r ? gapLine(r) : null,
+      list,
+      el('p', { class: 'muted', text: last ? 'The podium is next…' : 'Get ready for the next question…' })));
+  }
+  // FLIP: slide rows from where the same players stood before. Without
+  // motion the arrows and gains above say the same thing.
   if (!reduceMotion) {
     document.querySelectorAll('.lb-row').forEach((r) => {
       const prev = S.lastRanks.get(r.dataset.id);
@@ -758,46 +1102,110 @@ function renderLeaderboard() {
   S.lastRanks = new Map(lb.top.map((p, i) => [String(p.player_id), i]));
 }
 
+function podiumView(go) {
+  const { podium, rest } = podiumSplit(go.top);
+  const steps = podium.map((p, i) => el('li', { class: `step p${i + 1}`, dataset: { rank: p.rank } },
+    el('span', { class: 'place' }, el('span', { 'aria-hidden': 'true', text: String(p.rank) }), srOnly(`${ordinal(p.rank)} place: `)),
+    nameEl(p.name),
+    el('span', { class: 'score', text: `${fmt(p.score)} points` })));
+  const podiumList = steps.length
+    ? el('ol', { class: `podium${reduceMotion ? '' : ' staged'}`, id: 'podium', 'aria-label': 'Podium' }, steps)
+    : el('p', { class: 'muted', id: 'podium', text: 'Nobody scored any points this time.' });
+  const restList = rest.length ? el('ol', { class: 'rest', id: 'rest', 'aria-label': 'Other places' }, rest.map((p) => el('li', {},
+    el('span', { class: 'rank', text: String(p.rank) }), nameEl(p.name), el('span', { class: 'muted', text: `${fmt(p.score)} points` })))) : null;
+  return { podiumList, restList, podium };
+}
+
+function podiumAnnouncement(podium) {
+  return podium.length ? `Podium. ${podium.map((p) => `${ordinal(p.rank)} place: ${p.name}, ${p.score} points.`).join(' ')}` : 'Game over. Nobody scored.';
+}
+
 function renderPodium() {
   const go = S.gameOver;
   if (!go) return;
-  const [first, second, third] = go.top;
-  const step = (p, place) => p ? el('div', { class: `step p${place}` },
-    el('span', { class: 'pname', text: p.name }),
-    el('span', { class: 'score', text: `${p.score}` }),
-    el('span', { class: 'place', text: String(p.rank) })) : el('div', { class: `step p${place} empty` });
-  const rest = go.top.slice(3).map((p) => el('li', {}, el('span', { class: 'rank', text: `${p.rank}.` }), ` ${p.name} `, el('span', { class: 'muted', text: `${p.score}` })));
-  const parts = [
-    el('h1', { text: 'Podium' }),
-    el('div', { class: 'podium', id: 'podium' }, step(second, 2), step(first, 1), step(third, 3)),
-    rest.length ? el('ol', { class: 'rest', start: 4 }, rest) : null,
-    el('p', { class: 'muted', text: `${go.questions} questions · ${go.players} players` }),
-  ];
-  if (S.role === 'player' && S.review) parts.push(reviewView(S.review));
-  if (S.role === 'host') parts.push(el('a', { class: 'btn', href: '/', onclick: () => store.del(`quizd:host:${S.code}`) }, 'Host another game'));
-  else parts.push(el('a', { class: 'btn', href: '/', onclick: () => store.del(`quizd:player:${S.code}`) }, 'Play another game'));
-  show(el('section', { class: 'final' }, ...parts));
-  if (S.role === 'player' && S.review) announce(`Game over. You finished number ${S.review.rank} with ${S.review.score} points.`);
+  const { podiumList, restList, podium } = podiumView(go);
+  if (S.role === 'host') {
+    show('host-final', el('section', { class: 'stage final' },
+      stageBar([el('span', { class: 'qnum', text: `${go.questions} questions · ${go.players} players` })]),
+      el('h1', { class: 'title', text: 'Podium' }),
+      el('div', { class: 'grow', style: null }, podiumList),
+      restList,
+      el('div', { class: 'sfoot' },
+        el('span', { class: 'spacer' }),
+        el('a', { class: 'btn', href: '#report', id: 'report-link' }, 'Game report ↓'),
+        el('a', { class: 'btn primary', href: '/', onclick: () => store.del(`quizd:host:${S.code}`) }, 'Host another game'))),
+    hostReport(go));
+    announce(podiumAnnouncement(podium));
+    return;
+  }
+  const rv = S.review;
+  const rank = rv ? rv.rank : S.result && S.result.rank;
+  const parts = [el('h1', { text: 'Game over' })];
+  if (rank) {
+    parts.push(el('p', { class: `finish card${rank === 1 ? ' won' : ''}`, id: 'finish' },
+      rank === 1 ? `You won! 🏆 ${fmt(rv ? rv.score : S.result.score)} points` : `You finished ${ordinal(rank)} of ${go.players} with ${fmt(rv ? rv.score : S.result.score)} points`));
+  }
+  parts.push(podiumList, restList);
+  if (rv) parts.push(reviewView(rv));
+  parts.push(el('a', { class: 'btn', href: '/', onclick: () => store.del(`quizd:player:${S.code}`) }, 'Play another game'));
+  show('final', el('section', { class: 'final' }, ...parts));
+  if (rv) announce(`Game over. ${rank === 1 ? 'You won!' : `You finished ${ordinal(rank)} of ${go.players}`} with ${rv.score} points. ${podiumAnnouncement(podium)}`);
+}
+
+function hostReport(go) {
+  const stats = questionStats(S.hist);
+  const streaks = {};
+  if (S.lb && S.lb.cur) for (const [id, r] of Object.entries(S.lb.cur.rows)) if (r.streak !== null) streaks[id] = r.streak;
+  const missing = go.questions - S.hist.length;
+  return el('section', { class: 'report card', id: 'report' },
+    el('h2', { text: 'Game report' }),
+    el('div', { class: 'row' },
+      el('button', { class: 'btn', id: 'csv-questions', onclick: () => download(`quizd-${S.code}-questions.csv`, questionsCsv(stats), 'text/csv') }, 'Download questions (CSV)'),
+      el('button', { class: 'btn', id: 'csv-players', onclick: () => download(`quizd-${S.code}-players.csv`, playersCsv(go.top, streaks), 'text/csv') }, 'Download players (CSV)')),
+    el('h3', { text: 'Questions, hardest first' }),
+    missing > 0 ? el('p', { class: 'muted', text: `${missing} question${missing === 1 ? '' : 's'} played while this screen was away are not included.` }) : null,
+    el('table', { id: 'report-questions' },
+      el('thead', {}, el('tr', {}, ['Question', 'Prompt', 'Correct', 'Most chosen wrong answer'].map((h, i) => el('th', { class: i === 2 ? 'num' : null, scope: 'col', text: h })))),
+      el('tbody', {}, stats.map((s) => el('tr', {},
+        el('td', { text: String(s.number) }),
+        el('td', { text: s.prompt }),
+        el('td', { class: 'num', text: `${Math.round(s.share * 100)} % (${s.correctCount}/${s.answered})` }),
+        el('td', { text: s.wrong ? `${s.wrong.letter}. ${s.wrong.text} (${s.wrong.count})` : '—' }))))),
+    el('h3', { text: `Players (top ${go.top.length} of ${go.players})` }),
+    el('table', { id: 'report-players' },
+      el('thead', {}, el('tr', {}, ['Place', 'Name', 'Score', 'Correct', 'Streak'].map((h, i) => el('th', { class: i >= 2 ? 'num' : null, scope: 'col', text: h })))),
+      el('tbody', {}, go.top.map((p) => el('tr', {},
+        el('td', { text: String(p.rank) }), el('td', {}, el('bdi', { text: p.name })),
+        el('td', { class: 'num', text: fmt(p.score) }), el('td', { class: 'num', text: String(p.correct ?? '') }),
+        el('td', { class: 'num', text: streaks[p.player_id] !== undefined ? String(streaks[p.player_id]) : '' }))))));
 }
 
 function reviewView(rv) {
   return el('section', { class: 'review card', id: 'review' },
-    el('h2', { text: `Your game: ${rv.correct} of ${rv.questions} correct, ${rv.score} points, best streak ${rv.best_streak}` }),
+    el('h2', { text: `Your game: ${rv.correct} of ${rv.questions} correct, ${fmt(rv.score)} points, best streak ${rv.best_streak}` }),
+    el('button', {
+      class: 'btn', id: 'review-download',
+      onclick: () => download(`quizd-review-${S.code}.md`, reviewMarkdown(rv, { code: S.code, name: S.name, players: S.gameOver && S.gameOver.players }), 'text/markdown'),
+    }, 'Download review'),
     rv.missed.length ? el('p', { text: 'Review what you missed:' }) : el('p', { text: 'You answered everything correctly. Impressive!' }),
-    el('ol', { class: 'missed' }, rv.missed.map((m) => el('li', {},
+    el('ol', { class: 'missed' }, rv.missed.map((m) => el('li', { dataset: { index: m.index } },
+      el('h3', { class: 'mnum', text: `Question ${m.index + 1}${m.category ? ` · ${m.category}` : ''}` }),
       el('p', { class: 'mprompt', text: m.prompt }),
       codeView(m.code),
-      el('p', {}, 'Answer: ', el('b', { text: `${LETTERS[m.correct]}. ${m.options[m.correct]}` })),
-      el('p', { class: 'muted', text: m.chosen === null ? 'You did not answer.' : `You chose ${LETTERS[m.chosen]}. ${m.options[m.chosen]}` }),
+      el('ul', { class: 'ropts' }, m.options.map((o, i) => el('li', { class: `${i === m.correct ? 'is-correct' : ''}${i === m.chosen ? ' is-mine' : ''}` },
+        `${LETTERS[i]}. ${o}`,
+        i === m.correct ? ' ✓ right answer' : '',
+        i === m.chosen && i !== m.correct ? ' ✗ your answer' : ''))),
+      m.chosen === null || m.chosen === undefined ? el('p', { class: 'muted', text: 'You did not answer.' }) : null,
       el('p', { class: 'expl', text: m.explanation }),
-      m.source && m.source.category ? el('p', { class: 'source muted', text: `${m.source.category}${m.source.number ? ` #${m.source.number}` : ''}` }) : null))));
+      sourceText(m.source) ? el('p', { class: 'source muted', text: `Source: ${sourceText(m.source)}` }) : null))));
 }
 
 // ---------------------------------------------------------------- player
 
 function renderPlayerLobby() {
-  $topInfo.textContent = `${S.name || ''} · room ${S.code}`;
-  show(el('section', { class: 'card center waiting' },
+  setTopInfo();
+  show('lobby', el('section', { class: 'card center waiting' },
     el('h1', { text: `You're in, ${S.name}!` }),
     el('p', { text: 'Watch the big screen: the game starts soon.' }),
     el('p', { class: 'muted', id: 'lobby-count', text: `${S.lobby.count} player${S.lobby.count === 1 ? '' : 's'} in the room` }),
@@ -805,14 +1213,15 @@ function renderPlayerLobby() {
 }
 
 function renderPlayerWaitingNext() {
-  show(el('section', { class: 'card center waiting' },
+  const q = S.question;
+  show(`wait-${q ? q.index : 'x'}`, el('section', { class: 'card center waiting' },
     el('h1', { text: `Welcome, ${S.name}!` }),
-    el('p', { text: 'A question is running: you will play from the next one.' })));
+    el('p', { id: 'late-note', text: q ? `Question ${q.index + 1} of ${q.total} is running: you will play from the next one.` : 'A question is running: you will play from the next one.' })));
 }
 
 function choose(i) {
   const q = S.question;
-  if (!q || S.myAnswer !== null || S.pending !== null || S.phase !== 'question') return;
+  if (!q || !S.canAnswer || S.myAnswer !== null || S.pending !== null || S.phase !== 'question') return;
   if (remainingMs(q.deadline_ms, S.offset) <= 0) return;
   S.pending = i;
   renderPlayerQuestion();
@@ -830,26 +1239,22 @@ function renderPlayerQuestion() {
   const locked = S.myAnswer !== null || S.pending !== null;
   const cd = countdownView();
   const status = S.myAnswer !== null
-    ? el('p', { class: 'status ok', id: 'answer-status', role: 'status', text: `Answer ${LETTERS[S.myAnswer]} received. Waiting for the others…` })
+    ? el('p', { class: 'status ok', id: 'answer-status', role: 'status', 'data-refocus': '1', text: `Answer ${LETTERS[S.myAnswer]} received. Waiting for the others…` })
     : S.pending !== null
-      ? el('p', { class: 'status', id: 'answer-status', role: 'status', text: 'Sending…' })
-      : el('p', { class: 'status muted', id: 'answer-status', text: 'Tap an answer or press 1–4.' });
-  show(el('section', { class: 'question player' },
-    questionHeader(q),
-    el('div', { class: 'qtimer' }, cd.num, cd.wrap),
-    el('h1', { class: 'prompt', text: q.prompt }),
-    codeView(q.code),
-    el('div', { class: 'opts answer' }, q.options.map((_, i) => {
+      ? el('p', { class: 'status', id: 'answer-status', role: 'status', 'data-refocus': '1', text: 'Sending…' })
+      : el('p', { class: 'status muted', id: 'answer-status', text: hasKeyboard ? 'Tap an answer or press 1–4.' : 'Tap an answer.' });
+  show(`q-${q.index}`, el('section', { class: 'question player' },
+    el('div', { class: 'qbar' }, el('span', { class: 'qnum', text: `Question ${q.index + 1} of ${q.total}` }), cd.num, cd.wrap),
+    el('div', { class: 'pq' }, el('h1', { class: 'prompt', text: q.prompt }), codeView(q.code)),
+    el('div', { class: `opts answer${shortOptions(q) ? ' short' : ''}` }, q.options.map((_, i) => {
       const chosen = S.myAnswer === i || S.pending === i;
-      const b = el('button', {
+      return el('button', {
         class: `opt opt${i}${chosen ? ' chosen' : ''}${locked && !chosen ? ' dim' : ''}`,
-        'aria-pressed': chosen ? 'true' : 'false', disabled: locked,
-        'aria-label': `${LETTERS[i]}: ${q.options[i]}`, onclick: () => choose(i),
+        'aria-pressed': chosen ? 'true' : 'false', disabled: locked, onclick: () => choose(i),
       },
       el('span', { class: 'shape', 'aria-hidden': 'true', text: SHAPES[i] }),
       el('span', { class: 'letter', text: LETTERS[i] }),
       el('span', { class: 'otext', text: q.options[i] }));
-      return b;
     })),
     status));
   startCountdown(cd.num, cd.bar);
@@ -860,25 +1265,48 @@ function renderPlayerReveal() {
   const rv = S.reveal;
   if (!q || !rv) return;
   const r = S.result;
-  const head = r
-    ? el('div', { class: `verdict ${r.correct ? 'right' : 'wrong'}`, id: 'verdict' },
+  let head;
+  if (r) {
+    head = el('div', { class: `verdict ${r.correct ? 'right' : 'wrong'}`, id: 'verdict' },
       el('h1', { text: r.correct ? 'Correct!' : (r.chosen === null ? "Time's up" : 'Not this time') }),
-      el('p', { class: 'points', text: r.correct ? `+${r.points} points` : '+0 points' }),
-      el('p', {}, `Score ${r.score} · rank #${r.rank} of ${r.players}`, r.streak > 1 ? ` · streak ${r.streak} 🔥` : ''),
-      r.rank > 1 ? el('p', { class: 'muted', text: `${r.gap_to_next} points behind the player ahead` }) : el('p', { class: 'muted', text: 'You are in the lead!' }))
-    : el('p', { class: 'muted', text: 'Results are coming…' });
-  show(el('section', { class: 'question player revealed' },
+      el('p', { class: 'points', text: r.correct ? `+${fmt(r.points)} points` : '+0 points' }),
+      el('p', {}, `Score ${fmt(r.score)} · ${ordinal(r.rank)} of ${r.players}`, r.streak > 1 ? ` · streak ${r.streak} 🔥` : ''),
+      gapLine(r));
+  } else if (!S.canAnswer) {
+    head = el('div', { class: 'verdict late', id: 'verdict-late' },
+      el('h1', { text: 'You joined during this question' }),
+      el('p', { text: q.index + 1 < q.total ? 'You play from the next question.' : 'This was the last question: the podium is next.' }));
+  } else {
+    head = el('p', { class: 'muted', id: 'verdict-wait', text: 'Results are coming…' });
+  }
+  show(`r-${q.index}`, el('section', { class: 'question player revealed' },
     head,
     questionHeader(q),
     el('p', { class: 'prompt small', text: q.prompt }),
-    ...revealBody(rv, q, r ? r.chosen : S.myAnswer)));
+    revealOptions(rv, q, r ? r.chosen : S.myAnswer),
+    codeView(q.code),
+    whyView(rv, 'explain card')));
 }
 
 // ---------------------------------------------------------------- keyboard
 
+function inField(t) {
+  return t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
+}
+
 document.addEventListener('keydown', (ev) => {
+  if (inField(ev.target) || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+  if (S.role === 'host') {
+    // Presenter clickers send PageDown / Right / Space: all mean "next".
+    if (!NEXT_KEYS.includes(ev.key) || document.querySelector('dialog[open]')) return;
+    const btn = $app.querySelector('[data-next]');
+    if (!btn) return;
+    ev.preventDefault();   // Space must not also press the focused button
+    if (btn.id === 'start-btn') hostStart();
+    else hostNext();
+    return;
+  }
   if (S.role !== 'player' || S.phase !== 'question') return;
-  if (ev.target && (ev.target.tagName === 'INPUT' || ev.target.tagName === 'TEXTAREA')) return;
   const n = Number(ev.key);
   if (n >= 1 && n <= 4 && S.question && n <= S.question.options.length) {
     ev.preventDefault();
@@ -898,7 +1326,7 @@ function boot() {
       S.role = 'host';
       S.code = host;
       S.hostToken = token;
-      show(el('section', { class: 'card center' }, el('p', { text: `Returning to room ${host}…` })));
+      show('resume', el('section', { class: 'card center' }, el('h1', { text: `Returning to room ${host}…` })));
       connect();
       return;
     }
@@ -912,7 +1340,8 @@ function boot() {
       S.code = room;
       S.token = saved.token;
       S.name = saved.name;
-      show(el('section', { class: 'card center' }, el('p', { text: `Rejoining room ${room}…` })));
+      setTopInfo();
+      show('resume', el('section', { class: 'card center' }, el('h1', { text: `Rejoining room ${room}…` })));
       connect();
       return;
     }

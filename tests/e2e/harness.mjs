@@ -14,8 +14,10 @@ mkdirSync(SHOTS, { recursive: true });
 const MULT = Number(process.env.QZ_TEST_TIMEOUT_MULTIPLIER || 1);
 export const T = (ms) => ms * MULT;
 
-export async function startQuizd(extra = []) {
-  const args = ['--port=0', '--bind=127.0.0.1', '--no-corpus', `--packs=${SOURCE_DIR}/tests/data/packs`, ...extra];
+export const QUIZD_PACK = process.env.QUIZD_PACK || path.join(path.dirname(QUIZD), 'quizd-pack');
+
+export async function startQuizd(extra = [], { packs = `${SOURCE_DIR}/tests/data/packs` } = {}) {
+  const args = ['--port=0', '--bind=127.0.0.1', '--no-corpus', `--packs=${packs}`, ...extra];
   const child = spawn(QUIZD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
@@ -61,14 +63,15 @@ export async function launch() {
 }
 
 // A page that collects console errors, page errors, dialogs and HTTP errors.
-export async function newPage(browser, viewport, problems) {
-  const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+export async function newPage(browser, viewport, problems, options = {}) {
+  const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1, ...options });
   const page = await ctx.newPage();
   page.setDefaultTimeout(T(10000));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('dialog', async (d) => {
-    if (d.type() === 'alert') problems.push(`alert: ${d.message()}`);
+    // No browser popup belongs on a projector: every dialog is a problem.
+    problems.push(`${d.type()}: ${d.message()}`);
     await d.accept();
   });
   page.on('response', (r) => { if (r.status() >= 400) problems.push(`http ${r.status()}: ${r.url()}`); });
