@@ -349,6 +349,33 @@ static void open_question(struct game *g, qz_ms now)
     ev_push(g, GEV_QUESTION, 0);
 }
 
+/* Scores one recorded answer to the question being closed. Points, streak,
+ * correct count and answer time move only here: while a question is open
+ * nothing a client can see (lobby scores, state, ranks) may depend on which
+ * option was chosen, or a player holding several seats could answer every
+ * option and read which seat gained (issue 11, item 2). */
+static void score_answer(struct game *g, struct game_player *p, struct game_answer *a)
+{
+    const struct qz_question *q = g->qs[g->qi];
+    a->correct = a->choice >= 0 && g->perm[g->qi][a->choice] == q->correct;
+    a->points = 0;
+    if (!a->correct) {
+        p->streak = 0;   /* wrong or no answer resets the streak */
+        return;
+    }
+    p->streak++;
+    if (p->streak > p->best_streak)
+        p->best_streak = p->streak;
+    unsigned pts = 1000;
+    if (g->set.scoring == SCORING_CLASSIC)
+        pts = game_points_classic(a->time_ms, g->q_deadline - g->q_open) +
+              game_streak_bonus(p->streak);
+    a->points = (uint16_t)pts;
+    p->score += pts;
+    p->correct++;
+    p->correct_time_ms += a->time_ms;
+}
+
 static void close_question(struct game *g, qz_ms now)
 {
     set_phase(g, GAME_REVEAL);
@@ -360,8 +387,7 @@ static void close_question(struct game *g, qz_ms now)
         struct game_answer *a = &p->answers[qi];
         if (a->choice >= 0)
             g->counts[a->choice]++;
-        if (!a->correct)
-            p->streak = 0;   /* wrong or no answer resets the streak */
+        score_answer(g, p, a);
     }
     compute_ranking(g);
     g->phase_until = now + g->set.reveal_ms;
@@ -474,24 +500,9 @@ int game_answer(struct game *g, uint32_t id, int index, int choice, qz_ms now)
     if (choice < 0 || choice >= q->n_options)
         return QZ_EBADCHOICE;
 
-    uint64_t t = now - g->q_open;
+    /* Only recorded here; close_question scores it (see score_answer). */
     a->choice = (int8_t)choice;
-    a->time_ms = (uint32_t)t;
-    a->correct = g->perm[index][choice] == q->correct;
-    if (a->correct) {
-        unsigned pts;
-        p->streak++;
-        if (p->streak > p->best_streak)
-            p->best_streak = p->streak;
-        if (g->set.scoring == SCORING_CLASSIC)
-            pts = game_points_classic(t, g->q_deadline - g->q_open) + game_streak_bonus(p->streak);
-        else
-            pts = 1000;
-        a->points = (uint16_t)pts;
-        p->score += pts;
-        p->correct++;
-        p->correct_time_ms += t;
-    }
+    a->time_ms = (uint32_t)(now - g->q_open);
     g->answered++;
     if (p->eligible && g->waiting > 0)
         g->waiting--;

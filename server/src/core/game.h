@@ -48,12 +48,14 @@ void game_settings_default(struct game_settings *s);
 
 struct game_answer {
     int8_t choice;           /* display index, -1 = no answer */
-    uint8_t correct;
-    uint16_t points;
+    uint8_t correct;         /* set when the question closes, 0 until then */
+    uint16_t points;         /* set when the question closes, 0 until then */
     uint32_t time_ms;        /* from question sent to answer received */
 };
 
-/* Read-only view of a player. */
+/* Read-only view of a player. Score, streaks, correct count and rank change
+ * only when a question closes, never on an answer, so no query made while a
+ * question is open reveals whether an answer was right. */
 struct game_player {
     uint32_t id;
     char name[97];
