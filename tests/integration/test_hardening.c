@@ -86,7 +86,8 @@ static struct wsc *create_room(const char *extra, char code[8])
 
 /* Sends a join for `name` (a JSON string body, escapes allowed) and returns
  * the reply: "joined" (then the state is consumed) or the error code. */
-static char *try_join(struct wsc *c, const char *code, const char *name_json, char token[40])
+static char *try_join(struct wsc *c, const char *code, const char *name_json, char token[40],
+                      long long *id)
 {
     ASSERT_OK(wsc_sendf(c, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"%s\"}", code, name_json));
     for (;;) {
@@ -101,6 +102,8 @@ static char *try_join(struct wsc *c, const char *code, const char *name_json, ch
         if (!strcmp(type, "joined")) {
             if (token)
                 snprintf(token, 40, "%s", sget(o, "token"));
+            if (id)
+                *id = iget(o, "player_id");
             r = strdup("joined");
             json_decref(expect(c, "state"));
         } else if (!strcmp(type, "error")) {
@@ -116,7 +119,7 @@ static char *try_join(struct wsc *c, const char *code, const char *name_json, ch
 static struct wsc *join(const char *code, const char *name, char token[40])
 {
     struct wsc *c = conn();
-    char *r = try_join(c, code, name, token);
+    char *r = try_join(c, code, name, token, NULL);
     ASSERT_STR_EQ(r, "joined");
     free(r);
     return c;
@@ -236,8 +239,74 @@ static void test_no_score_moves_before_reveal(void)
     stop_server();
 }
 
+/* Issue 11 item 7: look-alike and invisible names get a clear error over
+ * the wire, and real names of other scripts and emoji still join. */
+static void test_lookalike_and_invisible_names_refused(void)
+{
+    static const struct {
+        const char *name;   /* JSON string body */
+        const char *reply;
+    } cases[] = {
+        {"Ada", "joined"},
+        {"pace", "joined"},
+        {"A\\u200bda", "name_invalid"},                 /* zero-width space */
+        {"Ada\\u200c", "name_invalid"},                 /* ZWNJ */
+        {"Ad\\u00ada", "name_invalid"},                 /* soft hyphen */
+        {"Ada\\u200e", "name_invalid"},                 /* bidi mark */
+        {"Ada\\ufe0f", "name_invalid"},                 /* variation selector */
+        {"\\u0410da", "name_invalid"},                  /* Cyrillic A beside Latin */
+        {"\\u0391da", "name_invalid"},                  /* Greek Alpha beside Latin */
+        {"\\uff21\\uff44\\uff41", "name_taken"},      /* fullwidth */
+        {"ADA", "name_taken"},
+        {"\\u0440\\u0430\\u0441\\u0435", "name_lookalike"}, /* all-Cyrillic "pace" */
+        {"\\u3164", "name_invalid"},                    /* Hangul filler */
+        {"\\u2800", "name_invalid"},                    /* Braille blank */
+        {"\\u0301", "name_invalid"},                    /* lone combining mark */
+        {"Z\\u0351\\u0352\\u0353\\u0354\\u0355", "name_invalid"}, /* zalgo */
+        {"\\u5c0f\\u660e", "joined"},                  /* CJK */
+        {"\\u0639\\u0644\\u064a", "joined"},          /* Arabic */
+        {"Zo\\u00eb", "joined"},                        /* accented Latin */
+        {"\\ud83d\\udc0d", "joined"},                  /* emoji */
+        {"\\u2764\\ufe0f", "joined"},                  /* emoji + presentation selector */
+    };
+    char code[8];
+    start_server();
+    struct wsc *h = create_room("", code);
+    struct wsc *c[sizeof cases / sizeof *cases];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        c[i] = conn();
+        char *r = try_join(c[i], code, cases[i].name, NULL, NULL);
+        if (strcmp(r, cases[i].reply))
+            FAIL_AT("join \"%s\": got %s, want %s", cases[i].name, r, cases[i].reply);
+        free(r);
+    }
+    /* A kicked name cannot come back as a look-alike. */
+    struct wsc *m = conn();
+    long long mid = 0;
+    char *r = try_join(m, code, "Mallory", NULL, &mid);
+    ASSERT_STR_EQ(r, "joined");
+    free(r);
+    ASSERT_OK(wsc_sendf(h, "{\"type\":\"kick\",\"player_id\":%lld}", mid));
+    json_decref(expect(h, "ack"));
+    json_decref(expect(m, "kicked"));
+    const char *again[] = {"Mallory", "Mallory\\u200c", "\\u041callory", "MaIlory", "MALLORY"};
+    for (size_t i = 0; i < sizeof again / sizeof *again; i++) {
+        struct wsc *x = conn();
+        r = try_join(x, code, again[i], NULL, NULL);
+        if (strcmp(r, "name_invalid"))
+            FAIL_AT("kicked look-alike \"%s\": got %s", again[i], r);
+        free(r);
+        wsc_free(x);
+    }
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        wsc_free(c[i]);
+    wsc_free(m), wsc_free(h);
+    stop_server();
+}
+
 static struct test_case tests[] = {
     {"no_score_moves_before_reveal", test_no_score_moves_before_reveal},
+    {"lookalike_and_invisible_names_refused", test_lookalike_and_invisible_names_refused},
 };
 
 TEST_MAIN(tests)

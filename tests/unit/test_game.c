@@ -344,6 +344,31 @@ static void test_names_unique_case_insensitively_and_caps(void)
     qz_pack_destroy(p);
 }
 
+/* Issue 11 item 7: uniqueness by look-alike key, not by ASCII case. */
+static void test_lookalike_names_collide(void)
+{
+    struct qz_pack *p = make_pack(3);
+    struct game *g = make_game(p, 2, 20, SCORING_CLASSIC);
+    uint32_t id;
+    const char *tok = "55555555555555555555555555555555";
+    join(g, "Ada", 0);
+    join(g, "pace", 0);
+    ASSERT_EQ(game_join(g, "\uff21\uff44\uff41", tok, 0, &id), QZ_ENAMETAKEN);   /* fullwidth */
+    ASSERT_EQ(game_join(g, "ada", tok, 0, &id), QZ_ENAMETAKEN);
+    ASSERT_EQ(game_join(g, "\u0410da", tok, 0, &id), QZ_ENAMELOOKALIKE);           /* Cyrillic A */
+    ASSERT_EQ(game_join(g, "\u0440\u0430\u0441\u0435", tok, 0, &id), QZ_ENAMELOOKALIKE);
+    ASSERT_EQ(game_player_count(g), 2);
+    uint32_t m = join(g, "Mallory", 0);
+    ASSERT_OK(game_kick(g, m, 10));
+    ASSERT_EQ(game_join(g, "Mallory", tok, 20, &id), QZ_ENAMEINVALID);
+    ASSERT_EQ(game_join(g, "MaIlory", tok, 20, &id), QZ_ENAMEINVALID);             /* capital I */
+    ASSERT_EQ(game_join(g, "\u041callory", tok, 20, &id), QZ_ENAMEINVALID);       /* Cyrillic Em */
+    ASSERT_EQ(game_join(g, "MALLORY", tok, 20, &id), QZ_ENAMEINVALID);
+    join(g, "Malloy", 30);   /* a different name still gets in */
+    game_destroy(g);
+    qz_pack_destroy(p);
+}
+
 static void test_kick_revokes_token_and_name(void)
 {
     struct qz_pack *p = make_pack(3);
@@ -474,6 +499,7 @@ static struct test_case tests[] = {
     {"resume_mid_question_keeps_answer_and_score", test_resume_mid_question_keeps_answer_and_score},
     {"scores_move_only_when_question_closes", test_scores_move_only_when_question_closes},
     {"names_unique_case_insensitively_and_caps", test_names_unique_case_insensitively_and_caps},
+    {"lookalike_names_collide", test_lookalike_names_collide},
     {"kick_revokes_token_and_name", test_kick_revokes_token_and_name},
     {"end_early_and_auto_advance", test_end_early_and_auto_advance},
     {"draw_without_repeats_categories_and_shuffle", test_draw_without_repeats_categories_and_shuffle},

@@ -3,7 +3,7 @@
 #include "game.h"
 #include "../util/err.h"
 #include "../util/strmap.h"
-#include "../util/utf8.h"
+#include "../util/nick.h"
 #include "../util/xmalloc.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +28,7 @@ struct game {
 
     struct game_player *players;           /* index = id - 1 */
     size_t n_players, cap_players, n_kicked;
-    struct strmap names;                   /* folded name -> id (kicked names stay) */
+    struct strmap names;                   /* nick_key(name) -> id (kicked names stay) */
     struct strmap tokens;                  /* token -> id (revoked on kick) */
 
     uint32_t *order;                       /* ranking, non-kicked ids */
@@ -407,7 +407,6 @@ static void finish(struct game *g)
 int game_join(struct game *g, const char *name, const char *token, qz_ms now, uint32_t *id)
 {
     (void)now;
-    char fold[sizeof g->players[0].name];
     uint32_t other;
     if (g->phase == GAME_FINISHED)
         return QZ_EPHASE;
@@ -415,9 +414,14 @@ int game_join(struct game *g, const char *name, const char *token, qz_ms now, ui
         return QZ_EROOMLOCKED;
     if (game_player_count(g) >= g->set.max_players)
         return QZ_EROOMFULL;
-    nick_fold(name, fold, sizeof fold);
-    if (strmap_get(&g->names, fold, &other))
-        return g->players[other - 1].kicked ? QZ_ENAMEINVALID : QZ_ENAMETAKEN;
+    char *key = nick_key(name);
+    if (strmap_get(&g->names, key, &other)) {
+        const struct game_player *o = &g->players[other - 1];
+        free(key);
+        if (o->kicked)
+            return QZ_ENAMEINVALID;   /* the name, or a look-alike of it, was removed */
+        return nick_same(name, o->name) ? QZ_ENAMETAKEN : QZ_ENAMELOOKALIKE;
+    }
     if (g->n_players == g->cap_players) {
         g->cap_players = g->cap_players ? g->cap_players * 2 : 16;
         g->players = xrealloc(g->players, g->cap_players * sizeof *g->players);
@@ -434,7 +438,8 @@ int game_join(struct game *g, const char *name, const char *token, qz_ms now, ui
         memset(&p->answers[i], 0, sizeof p->answers[i]);
         p->answers[i].choice = -1;
     }
-    strmap_put(&g->names, fold, p->id);
+    strmap_put(&g->names, key, p->id);
+    free(key);
     strmap_put(&g->tokens, p->token, p->id);
     if (g->phase != GAME_LOBBY) {
         /* A late joiner starts with rank after everyone already ranked. */

@@ -122,6 +122,10 @@ size_t game_ranking(const struct game *g, const uint32_t **ids);
 qz_ms game_next_deadline(const struct game *g);
 
 /* Commands. Each returns 0 or a negative QZ_E* and appends events. */
+/* Adds a player named `name` (already checked by nick_normalize). Names are
+ * compared by nick_key: the same name up to case, width and white space is
+ * QZ_ENAMETAKEN, a look-alike of a present one QZ_ENAMELOOKALIKE, the name
+ * or a look-alike of a kicked player QZ_ENAMEINVALID. */
 int game_join(struct game *g, const char *name, const char *token, qz_ms now, uint32_t *id);
 int game_resume(struct game *g, const char *token, qz_ms now, uint32_t *id);
 void game_disconnect(struct game *g, uint32_t id, qz_ms now);

@@ -23,9 +23,13 @@ enum qz_err {
     QZ_ENOTFOUND = -16,     /* generic lookup failure (files, packs, players) */
     QZ_EIO = -17,           /* file or socket error */
     QZ_EINVAL = -18,        /* invalid argument (programmer or config) */
+    QZ_ENAMELOOKALIKE = -19, /* nickname looks like (confusable with) one in the room */
 };
 
 /* Returns the wire name of `err` ("bad_json", ...); never NULL. */
 const char *qz_strerror(int err);
+/* Returns a sentence for people ("that name looks like one already in this
+ * room"): the default `message` of an error frame; never NULL. */
+const char *qz_strdesc(int err);
 
 #endif
