@@ -30,6 +30,12 @@ bool bucket_take(struct bucket *b, uint64_t now, unsigned cost, unsigned burst, 
     return true;
 }
 
+bool bucket_can(struct bucket *b, uint64_t now, unsigned cost, unsigned burst, unsigned per_sec)
+{
+    refill(b, now, burst, per_sec);
+    return b->milli >= cost * 1000u;
+}
+
 bool bucket_is_full(const struct bucket *b, uint64_t now, unsigned burst, unsigned per_sec)
 {
     struct bucket c = *b;
@@ -82,14 +88,13 @@ struct addr_entry *addrtab_find(const struct addrtab *t, const char *addr)
 }
 
 struct addr_entry *addrtab_get(struct addrtab *t, const char *addr, uint64_t now,
-                               unsigned miss_burst, unsigned create_burst)
+                               unsigned miss_burst)
 {
     struct addr_entry *e = addrtab_find(t, addr);
     if (!e) {
         e = xcalloc(1, sizeof *e);
         snprintf(e->addr, sizeof e->addr, "%s", addr);
         bucket_init(&e->misses, miss_burst, now);
-        bucket_init(&e->creates, create_burst, now);
         if (t->n == t->cap) {
             t->cap = t->cap ? t->cap * 2 : 64;
             t->v = xrealloc(t->v, t->cap * sizeof *t->v);

@@ -1,6 +1,6 @@
 /* Abuse limits as plain data, time passed in (issue 11, items 3-5): a token
  * bucket, a once-per-interval log gate, and a table of per-address counters
- * (connections, live rooms, failed lookups) shared by every connection from
+ * (connections, live rooms, failed room lookups) shared by every connection from
  * one address. No I/O and no clock, so each rule has unit tests. */
 #ifndef QZ_LIMIT_H
 #define QZ_LIMIT_H
@@ -20,6 +20,9 @@ void bucket_init(struct bucket *b, unsigned burst, uint64_t now_ms);
 /* Refills to `now`, then takes `cost` credits if there are enough. */
 bool bucket_take(struct bucket *b, uint64_t now_ms, unsigned cost, unsigned burst,
                  unsigned per_sec);
+/* Refills to `now` and tells whether `cost` credits are there, taking none. */
+bool bucket_can(struct bucket *b, uint64_t now_ms, unsigned cost, unsigned burst,
+                unsigned per_sec);
 /* True when the bucket would be full at `now` (nothing left to remember). */
 bool bucket_is_full(const struct bucket *b, uint64_t now_ms, unsigned burst, unsigned per_sec);
 
@@ -43,7 +46,6 @@ struct addr_entry {
     uint32_t conns;          /* open connections (HTTP or WebSocket) */
     uint32_t rooms;          /* live rooms created from this address */
     struct bucket misses;    /* join/host_resume lookups that found nothing */
-    struct bucket creates;   /* create_room requests */
     uint64_t touched_ms;     /* last time an entry was fetched */
 };
 
@@ -56,7 +58,7 @@ void addrtab_destroy(struct addrtab *t);   /* NULL-safe */
  * marks it touched at `now`. The pointer stays valid until a sweep removes
  * the entry, which never happens while conns or rooms is non-zero. */
 struct addr_entry *addrtab_get(struct addrtab *t, const char *addr, uint64_t now_ms,
-                               unsigned miss_burst, unsigned create_burst);
+                               unsigned miss_burst);
 /* Returns the entry of `addr` or NULL, without creating or touching it. */
 struct addr_entry *addrtab_find(const struct addrtab *t, const char *addr);
 /* Removes entries with no connection and no room untouched for idle_ms:
