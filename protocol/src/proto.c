@@ -162,7 +162,7 @@ static int decode_create(json_t *o, struct proto_req *r, struct proto_error *e)
         return fail(e, QZ_EBADMSG, "seconds: must be 0 (each question's own) or 5 to 240");
     if ((r->u.create.has_seconds = rc))
         r->u.create.seconds = (unsigned)x;
-    if ((rc = get_int(o, "max_players", 1, 100000, &x, e)) < 0)
+    if ((rc = get_int(o, "max_players", 1, PROTO_MAX_PLAYERS, &x, e)) < 0)
         return rc;
     if ((r->u.create.has_max = rc))
         r->u.create.max_players = (unsigned)x;
@@ -523,7 +523,7 @@ static json_t *top_json(const struct game *g, size_t n)
 static json_t *leaderboard_json(const struct game *g)
 {
     return json_pack("{s:s,s:i,s:I,s:o,s:I}", "type", "leaderboard", "index", game_index(g),
-                     "total", (json_int_t)game_total(g), "top", top_json(g, 10), "players",
+                     "total", (json_int_t)game_total(g), "top", top_json(g, PROTO_TOP_N), "players",
                      (json_int_t)game_player_count(g));
 }
 
@@ -534,7 +534,7 @@ char *proto_enc_leaderboard(const struct game *g, size_t *len)
 
 static json_t *game_over_json(const struct game *g)
 {
-    return json_pack("{s:s,s:o,s:I,s:I}", "type", "game_over", "top", top_json(g, 10),
+    return json_pack("{s:s,s:o,s:I,s:I}", "type", "game_over", "top", top_json(g, PROTO_TOP_N),
                      "questions", (json_int_t)(game_index(g) + 1), "players",
                      (json_int_t)game_player_count(g));
 }
@@ -586,7 +586,7 @@ char *proto_enc_state(const struct game *g, const char *code, uint32_t player,
                           game_phase_name(ph), "code", code, "role", player ? "player" : "host",
                           "total", (json_int_t)game_total(g), "index", game_index(g), "settings",
                           settings_json(g, NULL), "lobby",
-                          lobby_json(g, code, player ? 100 : (size_t)-1));
+                          lobby_json(g, code, player ? PROTO_LOBBY_LIST_PLAYERS : (size_t)-1));
     set_req(o, has_req, req);
     if (player) {
         const struct game_player *p = game_player(g, player);
@@ -603,16 +603,17 @@ char *proto_enc_state(const struct game *g, const char *code, uint32_t player,
         json_object_set_new(o, "answered_count", json_integer(game_answered(g)));
         if (player) {
             const struct game_player *p = game_player(g, player);
-            int ch = p->first_q <= (unsigned)qi ? p->answers[qi].choice : -1;
+            bool may = game_may_answer(g, player, qi);
+            int ch = may ? p->answers[qi].choice : -1;
             json_object_set_new(o, "answered", ch >= 0 ? json_integer(ch) : json_null());
-            json_object_set_new(o, "can_answer", json_boolean(p->first_q <= (unsigned)qi));
+            json_object_set_new(o, "can_answer", json_boolean(may));
         }
     }
     if (ph == GAME_REVEAL || ph == GAME_LEADERBOARD) {
         json_t *qj = question_json(g, c, now);
         json_object_set_new(o, "question", qj);
         json_object_set_new(o, "reveal", reveal_json(g));
-        if (player && game_player(g, player)->first_q <= (unsigned)qi)
+        if (player && game_may_answer(g, player, qi))
             json_object_set_new(o, "result", result_json(g, player));
     }
     if (ph == GAME_LEADERBOARD)

@@ -12,6 +12,9 @@
 #define PROTO_MAX_FRAME 4096
 #define PROTO_CODE_LEN 6
 #define PROTO_ID_MAX 64
+#define PROTO_MAX_PLAYERS 100000      /* largest max_players a request or --max-players may ask */
+#define PROTO_TOP_N 10                /* players listed on the leaderboard and the podium */
+#define PROTO_LOBBY_LIST_PLAYERS 12   /* names a player's lobby lists (the host sees all) */
 
 enum proto_type {
     PT_CREATE_ROOM,
@@ -94,7 +97,8 @@ char *proto_enc_room_created(const char *code, const char *host_token, const str
                              const char *pack_id, bool has_req, int64_t req, size_t *len);
 char *proto_enc_joined(const struct game_player *p, const char *code, bool has_req, int64_t req,
                        size_t *len);
-/* Lobby for the host (all players) or players (at most `max_list` listed). */
+/* Lobby for the host (all players, max_list = SIZE_MAX) or players
+ * (PROTO_LOBBY_LIST_PLAYERS, the latest joiners). */
 char *proto_enc_lobby(const struct game *g, const char *code, size_t max_list, size_t *len);
 char *proto_enc_question(const struct game *g, const struct proto_clock *c, qz_ms now,
                          size_t *len);

@@ -5,6 +5,9 @@
 #include "corpus/derive.h"
 #include "corpus/pack.h"
 #include "net/server.h"
+#include "process.h"
+#include "qz/proto.h"
+#include "qz/version.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -17,9 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef QZ_VERSION
-#define QZ_VERSION "0.1.0"
-#endif
 #ifndef QZ_DATA_DIR
 #define QZ_DATA_DIR "server/data"
 #endif
@@ -39,16 +39,17 @@ static void usage(FILE *f)
             "                           (default %s/corpus/senior-python-interview.txt)\n"
             "      --no-corpus          do not derive the bundled corpus; serve --packs only\n"
             "  -P, --packs=DIR          load every *.json pack in DIR (default %s/packs)\n"
-            "      --max-players=N      hard cap on players per room (default 10000)\n"
-            "      --room-idle=SECONDS  remove rooms idle this long with no host (default 1800)\n"
-            "      --reveal-ms=MS       auto-advance pause on the answer reveal (default 8000)\n"
-            "      --leaderboard-ms=MS  auto-advance pause on the leaderboard (default 5000)\n"
+            "      --max-players=N      hard cap on players per room (default %u)\n"
+            "      --room-idle=SECONDS  remove rooms idle this long with no host (default %u)\n"
+            "      --reveal-ms=MS       auto-advance pause on the answer reveal (default %u)\n"
+            "      --leaderboard-ms=MS  auto-advance pause on the leaderboard (default %u)\n"
             "      --public-url=URL     join URL shown on the projector, e.g. http://192.168.1.20:8080/\n"
             "                           (when players reach the server through NAT or Docker)\n"
             "  -l, --log-level=LEVEL    error, warn, info (default) or debug\n"
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n",
-            QZ_WEB_ROOT, QZ_DATA_DIR, QZ_DATA_DIR);
+            QZ_WEB_ROOT, QZ_DATA_DIR, QZ_DATA_DIR, SERVER_MAX_PLAYERS_CAP, SERVER_ROOM_IDLE_S,
+            GAME_REVEAL_MS, GAME_LEADERBOARD_MS);
 }
 
 static int bad_value(const char *opt, const char *val, const char *why)
@@ -165,8 +166,11 @@ int main(int argc, char **argv)
             packs_explicit = true;
             break;
         case 2:
-            if (parse_uint(optarg, 1, 100000, &v))
-                return bad_value("max-players", optarg, "expected 1 to 100000");
+            if (parse_uint(optarg, 1, PROTO_MAX_PLAYERS, &v)) {
+                char why[48];
+                snprintf(why, sizeof why, "expected 1 to %d", PROTO_MAX_PLAYERS);
+                return bad_value("max-players", optarg, why);
+            }
             cfg.max_players_cap = (unsigned)v;
             break;
         case 3:
@@ -251,11 +255,19 @@ int main(int argc, char **argv)
     }
 
     uv_loop_t loop;
+    struct shutdown sd;
     uv_loop_init(&loop);
+    shutdown_init(&sd, &loop);
+    shutdown_configure(&sd, &cfg);
+    process_raise_nofile();
     struct server *srv = server_create(&loop, &cfg, packs, n_packs);
+    shutdown_attach(&sd, srv);
+    if (!server_exit_code(srv))
+        process_print_banner(&cfg, server_port(srv));
     uv_run(&loop, UV_RUN_DEFAULT);
     int rc = server_exit_code(srv);
     server_destroy(srv);
+    shutdown_cleanup(&sd, &loop);
     if (uv_loop_close(&loop) != 0) {
         log_err("loop_close_failed reason=\"handles still open\"");
         rc = rc ? rc : 1;

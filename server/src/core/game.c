@@ -61,8 +61,8 @@ void game_settings_default(struct game_settings *s)
     s->scoring = SCORING_CLASSIC;
     s->auto_advance = false;
     s->max_players = 500;
-    s->reveal_ms = 8000;
-    s->leaderboard_ms = 5000;
+    s->reveal_ms = GAME_REVEAL_MS;
+    s->leaderboard_ms = GAME_LEADERBOARD_MS;
 }
 
 static void ev_push(struct game *g, enum game_event_type t, uint32_t player)
@@ -494,7 +494,7 @@ int game_answer(struct game *g, uint32_t id, int index, int choice, qz_ms now)
         return QZ_EBADTOKEN;
     if (g->qi < 0 || index != g->qi || g->phase == GAME_LOBBY || g->phase == GAME_FINISHED)
         return QZ_EPHASE;
-    if (p->first_q > (unsigned)index)
+    if (!game_may_answer(g, id, index))
         return QZ_EPHASE;    /* joined after this question opened */
     struct game_answer *a = &p->answers[index];
     if (a->choice >= 0)
@@ -591,4 +591,16 @@ void game_tick(struct game *g, qz_ms now)
         close_question(g, now);
     else
         game_next(g, now);
+}
+
+bool game_may_answer(const struct game *g, uint32_t id, int index)
+{
+    const struct game_player *p = id && id <= g->n_players ? &g->players[id - 1] : NULL;
+    return p && !p->kicked && index >= 0 && p->first_q <= (unsigned)index;
+}
+
+bool game_gets_review(const struct game *g, uint32_t id)
+{
+    const struct game_player *p = id && id <= g->n_players ? &g->players[id - 1] : NULL;
+    return p && !p->kicked;
 }

@@ -30,6 +30,8 @@ enum game_scoring {
 #define GAME_MAX_CATEGORIES 32
 #define GAME_TOKEN_LEN 32           /* hex characters */
 #define GAME_FULL_POINTS_MS 500
+#define GAME_REVEAL_MS 8000         /* default auto-advance pause on the reveal */
+#define GAME_LEADERBOARD_MS 5000    /* default auto-advance pause on the leaderboard */
 
 struct game_settings {
     unsigned count;          /* questions to play, 1..50 */
@@ -118,6 +120,12 @@ size_t game_player_slots(const struct game *g);   /* ids are 1..slots */
 const struct game_player *game_player(const struct game *g, uint32_t id); /* NULL if unknown */
 /* Players in ranking order (after the last reveal; join order before). */
 size_t game_ranking(const struct game *g, const uint32_t **ids);
+/* The one rule for who takes part in question `index`: a known, not kicked
+ * player who joined before it opened. Only they may answer it, and only they
+ * get a result for it (and see it in a state snapshot). */
+bool game_may_answer(const struct game *g, uint32_t id, int index);
+/* Whether player `id` gets a review when the game is over: known and not kicked. */
+bool game_gets_review(const struct game *g, uint32_t id);
 /* When the next timed transition is due, or 0 when none is pending. */
 qz_ms game_next_deadline(const struct game *g);
 

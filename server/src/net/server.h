@@ -1,12 +1,16 @@
-/* The libwebsockets adapter: one uv loop, HTTP (static files, /healthz,
- * /api/packs, /api/qr.svg) and the /ws endpoint on one port. It owns rooms
- * and sessions and translates between frames and game_* calls. */
+/* The libwebsockets adapter: the lws context on the application's uv loop,
+ * HTTP (http/) and the /ws endpoint on one port, connections and their send
+ * queues. Rooms and requests are rooms/'s; process concerns (signals,
+ * limits, the banner, when to stop) are app/'s. */
 #ifndef QZ_SERVER_H
 #define QZ_SERVER_H
 #include "core/question.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
+
+#define SERVER_MAX_PLAYERS_CAP 10000  /* default --max-players */
+#define SERVER_ROOM_IDLE_S 1800       /* default --room-idle */
 
 struct server_config {
     const char *bind;             /* address to listen on, "0.0.0.0" */
@@ -19,6 +23,10 @@ struct server_config {
     unsigned sndbuf;              /* SO_SNDBUF per WebSocket (the kernel doubles it) */
     unsigned reveal_ms, leaderboard_ms; /* auto-advance pauses */
     const char *public_url;       /* join URL shown to hosts (behind NAT/Docker); NULL = detect */
+    /* Called (from the loop) when, after server_shutdown, the last
+     * connection has closed. */
+    void (*on_drained)(void *arg);
+    void *on_drained_arg;
 };
 
 void server_config_default(struct server_config *c);
@@ -26,16 +34,24 @@ void server_config_default(struct server_config *c);
 struct server;
 
 /* Creates the server on `loop`; borrows `packs` (n entries, packs[0] is the
- * default), which must outlive it. Never returns NULL. The caller then runs
- * the loop until it returns: on SIGINT/SIGTERM the server closes every
- * connection (1001) and all of its handles. When the port cannot be bound,
- * the server logs it, closes its handles at once and server_exit_code() is 1
- * (libwebsockets 4.1.6 still returns a context that is tearing itself down,
- * so the loop must run before the final destroy). */
+ * default), which must outlive it. Never returns NULL. When the port cannot
+ * be bound (or lws cannot start) it logs why, server_exit_code() is 1 and
+ * the server has already begun tearing down: call server_stop, run the loop,
+ * then server_destroy (lws 4.1.6 returns a context that is still tearing
+ * itself down, so the loop must run before the final destroy). */
 struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
                              struct qz_pack *const *packs, size_t n_packs);
 int server_port(const struct server *s);        /* 0 when not listening */
 int server_exit_code(const struct server *s);
+size_t server_connections(const struct server *s);
+size_t server_rooms(const struct server *s);
+/* Refuses new WebSocket upgrades and starts closing every connection with
+ * 1001; cfg.on_drained fires once none is left. Idempotent. */
+void server_shutdown(struct server *s);
+/* Removes every room and starts lws's teardown (first phase of
+ * lws_context_destroy): its handles close on the loop, so uv_run returns
+ * once the caller's own handles are closed or unreferenced. Idempotent. */
+void server_stop(struct server *s);
 /* Second-phase teardown after uv_run returned; frees everything. NULL-safe. */
 void server_destroy(struct server *s);
 

@@ -14,9 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef QZ_VERSION
-#define QZ_VERSION "0.1.0"
-#endif
+#include "qz/version.h"
 #ifndef QZ_DATA_DIR
 #define QZ_DATA_DIR "server/data"
 #endif

@@ -1,0 +1,180 @@
+/* HTTP routing and static files. Bodies are produced whole (they are small)
+ * and written in 16 KiB chunks from HTTP_WRITEABLE. */
+#include "http.h"
+
+#include "lan.h"
+#include "mime.h"
+#include "qr.h"
+#include "qz/texts.h"
+#include "qz/version.h"
+#include "util/xmalloc.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HTTP_CHUNK 16384
+
+void http_site_set_root(struct http_site *site, const char *dir)
+{
+    if (!realpath(dir, site->web_root))
+        snprintf(site->web_root, sizeof site->web_root, "%s", dir);
+}
+
+static void set_body(struct http_pss *h, char *body, size_t len)
+{
+    free(h->body);
+    h->body = body;
+    h->len = len;
+    h->off = 0;
+}
+
+/* Sends the headers now and `body` (taken) from HTTP_WRITEABLE. */
+static int respond(struct lws *wsi, struct http_pss *h, unsigned status, const char *type,
+                   char *body, size_t len)
+{
+    unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+    set_body(h, body, len);
+    if (lws_add_http_common_headers(wsi, status, type, len, &p, end))
+        return 1;
+    if (lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                    (const unsigned char *)"no-store", 8, &p, end))
+        return 1;
+    if (lws_finalize_write_http_header(wsi, start, &p, end))
+        return 1;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int respond_error(struct lws *wsi, struct http_pss *h, unsigned status, enum proto_text t)
+{
+    size_t n;
+    char *body = api_enc_error(proto_text(t), &n);
+    return respond(wsi, h, status, "application/json", body, n);
+}
+
+static char *info_body(const struct http_site *site, size_t *len)
+{
+    char a[LAN_MAX_ADDRS][INET_ADDRSTRLEN], u[LAN_MAX_ADDRS][INET_ADDRSTRLEN + 160];
+    const char *urls[LAN_MAX_ADDRS];
+    size_t n = 0;
+    if (site->public_url && site->public_url[0]) {
+        urls[n++] = site->public_url;
+    } else if (!strcmp(site->bind, "0.0.0.0")) {
+        for (size_t i = 0, k = lan_addresses(a, LAN_MAX_ADDRS); i < k; i++) {
+            snprintf(u[i], sizeof u[i], "http://%s:%d/", a[i], site->port);
+            urls[n++] = u[i];
+        }
+    }
+    return api_enc_info(QZ_VERSION, urls, n, site->max_players, len);
+}
+
+/* Serves a file below the web root; 404 for anything missing, hidden, outside
+ * the root or of an unknown type. */
+static int serve_static(struct lws *wsi, struct http_pss *h, const struct http_site *site,
+                        const char *uri)
+{
+    char rel[512], full[4096 + 512], real[4096];
+    size_t n = strlen(uri), rl = strlen(site->web_root);
+    if (n == 0 || uri[0] != '/' || n >= sizeof rel - 16 || strstr(uri, "/.") || strstr(uri, "..") ||
+        strchr(uri, '\\'))
+        goto notfound;
+    snprintf(rel, sizeof rel, "%s%s", uri, uri[n - 1] == '/' ? "index.html" : "");
+    snprintf(full, sizeof full, "%s%s", site->web_root, rel);
+    if (!realpath(full, real) || strncmp(real, site->web_root, rl) || real[rl] != '/')
+        goto notfound;
+    const char *type = mime_type(real);
+    if (!type)
+        goto notfound;
+    static const char extra[] = "cache-control: no-cache\x0d\x0a";
+    int rc = lws_serve_http_file(wsi, real, type, extra, (int)strlen(extra));
+    if (rc < 0 || (rc > 0 && lws_http_transaction_completed(wsi)))
+        return -1;
+    return 0;
+notfound:;
+    const char *page = proto_text(TEXT_HTTP_NOT_FOUND_PAGE);
+    return respond(wsi, h, HTTP_STATUS_NOT_FOUND, "text/html; charset=utf-8", xstrdup(page),
+                   strlen(page));
+}
+
+static int route(struct lws *wsi, struct http_pss *h, const struct http_site *site)
+{
+    char uri[512];
+    size_t n;
+    char *body;
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0)
+        return respond_error(wsi, h, HTTP_STATUS_METHOD_NOT_ALLOWED, TEXT_HTTP_ONLY_GET);
+    if (!strcmp(uri, "/healthz")) {
+        struct api_health hl = {0};
+        site->health(site->health_arg, &hl);
+        hl.version = QZ_VERSION;
+        body = api_enc_health(&hl, &n);
+        return respond(wsi, h, HTTP_STATUS_OK, "application/json", body, n);
+    }
+    if (!strcmp(uri, "/api/info")) {
+        body = info_body(site, &n);
+        return respond(wsi, h, HTTP_STATUS_OK, "application/json", body, n);
+    }
+    if (!strcmp(uri, "/api/packs")) {
+        body = api_enc_packs(site->packs, site->n_packs, &n);
+        return respond(wsi, h, HTTP_STATUS_OK, "application/json", body, n);
+    }
+    if (!strcmp(uri, "/api/qr.svg")) {
+        char text[QR_TEXT_MAX + 88];   /* lws copies "text=" and the value */
+        if (lws_get_urlarg_by_name(wsi, "text", text, sizeof text) && strlen(text) > 5 &&
+            (body = qr_svg(text + 5, &n)))
+            return respond(wsi, h, HTTP_STATUS_OK, "image/svg+xml", body, n);
+        return respond_error(wsi, h, HTTP_STATUS_BAD_REQUEST, TEXT_HTTP_QR_TEXT);
+    }
+    if (!strncmp(uri, "/api/", 5) || !strncmp(uri, "/healthz", 8))
+        return respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NOT_FOUND);
+    return serve_static(wsi, h, site, uri);
+}
+
+static int write_chunk(struct lws *wsi, struct http_pss *h)
+{
+    size_t chunk = h->len - h->off > HTTP_CHUNK ? HTTP_CHUNK : h->len - h->off;
+    bool last = h->off + chunk == h->len;
+    unsigned char *buf = xmalloc(LWS_PRE + chunk + 1);
+    memcpy(buf + LWS_PRE, h->body + h->off, chunk);
+    int w = lws_write(wsi, buf + LWS_PRE, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
+    free(buf);
+    if (w != (int)chunk)
+        return 1;
+    h->off += chunk;
+    if (last) {
+        set_body(h, NULL, 0);
+        if (lws_http_transaction_completed(wsi))
+            return -1;
+    } else {
+        lws_callback_on_writable(wsi);
+    }
+    return 0;
+}
+
+int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                  size_t len)
+{
+    struct http_pss *h = user;
+    const struct lws_protocols *pr = lws_get_protocol(wsi);
+    const struct http_site *site = pr ? pr->user : NULL;
+
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        if (!site || !h)
+            return -1;
+        return route(wsi, h, site);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (!h || !h->body)
+            break;
+        return write_chunk(wsi, h);
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (h)
+            set_body(h, NULL, 0);
+        break;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}

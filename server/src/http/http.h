@@ -1,0 +1,41 @@
+/* The HTTP side of the one listening port: routing of /healthz and /api/...
+ * (bodies from protocol/'s qz/api.h), static files below the web root with
+ * an explicit MIME map, and 404s. The lws HTTP protocol's `user` points at
+ * the site description below. */
+#ifndef QZ_HTTP_H
+#define QZ_HTTP_H
+#include <uv.h> /* before libwebsockets.h (see the libuv spike) */
+
+#include <libwebsockets.h>
+
+#include "core/question.h"
+#include "qz/api.h"
+#include <stddef.h>
+
+struct http_site {
+    char web_root[4096];          /* real path of the directory served at / */
+    struct qz_pack *const *packs; /* borrowed; packs[0] is the default */
+    size_t n_packs;
+    const char *bind;             /* listen address, for the LAN URLs */
+    const char *public_url;       /* overrides the LAN URLs when set */
+    int port;
+    unsigned max_players;
+    /* Fills the live figures of /healthz (version excluded). */
+    void (*health)(void *arg, struct api_health *out);
+    void *health_arg;
+};
+
+/* Per-request state (lws allocates and zeroes it). */
+struct http_pss {
+    char *body;
+    size_t len, off;
+};
+
+/* Sets web_root to the real path of `dir` (or `dir` itself if it does not resolve). */
+void http_site_set_root(struct http_site *site, const char *dir);
+
+/* The lws callback of the "http" protocol. */
+int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                  size_t len);
+
+#endif

@@ -1,0 +1,67 @@
+/* Internals of the libwebsockets adapter shared by server.c (context,
+ * lifecycle, the rooms environment) and ws.c (the WebSocket callback and
+ * the write path). Not for other modules. */
+#ifndef QZ_ADAPTER_H
+#define QZ_ADAPTER_H
+#include <uv.h> /* before libwebsockets.h (see the libuv spike) */
+
+#include <libwebsockets.h>
+
+#include "server.h"
+
+#include "http/http.h"
+#include "rooms/rooms.h"
+#include "session.h"
+#include "txq.h"
+
+_Static_assert(FRAME_HEADROOM >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
+
+/* One WebSocket connection: lws allocates and zeroes it (per-session data)
+ * and frees it after LWS_CALLBACK_CLOSED; we free what it points to there. */
+struct conn {
+    struct lws *wsi;
+    struct server *srv;
+    struct member m;              /* its place in a room (rooms/) */
+    struct conn *gnext, *gprev;   /* all established connections */
+    bool established, closing;
+    uint16_t close_code;
+    struct txq q;
+    struct sess_rx rx;
+    struct sess_bucket bucket;
+};
+
+struct server {
+    uv_loop_t *loop;
+    struct server_config cfg;
+    struct lws_context *ctx;
+    struct lws_vhost *vh;
+    struct rooms *rooms;
+    struct conn *conns;
+    size_t n_conn;
+    uint64_t started_ms;
+    int port, exit_code;
+    bool shutting_down, stopped;
+    struct http_site site;
+    struct lws_http_mount mounts[1];
+    struct lws_protocol_vhost_options headers[4];
+    struct lws_protocol_vhost_options pvo_default, pvo;
+    struct lws_protocols protocols[3];
+};
+
+static inline uint64_t server__now(const struct server *srv)
+{
+    return uv_now(srv->loop);
+}
+
+/* ws.c */
+int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                size_t len);
+/* The rooms environment's `send`: queues f on the member's connection. */
+void ws_send(void *arg, struct member *m, struct frame *f);
+/* Starts closing with `code`: queued frames, then the close frame. */
+void ws_close(struct conn *c, uint16_t code);
+
+/* server.c: the last connection closed during shutdown. */
+void server__conn_gone(struct server *srv);
+
+#endif

@@ -1,0 +1,220 @@
+/* The WebSocket callback: it only adapts. Frames in are reassembled
+ * (session.c), rate-limited, decoded (protocol/) and handed to rooms/;
+ * frames out are queued per connection (txq.c) and written by lws_write,
+ * the only call in quizd that touches a socket. */
+#include "adapter.h"
+
+#include "qz/texts.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+static struct conn *conn_of(struct member *m)
+{
+    return (struct conn *)((char *)m - offsetof(struct conn, m));
+}
+
+static const char *room_of(const struct conn *c)
+{
+    return c->m.room ? room_code(c->m.room) : "-";
+}
+
+static void send_error(struct conn *c, int code, const char *message, bool has_req, int64_t req)
+{
+    size_t len;
+    char *j = proto_enc_error(code, message, has_req, req, &len);
+    struct frame *f = frame_take(j, len);
+    ws_send(c->srv, &c->m, f);
+    frame_unref(f);
+}
+
+void ws_close(struct conn *c, uint16_t code)
+{
+    if (!c->established || c->closing)
+        return;
+    c->closing = true;
+    c->close_code = code;
+    /* A peer that never becomes writable is killed by the timeout. */
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 3);
+    lws_callback_on_writable(c->wsi);
+}
+
+/* Queues f (a new reference). A full queue means the peer is not reading:
+ * it is dropped rather than buffered without bound. */
+void ws_send(void *arg, struct member *m, struct frame *f)
+{
+    struct conn *c = conn_of(m);
+    (void)arg;
+    if (!c->established || c->closing)
+        return;
+    if (!txq_push(&c->q, f)) {
+        log_warn("slow_consumer closed room=%s player=%u queued=%zu", room_of(c), c->m.player,
+                 txq_len(&c->q));
+        txq_clear(&c->q);
+        /* Its socket is not draining, so a close frame could not get through
+         * either: drop the connection now (the player stays in the game and
+         * can resume with its token). */
+        c->closing = true;
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+        return;
+    }
+    lws_callback_on_writable(c->wsi);
+}
+
+static void dispatch(struct conn *c, const char *buf, size_t len)
+{
+    struct proto_req q;
+    struct proto_error e;
+    if (c->closing || !c->srv->rooms)   /* no rooms once the server stopped */
+        return;
+    int rc = proto_decode(buf, len, &q, &e);
+    uint32_t cost = rc == 0 ? sess_request_cost(&q, c->m.role == MEMBER_HOST) : 1;
+    if (cost && !sess_bucket_take(&c->bucket, cost, server__now(c->srv))) {
+        if (sess_bucket_abusive(&c->bucket))
+            ws_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+        if (sess_bucket_should_report(&c->bucket))
+            send_error(c, QZ_ERATELIMIT, proto_text(TEXT_RATE_LIMITED),
+                       rc == 0 ? q.has_req : e.has_req, rc == 0 ? q.req : e.req);
+        return;
+    }
+    if (rc) {
+        log_debug("bad_request err=%s msg=\"%s\"", qz_strerror(e.code), e.message);
+        send_error(c, e.code, e.message, e.has_req, e.req);
+        return;
+    }
+    rooms_request(c->srv->rooms, &c->m, &q);
+}
+
+static void on_established(struct conn *c, struct lws *wsi, struct server *srv)
+{
+    /* Bound what the kernel buffers for one peer: with loopback or LAN
+     * autotuning a stalled reader could otherwise pin megabytes. */
+    int fd = lws_get_socket_fd(wsi), sb = (int)srv->cfg.sndbuf;
+    if (fd >= 0 && sb > 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof sb);
+    c->wsi = wsi;
+    c->srv = srv;
+    c->established = true;
+    txq_init(&c->q, srv->cfg.txq_len);
+    sess_bucket_init(&c->bucket, server__now(srv));
+    c->gnext = srv->conns;
+    if (srv->conns)
+        srv->conns->gprev = c;
+    srv->conns = c;
+    srv->n_conn++;
+}
+
+static void on_closed(struct conn *c, struct server *srv)
+{
+    rooms_member_left(srv->rooms, &c->m);
+    txq_cleanup(&c->q);
+    sess_rx_cleanup(&c->rx);
+    if (c->gprev)
+        c->gprev->gnext = c->gnext;
+    else
+        srv->conns = c->gnext;
+    if (c->gnext)
+        c->gnext->gprev = c->gprev;
+    c->established = false;
+    srv->n_conn--;
+    if (srv->shutting_down && srv->n_conn == 0)
+        server__conn_gone(srv);
+}
+
+/* Writes the close frame and returns -1 so lws closes the connection.
+ * lws 4.1.6 does not send the lws_close_reason() frame when a WRITEABLE
+ * callback returns -1 (the POLLOUT path closes at once), so the frame is
+ * written here: opcode 4 is lws's private LWS_WRITE_CLOSE, which its public
+ * header reserves. */
+static int write_close(struct conn *c)
+{
+    const char *why = proto_text(c->close_code == LWS_CLOSE_STATUS_GOINGAWAY ? TEXT_CLOSE_GOING_AWAY
+                                 : c->close_code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE
+                                     ? TEXT_CLOSE_TOO_LARGE
+                                     : TEXT_CLOSE_POLICY);
+    unsigned char cbuf[LWS_PRE + 64];
+    size_t wl = strlen(why);
+    cbuf[LWS_PRE] = (unsigned char)(c->close_code >> 8);
+    cbuf[LWS_PRE + 1] = (unsigned char)(c->close_code & 0xff);
+    memcpy(cbuf + LWS_PRE + 2, why, wl);
+    lws_write(c->wsi, cbuf + LWS_PRE, wl + 2, (enum lws_write_protocol)4);
+    return -1;
+}
+
+/* One queued frame per WRITEABLE, re-armed while more are queued; a
+ * closing connection flushes its queue, then sends the close frame. */
+static int on_writeable(struct conn *c)
+{
+    struct frame *f = txq_peek(&c->q);
+    if (f) {
+        if (lws_write(c->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT) < (int)f->len)
+            return -1;
+        txq_pop(&c->q);
+    } else if (c->closing) {
+        return write_close(c);
+    }
+    if (txq_len(&c->q) || c->closing)
+        lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+static int on_receive(struct conn *c, struct lws *wsi, const char *in, size_t len)
+{
+    bool first = lws_is_first_fragment(wsi),
+         final = lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi);
+    const char *msg;
+    size_t n;
+    if (c->closing)
+        return 0;
+    if (lws_frame_is_binary(wsi) && !c->rx.skipping) {
+        send_error(c, QZ_EBADJSON, proto_text(TEXT_BINARY_FRAME), false, 0);
+        sess_rx_skip(&c->rx, first, final);
+        return 0;
+    }
+    switch (sess_rx_feed(&c->rx, c->srv->cfg.rx_max, in, len, first, final, &msg, &n)) {
+    case SESS_RX_MORE:
+        return 0;
+    case SESS_RX_TOO_LARGE:
+        log_info("oversize_frame closed room=%s bytes>%u", room_of(c), c->srv->cfg.rx_max);
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                         (unsigned char *)proto_text(TEXT_CLOSE_TOO_LARGE),
+                         strlen(proto_text(TEXT_CLOSE_TOO_LARGE)));
+        return -1;
+    case SESS_RX_MESSAGE:
+        dispatch(c, msg, n);
+        sess_rx_release(&c->rx);
+        return 0;
+    }
+    return 0;
+}
+
+int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                size_t len)
+{
+    struct conn *c = user;
+    struct server *srv = lws_context_user(lws_get_context(wsi));
+    char uri[64];
+
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        /* The WebSocket endpoint is /ws only; refuse upgrades elsewhere. */
+        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/ws"))
+            return 1;
+        return srv->shutting_down ? 1 : 0;
+    case LWS_CALLBACK_ESTABLISHED:
+        on_established(c, wsi, srv);
+        return 0;
+    case LWS_CALLBACK_CLOSED:
+        if (c->established)
+            on_closed(c, srv);
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return c->established ? on_writeable(c) : 0;
+    case LWS_CALLBACK_RECEIVE:
+        return c->established ? on_receive(c, wsi, in, len) : 0;
+    default:
+        return 0;
+    }
+}

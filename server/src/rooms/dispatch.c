@@ -1,0 +1,279 @@
+/* Request handlers: one per request type, each checks the connection's role,
+ * calls the core and replies; what the core emitted goes out through
+ * rooms__process. The texts are protocol/'s (qz/texts.h). */
+#include "rooms_int.h"
+
+#include "qz/texts.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static uint64_t now_ns(struct rooms *rs)
+{
+    return rs->env.now_ns(rs->env.arg);
+}
+
+static const struct qz_pack *find_pack(struct rooms *rs, const char *id)
+{
+    if (!id[0])
+        return rs->packs[0];
+    for (size_t i = 0; i < rs->n_packs; i++)
+        if (!strcmp(rs->packs[i]->id, id))
+            return rs->packs[i];
+    return NULL;
+}
+
+static void reply_error(struct rooms *rs, struct member *m, const struct proto_req *q, int code,
+                        const char *msg)
+{
+    rooms__error(rs, m, code, msg, q->has_req, q->req);
+}
+
+static void reply_ack(struct rooms *rs, struct member *m, const struct proto_req *q)
+{
+    size_t len;
+    char *j = proto_enc_ack(q->req, q->has_req, &len);
+    rooms__send_new(rs, m, j, len);
+}
+
+/* The snapshot after join/host_resume (player 0 = the host); a player
+ * joining a finished game also gets its review. */
+static void send_state(struct rooms *rs, struct member *m, const struct proto_req *q,
+                       uint32_t player)
+{
+    size_t len;
+    struct room *r = m->room;
+    char *j = proto_enc_state(r->g, r->code, player, &rs->cfg.clock, rooms__now(rs),
+                              q && q->has_req, q ? q->req : 0, &len);
+    rooms__send_new(rs, m, j, len);
+    if (player && game_phase(r->g) == GAME_FINISHED && game_gets_review(r->g, player)) {
+        j = proto_enc_review(r->g, player, &len);
+        rooms__send_new(rs, m, j, len);
+    }
+}
+
+static void do_create_room(struct rooms *rs, struct member *m, const struct proto_req *q)
+{
+    if (m->room) {
+        reply_error(rs, m, q, QZ_EPHASE, proto_text(TEXT_ALREADY_IN_ROOM));
+        return;
+    }
+    const struct qz_pack *pack = find_pack(rs, q->u.create.pack);
+    if (!pack) {
+        reply_error(rs, m, q, QZ_EBADMSG, proto_text(TEXT_NO_SUCH_PACK));
+        return;
+    }
+    struct game_settings st;
+    game_settings_default(&st);
+    st.reveal_ms = rs->cfg.reveal_ms;
+    st.leaderboard_ms = rs->cfg.leaderboard_ms;
+    if (q->u.create.has_count)
+        st.count = q->u.create.count;
+    if (q->u.create.has_seconds)
+        st.seconds = q->u.create.seconds;
+    if (q->u.create.has_scoring)
+        st.scoring = q->u.create.scoring;
+    if (q->u.create.has_auto)
+        st.auto_advance = q->u.create.auto_advance;
+    if (st.max_players > rs->cfg.max_players_cap)
+        st.max_players = rs->cfg.max_players_cap;
+    if (q->u.create.has_max) {
+        if (q->u.create.max_players > rs->cfg.max_players_cap) {
+            char msg[96];
+            proto_text_max_players(msg, sizeof msg, rs->cfg.max_players_cap);
+            reply_error(rs, m, q, QZ_EBADMSG, msg);
+            return;
+        }
+        st.max_players = q->u.create.max_players;
+    }
+    st.n_categories = q->u.create.n_categories;
+    for (unsigned i = 0; i < st.n_categories; i++)
+        st.categories[i] = q->u.create.categories[i];
+    uint64_t seed;
+    rs->env.random(rs->env.arg, &seed, sizeof seed);
+    int err;
+    struct game *g = game_create(pack, &st, seed, &err);
+    if (!g) {
+        reply_error(rs, m, q, QZ_EBADMSG, proto_text(TEXT_NO_QUESTION_IN_CATEGORIES));
+        return;
+    }
+    struct room *r = rooms__add(rs, g, pack->id);
+    rooms__attach(r, m, MEMBER_HOST, 0);
+    size_t len;
+    char *j = proto_enc_room_created(r->code, r->host_token, g, r->pack_id, q->has_req, q->req,
+                                     &len);
+    rooms__send_new(rs, m, j, len);
+    rooms__flush_lobby(r);
+    log_info("room_created room=%s pack=%s questions=%zu", r->code, r->pack_id, game_total(g));
+}
+
+static bool token_equal(const char *a, const char *b)
+{
+    unsigned char d = 0;   /* constant time: no early exit on the first difference */
+    for (int i = 0; i < GAME_TOKEN_LEN; i++)
+        d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+static void do_host_resume(struct rooms *rs, struct member *m, const struct proto_req *q)
+{
+    if (m->room) {
+        reply_error(rs, m, q, QZ_EPHASE, proto_text(TEXT_ALREADY_IN_ROOM));
+        return;
+    }
+    struct room *r = rooms_find(rs, q->u.resume.code);
+    if (!r) {
+        reply_error(rs, m, q, QZ_ENOROOM, proto_text(TEXT_NO_SUCH_ROOM));
+        return;
+    }
+    if (!token_equal(r->host_token, q->u.resume.token)) {
+        reply_error(rs, m, q, QZ_EBADTOKEN, proto_text(TEXT_NOT_HOST_TOKEN));
+        return;
+    }
+    if (r->host) {   /* a second tab takes over; the old one is told why */
+        struct member *old = r->host;
+        rooms__error(rs, old, QZ_EBADTOKEN, proto_text(TEXT_HOST_RESUMED_ELSEWHERE), false, 0);
+        rooms__detach(old);
+    }
+    rooms__attach(r, m, MEMBER_HOST, 0);
+    send_state(rs, m, q, 0);
+    r->last_lobby = 0;
+    r->lobby_dirty = true;
+    rooms__schedule_throttle(r);
+    log_info("host_resumed room=%s", r->code);
+}
+
+static void do_join(struct rooms *rs, struct member *m, const struct proto_req *q)
+{
+    if (m->room) {
+        reply_error(rs, m, q, QZ_EPHASE, proto_text(TEXT_ALREADY_IN_ROOM));
+        return;
+    }
+    struct room *r = rooms_find(rs, q->u.join.code);
+    if (!r) {
+        reply_error(rs, m, q, QZ_ENOROOM, proto_text(TEXT_NO_SUCH_ROOM));
+        return;
+    }
+    uint32_t id;
+    int rc;
+    qz_ms now = rooms__now(rs);
+    if (q->u.join.token[0]) {
+        rc = game_resume(r->g, q->u.join.token, now, &id);
+    } else {
+        char token[GAME_TOKEN_LEN + 1];
+        rooms__random_hex(rs, token, GAME_TOKEN_LEN);
+        rc = game_join(r->g, q->u.join.name, token, now, &id);
+    }
+    if (rc) {
+        reply_error(rs, m, q, rc, proto_text_join_refused(rc));
+        rooms__process(r, now_ns(rs));
+        return;
+    }
+    struct member *old = rooms__player(r, id);
+    if (old && old != m) {   /* the same player resumed elsewhere: newest wins */
+        rooms__error(rs, old, QZ_EBADTOKEN, proto_text(TEXT_PLAYER_JOINED_ELSEWHERE), false, 0);
+        rooms__detach(old);
+    }
+    rooms__attach(r, m, MEMBER_PLAYER, id);
+    size_t len;
+    char *j = proto_enc_joined(game_player(r->g, id), r->code, q->has_req, q->req, &len);
+    rooms__send_new(rs, m, j, len);
+    send_state(rs, m, NULL, id);
+    log_debug("%s room=%s player=%u", q->u.join.token[0] ? "player_resumed" : "player_joined",
+              r->code, id);
+    rooms__process(r, now_ns(rs));
+}
+
+static void do_host_cmd(struct rooms *rs, struct member *m, const struct proto_req *q)
+{
+    struct room *r = m->room;
+    if (!r || m->role != MEMBER_HOST) {
+        reply_error(rs, m, q, QZ_ENOTHOST, proto_text(TEXT_NOT_HOST));
+        return;
+    }
+    qz_ms now = rooms__now(rs);
+    uint64_t t0 = now_ns(rs);
+    int rc = 0;
+    const char *msg = NULL;
+    switch (q->type) {
+    case PT_START:
+        rc = game_start(r->g, now);
+        if (rc == QZ_EPHASE)
+            msg = proto_text(game_phase(r->g) == GAME_LOBBY ? TEXT_START_NEEDS_PLAYER
+                                                            : TEXT_ALREADY_STARTED);
+        break;
+    case PT_NEXT:
+        rc = game_next(r->g, now);
+        if (rc)
+            msg = proto_text(TEXT_NOTHING_TO_ADVANCE);
+        break;
+    case PT_KICK:
+        rc = game_kick(r->g, q->u.kick.player_id, now);
+        if (rc == QZ_ENOTFOUND) {
+            rc = QZ_EBADMSG;
+            msg = proto_text(TEXT_NO_SUCH_PLAYER);
+        }
+        break;
+    case PT_LOCK:
+        rc = game_lock(r->g, q->u.lock.locked);
+        break;
+    case PT_END:
+        rc = game_end(r->g, now);
+        if (rc)
+            msg = proto_text(TEXT_ALREADY_FINISHED);
+        break;
+    default:
+        break;
+    }
+    if (rc)
+        reply_error(rs, m, q, rc, msg);
+    else
+        reply_ack(rs, m, q);
+    rooms__process(r, t0);
+}
+
+static void do_answer(struct rooms *rs, struct member *m, const struct proto_req *q)
+{
+    struct room *r = m->room;
+    if (!r || m->role != MEMBER_PLAYER) {
+        reply_error(rs, m, q, QZ_EPHASE, proto_text(TEXT_ANSWER_NEEDS_JOIN));
+        return;
+    }
+    uint64_t t0 = now_ns(rs);
+    int rc = game_answer(r->g, m->player, q->u.answer.index, q->u.answer.choice, rooms__now(rs));
+    if (rc) {
+        reply_error(rs, m, q, rc, proto_text_answer_refused(rc));
+        return;
+    }
+    size_t len;
+    char *j = proto_enc_answer_ack(q->u.answer.index, q->u.answer.choice, q->has_req, q->req,
+                                   &len);
+    rooms__send_new(rs, m, j, len);
+    rooms__process(r, t0);
+}
+
+static void do_ping(struct rooms *rs, struct member *m, const struct proto_req *q)
+{
+    size_t len;
+    char *j = proto_enc_pong(q->has_req, q->req, q->u.ping.has_t, q->u.ping.t,
+                             (int64_t)rooms__now(rs) + rs->cfg.clock.epoch_offset_ms, &len);
+    rooms__send_new(rs, m, j, len);
+}
+
+void rooms_request(struct rooms *rs, struct member *m, const struct proto_req *q)
+{
+    switch (q->type) {
+    case PT_CREATE_ROOM: do_create_room(rs, m, q); break;
+    case PT_HOST_RESUME: do_host_resume(rs, m, q); break;
+    case PT_JOIN: do_join(rs, m, q); break;
+    case PT_ANSWER: do_answer(rs, m, q); break;
+    case PT_START:
+    case PT_NEXT:
+    case PT_KICK:
+    case PT_LOCK:
+    case PT_END: do_host_cmd(rs, m, q); break;
+    case PT_PING: do_ping(rs, m, q); break;
+    }
+}

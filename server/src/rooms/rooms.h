@@ -1,0 +1,90 @@
+/* Rooms: the live games above the core. A registry of rooms by code (hash
+ * table), each room's members (host and players), its timers (game
+ * deadlines, coalesced lobby/progress updates), idle collection, the
+ * request handlers and the fan-out of what the core emitted, encoded once
+ * per broadcast. No sockets, no libuv and no libwebsockets: time, timers,
+ * randomness and delivery are injected (struct rooms_env), so all of it is
+ * unit-tested with a fake clock (tests/unit/rooms/).
+ *
+ * Ownership: rooms own `struct room` and its game; a connection (net/)
+ * owns its `struct member` and lends it to a room while it belongs to one. */
+#ifndef QZ_ROOMS_H
+#define QZ_ROOMS_H
+#include "core/game.h"
+#include "qz/frame.h"
+#include "qz/proto.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ROOMS_THROTTLE_MS 200       /* lobby and host progress: at most 5 per second */
+#define ROOMS_GC_INTERVAL_MS 30000  /* how often idle rooms are looked for */
+
+enum member_role {
+    MEMBER_NONE,     /* connected, in no room */
+    MEMBER_HOST,     /* the room's host */
+    MEMBER_PLAYER,   /* a player; `player` is its id in the game */
+};
+
+struct room;
+
+/* A connection's place in a room, embedded in and owned by the connection. */
+struct member {
+    struct room *room;            /* NULL while in no room */
+    struct member *next, *prev;   /* the room's members; private to rooms */
+    uint32_t player;
+    uint8_t role;                 /* enum member_role */
+};
+
+struct rooms_timer;               /* the environment's timer */
+typedef void rooms_timer_fn(void *arg);
+
+/* What rooms need from the outside world. Every callback gets `arg`. */
+struct rooms_env {
+    void *arg;
+    qz_ms (*now)(void *arg);                /* monotonic ms, the game clock */
+    uint64_t (*now_ns)(void *arg);          /* monotonic ns, only for the queued_us log */
+    void (*random)(void *arg, void *buf, size_t n);
+    /* One-shot timers. timer_start re-arms a pending timer; after
+     * timer_destroy the callback never runs. */
+    struct rooms_timer *(*timer_create)(void *arg, rooms_timer_fn *fn, void *fn_arg);
+    void (*timer_start)(struct rooms_timer *t, qz_ms delay_ms);
+    void (*timer_stop)(struct rooms_timer *t);
+    bool (*timer_active)(const struct rooms_timer *t);
+    void (*timer_destroy)(struct rooms_timer *t);
+    /* Delivers `f` to the connection of `m`; takes its own reference if it keeps f. */
+    void (*send)(void *arg, struct member *m, struct frame *f);
+};
+
+struct rooms_config {
+    unsigned max_players_cap;     /* hard cap on a room's max_players */
+    unsigned room_idle_s;         /* rooms idle this long with no host are removed */
+    unsigned reveal_ms, leaderboard_ms;
+    struct proto_clock clock;     /* monotonic -> epoch for the wire */
+};
+
+struct rooms;
+
+/* Creates the registry serving `packs` (packs[0] is the default; borrowed,
+ * must outlive it); copies cfg and env. Never returns NULL. */
+struct rooms *rooms_create(const struct rooms_config *cfg, const struct rooms_env *env,
+                           struct qz_pack *const *packs, size_t n_packs);
+/* Removes every room (members are detached and not told: the server is
+ * stopping) and frees the registry. NULL-safe. */
+void rooms_destroy(struct rooms *rs);
+
+size_t rooms_count(const struct rooms *rs);
+/* The room with this code, or NULL. */
+struct room *rooms_find(struct rooms *rs, const char *code);
+const char *room_code(const struct room *r);
+const struct game *room_game(const struct room *r);
+
+/* Handles one decoded request from `m`'s connection; replies and fan-out
+ * go through env->send. */
+void rooms_request(struct rooms *rs, struct member *m, const struct proto_req *q);
+/* The connection of `m` is gone: leaves its room (the game is told). */
+void rooms_member_left(struct rooms *rs, struct member *m);
+/* Runs idle collection now (the GC timer does this every ROOMS_GC_INTERVAL_MS). */
+void rooms_collect_idle(struct rooms *rs);
+
+#endif

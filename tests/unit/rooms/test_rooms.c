@@ -1,0 +1,379 @@
+/* Rooms without sockets: an injected clock and timers, a recording
+ * transport. Covers lookup by code, encode-once fan-out, who gets a result
+ * or a review (the core's rule), lobby throttling, deadlines, kick,
+ * host takeover and idle collection. */
+#include "rooms/rooms.h"
+#include "test.h"
+#include "util/err.h"
+#include "util/xmalloc.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the fake environment ---- */
+
+struct rooms_timer {
+    rooms_timer_fn *fn;
+    void *arg;
+    qz_ms due;
+    bool active;
+};
+
+#define MAX_TIMERS 1024
+static struct rooms_timer *timers[MAX_TIMERS];
+static size_t n_timers, live_timers;
+static qz_ms fake_now;
+static uint32_t rnd_state = 1;
+
+struct sent {
+    struct member *m;
+    struct frame *f;
+};
+static struct sent *sent;
+static size_t n_sent, cap_sent;
+
+static qz_ms f_now(void *a) { (void)a; return fake_now; }
+static uint64_t f_now_ns(void *a) { (void)a; return fake_now * 1000000; }
+
+static void f_random(void *a, void *buf, size_t n)
+{
+    (void)a;
+    for (size_t i = 0; i < n; i++) {
+        rnd_state = rnd_state * 1103515245u + 12345u;
+        ((unsigned char *)buf)[i] = (unsigned char)(rnd_state >> 16);
+    }
+}
+
+static struct rooms_timer *f_timer_create(void *a, rooms_timer_fn *fn, void *arg)
+{
+    (void)a;
+    ASSERT(n_timers < MAX_TIMERS);
+    struct rooms_timer *t = xcalloc(1, sizeof *t);
+    t->fn = fn;
+    t->arg = arg;
+    timers[n_timers++] = t;
+    live_timers++;
+    return t;
+}
+
+static void f_timer_start(struct rooms_timer *t, qz_ms d) { t->due = fake_now + d; t->active = true; }
+static void f_timer_stop(struct rooms_timer *t) { t->active = false; }
+static bool f_timer_active(const struct rooms_timer *t) { return t->active; }
+
+static void f_timer_destroy(struct rooms_timer *t)
+{
+    for (size_t i = 0; i < n_timers; i++)
+        if (timers[i] == t)
+            timers[i] = NULL;
+    free(t);
+    live_timers--;
+}
+
+static void f_send(void *a, struct member *m, struct frame *f)
+{
+    (void)a;
+    if (n_sent == cap_sent) {
+        cap_sent = cap_sent ? cap_sent * 2 : 256;
+        sent = xrealloc(sent, cap_sent * sizeof *sent);
+    }
+    sent[n_sent++] = (struct sent){m, frame_ref(f)};
+}
+
+static const struct rooms_env env = {
+    .arg = NULL, .now = f_now, .now_ns = f_now_ns, .random = f_random,
+    .timer_create = f_timer_create, .timer_start = f_timer_start, .timer_stop = f_timer_stop,
+    .timer_active = f_timer_active, .timer_destroy = f_timer_destroy, .send = f_send,
+};
+
+/* Moves the clock to now + ms, firing due timers in order of their deadlines. */
+static void advance(qz_ms ms)
+{
+    qz_ms target = fake_now + ms;
+    for (;;) {
+        struct rooms_timer *next = NULL;
+        for (size_t i = 0; i < n_timers; i++)
+            if (timers[i] && timers[i]->active && timers[i]->due <= target &&
+                (!next || timers[i]->due < next->due))
+                next = timers[i];
+        if (!next)
+            break;
+        if (next->due > fake_now)
+            fake_now = next->due;
+        next->active = false;
+        next->fn(next->arg);
+    }
+    fake_now = target;
+}
+
+static void clear_sent(void)
+{
+    for (size_t i = 0; i < n_sent; i++)
+        frame_unref(sent[i].f);
+    n_sent = 0;
+}
+
+static const char *text(const struct sent *s)
+{
+    return (const char *)frame_payload(s->f);
+}
+
+static bool is_type(const struct sent *s, const char *type)
+{
+    char pat[48];
+    snprintf(pat, sizeof pat, "\"type\":\"%s\"", type);
+    return strstr(text(s), pat) != NULL;
+}
+
+/* How many `type` messages m received (m NULL: anyone). */
+static size_t count(struct member *m, const char *type)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < n_sent; i++)
+        n += (!m || sent[i].m == m) && is_type(&sent[i], type);
+    return n;
+}
+
+static const struct sent *last(struct member *m, const char *type)
+{
+    for (size_t i = n_sent; i-- > 0;)
+        if (sent[i].m == m && is_type(&sent[i], type))
+            return &sent[i];
+    return NULL;
+}
+
+/* ---- fixtures ---- */
+
+static struct qz_pack *make_pack(int n)
+{
+    struct qz_pack *p = qz_pack_create("t", "Test", "unit");
+    for (int i = 0; i < n; i++) {
+        struct qz_question *q = qz_pack_add(p);
+        q->id = xasprintf("q%d", i);
+        q->kind = xstrdup("imported");
+        q->category = xstrdup("C");
+        q->prompt = xasprintf("Question %d", i);
+        q->n_options = 4;
+        for (int k = 0; k < 4; k++)
+            q->options[k] = xasprintf("option %d", k);
+        q->correct = 0;
+        q->explanation = xstrdup("because");
+        q->difficulty = 1;
+        q->time_s = 30;
+    }
+    qz_pack_index(p);
+    return p;
+}
+
+static struct qz_pack *pack;
+static struct rooms *rs;
+
+static void setup(unsigned idle_s)
+{
+    fake_now = 1000000;
+    pack = make_pack(5);
+    struct rooms_config cfg = {.max_players_cap = 100, .room_idle_s = idle_s, .reveal_ms = 8000,
+                               .leaderboard_ms = 5000, .clock = {0}};
+    rs = rooms_create(&cfg, &env, &pack, 1);
+}
+
+static void teardown(void)
+{
+    rooms_destroy(rs);
+    clear_sent();
+    ASSERT_EQ(live_timers, 0);   /* every timer rooms made was destroyed */
+    n_timers = 0;
+    qz_pack_destroy(pack);
+}
+
+static void request(struct member *m, const char *json)
+{
+    struct proto_req q;
+    struct proto_error e;
+    ASSERT_OK(proto_decode(json, strlen(json), &q, &e));
+    rooms_request(rs, m, &q);
+}
+
+/* Creates a room hosted by h; returns its code in code[7]. */
+static void create(struct member *h, const char *extra, char code[PROTO_CODE_LEN + 1])
+{
+    char j[160];
+    snprintf(j, sizeof j, "{\"type\":\"create_room\",\"count\":3%s}", extra);
+    request(h, j);
+    const struct sent *s = last(h, "room_created");
+    ASSERT(s);
+    const char *c = strstr(text(s), "\"code\":\"");
+    ASSERT(c);
+    memcpy(code, c + 8, PROTO_CODE_LEN);
+    code[PROTO_CODE_LEN] = '\0';
+    ASSERT(h->room && h->role == MEMBER_HOST);
+}
+
+static void join(struct member *p, const char *code, const char *name)
+{
+    char j[128];
+    snprintf(j, sizeof j, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"%s\"}", code, name);
+    request(p, j);
+    ASSERT(p->role == MEMBER_PLAYER);
+}
+
+/* ---- tests ---- */
+
+static void test_rooms_are_found_by_code_among_many(void)
+{
+    setup(1800);
+    enum { N = 300 };   /* several rehashes of the 64-bucket table */
+    static struct member hosts[N];
+    static char codes[N][PROTO_CODE_LEN + 1];
+    memset(hosts, 0, sizeof hosts);
+    for (int i = 0; i < N; i++)
+        create(&hosts[i], "", codes[i]);
+    ASSERT_EQ(rooms_count(rs), N);
+    for (int i = 0; i < N; i++) {
+        struct room *r = rooms_find(rs, codes[i]);
+        ASSERT(r && r == hosts[i].room);
+        ASSERT_STR_EQ(room_code(r), codes[i]);
+    }
+    /* A code no room has: not found, and a join names the error. */
+    const char *none = "222222";
+    for (int i = 0; i < N; i++)
+        ASSERT(strcmp(codes[i], none) || (none = "333333", strcmp(codes[i], none)));
+    ASSERT(rooms_find(rs, none) == NULL);
+    struct member stray = {0};
+    char j[96];
+    snprintf(j, sizeof j, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"X\"}", none);
+    request(&stray, j);
+    ASSERT_CONTAINS(text(last(&stray, "error")), "room_not_found");
+    ASSERT(stray.room == NULL);
+    teardown();
+}
+
+static void test_broadcast_is_encoded_once_and_results_follow_the_core(void)
+{
+    setup(1800);
+    struct member h = {0}, a = {0}, b = {0}, late = {0};
+    char code[8];
+    create(&h, "", code);
+    join(&a, code, "Ann");
+    join(&b, code, "Bob");
+    request(&h, "{\"type\":\"start\"}");
+    ASSERT_EQ(count(NULL, "question"), 3);
+    struct frame *qf = last(&h, "question")->f;
+    ASSERT(last(&a, "question")->f == qf && last(&b, "question")->f == qf);   /* one encoding */
+    join(&late, code, "Late");   /* joins while question 0 is open: may not answer it */
+    ASSERT(!game_may_answer(room_game(h.room), late.player, 0));
+    request(&a, "{\"type\":\"answer\",\"index\":0,\"choice\":1}");
+    request(&h, "{\"type\":\"next\"}");   /* closes the question */
+    ASSERT_EQ(count(NULL, "reveal"), 4);
+    ASSERT_EQ(count(&a, "result"), 1);
+    ASSERT_EQ(count(&b, "result"), 1);
+    ASSERT_EQ(count(&late, "result"), 0);
+    ASSERT_EQ(count(&h, "result"), 0);
+    request(&h, "{\"type\":\"end\"}");
+    ASSERT_EQ(count(NULL, "game_over"), 4);
+    ASSERT_EQ(count(&a, "review"), 1);
+    ASSERT_EQ(count(&late, "review"), 1);
+    ASSERT_EQ(count(&h, "review"), 0);
+    teardown();
+}
+
+static void test_lobby_updates_are_throttled(void)
+{
+    setup(1800);
+    struct member h = {0}, p[6];
+    memset(p, 0, sizeof p);
+    char code[8], name[8];
+    create(&h, "", code);
+    advance(ROOMS_THROTTLE_MS);
+    clear_sent();
+    for (int i = 0; i < 6; i++) {
+        snprintf(name, sizeof name, "P%d", i);
+        join(&p[i], code, name);
+        advance(10);
+    }
+    /* The first join goes out at once (leading edge), the rest are coalesced. */
+    ASSERT_EQ(count(&h, "lobby"), 1);
+    advance(ROOMS_THROTTLE_MS);
+    ASSERT_EQ(count(&h, "lobby"), 2);
+    ASSERT_CONTAINS(text(last(&h, "lobby")), "\"count\":6");
+    advance(10 * ROOMS_THROTTLE_MS);
+    ASSERT_EQ(count(&h, "lobby"), 2);   /* nothing changed, nothing sent */
+    teardown();
+}
+
+static void test_deadline_and_auto_advance_run_on_the_timer(void)
+{
+    setup(1800);
+    struct member h = {0}, a = {0};
+    char code[8];
+    create(&h, ",\"seconds\":5,\"auto_advance\":true", code);
+    join(&a, code, "Ann");
+    request(&h, "{\"type\":\"start\"}");
+    advance(5000);                        /* an answer at exactly the deadline still counts */
+    ASSERT_EQ(count(&a, "reveal"), 0);
+    advance(1);
+    ASSERT_EQ(count(&a, "reveal"), 1);
+    ASSERT_EQ(count(&a, "result"), 1);
+    advance(8000);
+    ASSERT_EQ(count(&a, "leaderboard"), 1);
+    advance(5000);
+    ASSERT_EQ(count(&a, "question"), 2);
+    teardown();
+}
+
+static void test_kick_and_host_takeover(void)
+{
+    setup(1800);
+    struct member h = {0}, h2 = {0}, a = {0};
+    char code[8], j[160];
+    create(&h, "", code);
+    const char *t = strstr(text(last(&h, "room_created")), "\"host_token\":\"");
+    ASSERT(t);
+    char tok[GAME_TOKEN_LEN + 1];
+    memcpy(tok, t + 14, GAME_TOKEN_LEN);
+    tok[GAME_TOKEN_LEN] = '\0';
+    join(&a, code, "Ann");
+    snprintf(j, sizeof j, "{\"type\":\"kick\",\"player_id\":%u}", a.player);
+    request(&h, j);
+    ASSERT_EQ(count(&a, "kicked"), 1);
+    ASSERT(a.room == NULL && a.role == MEMBER_NONE);
+    snprintf(j, sizeof j, "{\"type\":\"host_resume\",\"code\":\"%s\",\"host_token\":\"%s\"}", code, tok);
+    request(&h2, j);
+    ASSERT(h2.role == MEMBER_HOST && h.room == NULL);
+    ASSERT_CONTAINS(text(last(&h, "error")), "another connection");
+    ASSERT_EQ(count(&h2, "state"), 1);
+    teardown();
+}
+
+static void test_idle_rooms_without_host_are_collected(void)
+{
+    setup(60);
+    struct member h = {0}, a = {0}, h2 = {0};
+    char code[8], code2[8];
+    create(&h, "", code);
+    create(&h2, "", code2);
+    join(&a, code, "Ann");
+    rooms_member_left(rs, &h);   /* the host's connection closed */
+    ASSERT_EQ(rooms_count(rs), 2);
+    advance(ROOMS_GC_INTERVAL_MS);          /* 30 s idle: kept */
+    ASSERT(rooms_find(rs, code));
+    advance(ROOMS_GC_INTERVAL_MS);          /* 60 s idle: removed, its player told */
+    ASSERT(rooms_find(rs, code) == NULL);
+    ASSERT(a.room == NULL);
+    ASSERT_CONTAINS(text(last(&a, "error")), "the room was closed");
+    ASSERT(rooms_find(rs, code2));          /* a room with its host stays */
+    advance(10 * ROOMS_GC_INTERVAL_MS);
+    ASSERT(rooms_find(rs, code2));
+    ASSERT_EQ(rooms_count(rs), 1);
+    teardown();
+}
+
+static struct test_case tests[] = {
+    {"rooms_are_found_by_code_among_many", test_rooms_are_found_by_code_among_many},
+    {"broadcast_is_encoded_once_and_results_follow_the_core",
+     test_broadcast_is_encoded_once_and_results_follow_the_core},
+    {"lobby_updates_are_throttled", test_lobby_updates_are_throttled},
+    {"deadline_and_auto_advance_run_on_the_timer", test_deadline_and_auto_advance_run_on_the_timer},
+    {"kick_and_host_takeover", test_kick_and_host_takeover},
+    {"idle_rooms_without_host_are_collected", test_idle_rooms_without_host_are_collected},
+};
+
+TEST_MAIN(tests)
