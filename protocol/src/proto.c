@@ -326,7 +326,7 @@ static json_t *str_or_null(const char *s)
 char *proto_enc_error(int code, const char *message, bool has_req, int64_t req, size_t *len)
 {
     json_t *o = json_pack("{s:s,s:s,s:s}", "type", "error", "code", qz_strerror(code),
-                          "message", message ? message : qz_strdesc(code));
+                          "message", message ? message : qz_strerror(code));
     set_req(o, has_req, req);
     return dump(o, len);
 }

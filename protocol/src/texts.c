@@ -20,6 +20,9 @@ static const char *const texts[TEXT_COUNT_] = {
     [TEXT_ALREADY_FINISHED] = "the game has already finished",
     [TEXT_ANSWER_NEEDS_JOIN] = "join a room as a player before answering",
     [TEXT_RATE_LIMITED] = "too many messages: slow down",
+    [TEXT_TOO_MANY_GUESSES] = "too many unknown room codes from your network: wait a minute",
+    [TEXT_TOO_MANY_ROOMS] = "the server has too many rooms open: try again later",
+    [TEXT_TOO_MANY_ROOMS_HERE] = "too many rooms are open from your network: end one first",
     [TEXT_BINARY_FRAME] = "binary frames are not accepted; send JSON text",
     [TEXT_CLOSE_GOING_AWAY] = "server shutting down",
     [TEXT_CLOSE_TOO_LARGE] = "message too large",
@@ -42,6 +45,7 @@ const char *proto_text_join_refused(int rc)
 {
     switch (rc) {
     case QZ_ENAMETAKEN: return "that name is already taken in this room";
+    case QZ_ENAMELOOKALIKE: return "that name looks too much like one already in this room";
     case QZ_ENAMEINVALID: return "that name was removed from this room by the host";
     case QZ_EROOMFULL: return "the room is full";
     case QZ_EROOMLOCKED: return "the host has locked this room";

@@ -22,6 +22,9 @@ enum proto_text {
     TEXT_ALREADY_FINISHED,
     TEXT_ANSWER_NEEDS_JOIN,
     TEXT_RATE_LIMITED,
+    TEXT_TOO_MANY_GUESSES,         /* the address named too many rooms that do not exist */
+    TEXT_TOO_MANY_ROOMS,           /* the server's room cap */
+    TEXT_TOO_MANY_ROOMS_HERE,      /* the address's room cap */
     TEXT_BINARY_FRAME,
     TEXT_CLOSE_GOING_AWAY,         /* close reasons (short: they travel in a close frame) */
     TEXT_CLOSE_TOO_LARGE,

@@ -26,26 +26,3 @@ const char *qz_strerror(int err)
     }
     return "unknown_error";
 }
-
-const char *qz_strdesc(int err)
-{
-    switch (err) {
-    case QZ_EBADJSON: return "the message is not a JSON object";
-    case QZ_EBADMSG: return "the message has a missing or invalid field";
-    case QZ_EUNKNOWNTYPE: return "unknown request type";
-    case QZ_ENOROOM: return "no room with that code";
-    case QZ_ENAMETAKEN: return "that name is already taken in this room";
-    case QZ_ENAMEINVALID: return "that name cannot be used";
-    case QZ_ENAMELOOKALIKE: return "that name looks like one already in this room";
-    case QZ_EROOMFULL: return "the room is full";
-    case QZ_EROOMLOCKED: return "the host has locked this room";
-    case QZ_ENOTHOST: return "only the room's host can do that";
-    case QZ_EPHASE: return "not possible at this point of the game";
-    case QZ_ETOOLATE: return "the question is closed";
-    case QZ_EANSWERED: return "you already answered this question";
-    case QZ_EBADCHOICE: return "that choice is not one of the options";
-    case QZ_EBADTOKEN: return "that token is not valid";
-    case QZ_ERATELIMIT: return "too many requests; slow down";
-    }
-    return qz_strerror(err);
-}

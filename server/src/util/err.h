@@ -28,8 +28,5 @@ enum qz_err {
 
 /* Returns the wire name of `err` ("bad_json", ...); never NULL. */
 const char *qz_strerror(int err);
-/* Returns a sentence for people ("that name looks like one already in this
- * room"): the default `message` of an error frame; never NULL. */
-const char *qz_strdesc(int err);
 
 #endif
