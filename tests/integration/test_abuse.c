@@ -494,6 +494,19 @@ static void test_raw_and_slow_http_closed(void)
     stop_server();
 }
 
+/* Issue 11 item 8: the QR endpoint reads the argument named "text" only. */
+static void test_qr_reads_text_exactly(void)
+{
+    start_server(NULL);
+    char *h, *b;
+    ASSERT_EQ(http_get(srv.port, "/api/qr.svg?textXYZ=hello", &h, &b, T), 400);
+    free(h), free(b);
+    ASSERT_EQ(http_get(srv.port, "/api/qr.svg?x=1&text=hello", &h, &b, T), 200);
+    ASSERT_CONTAINS(b, "<svg");
+    free(h), free(b);
+    stop_server();
+}
+
 static struct test_case tests[] = {
     {"http_bodies_do_not_leak", test_http_bodies_do_not_leak},
     {"origin_and_host_checked", test_origin_and_host_checked},
@@ -502,6 +515,7 @@ static struct test_case tests[] = {
     {"room_creation_limited", test_room_creation_limited},
     {"connection_cap_keeps_healthz", test_connection_cap_keeps_healthz},
     {"raw_and_slow_http_closed", test_raw_and_slow_http_closed},
+    {"qr_reads_text_exactly", test_qr_reads_text_exactly},
 };
 
 TEST_MAIN(tests)
