@@ -2,6 +2,7 @@
  * it into fixed-size struct fields; encoders build JSON once per message. */
 #include "qz/proto.h"
 #include "util/err.h"
+#include "util/nick.h"
 #include "util/utf8.h"
 #include "util/xmalloc.h"
 #include <jansson.h>

@@ -20,12 +20,17 @@ static const char *const texts[TEXT_COUNT_] = {
     [TEXT_ALREADY_FINISHED] = "the game has already finished",
     [TEXT_ANSWER_NEEDS_JOIN] = "join a room as a player before answering",
     [TEXT_RATE_LIMITED] = "too many messages: slow down",
+    [TEXT_TOO_MANY_GUESSES] = "too many unknown room codes from your network: wait a minute",
+    [TEXT_TOO_MANY_ROOMS] = "the server has too many rooms open: try again later",
+    [TEXT_TOO_MANY_ROOMS_HERE] = "too many rooms are open from your network: end one first",
     [TEXT_BINARY_FRAME] = "binary frames are not accepted; send JSON text",
     [TEXT_CLOSE_GOING_AWAY] = "server shutting down",
     [TEXT_CLOSE_TOO_LARGE] = "message too large",
     [TEXT_CLOSE_POLICY] = "policy violation",
     [TEXT_HTTP_ONLY_GET] = "only GET is supported",
     [TEXT_HTTP_QR_TEXT] = "text: 1 to 512 bytes required",
+    [TEXT_HTTP_NO_BODY] = "request bodies are not accepted",
+    [TEXT_HTTP_BAD_HOST] = "this server does not answer to that host name (see --allowed-origin)",
     [TEXT_HTTP_NOT_FOUND] = "not found",
     [TEXT_HTTP_NOT_FOUND_PAGE] =
         "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Not found - quizd</title>"
@@ -42,6 +47,7 @@ const char *proto_text_join_refused(int rc)
 {
     switch (rc) {
     case QZ_ENAMETAKEN: return "that name is already taken in this room";
+    case QZ_ENAMELOOKALIKE: return "that name looks too much like one already in this room";
     case QZ_ENAMEINVALID: return "that name was removed from this room by the host";
     case QZ_EROOMFULL: return "the room is full";
     case QZ_EROOMLOCKED: return "the host has locked this room";

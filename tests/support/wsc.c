@@ -111,6 +111,14 @@ struct wsc *wsc_connect(int port, const char *path, int timeout_ms)
 
 struct wsc *wsc_connect_rcvbuf(int port, const char *path, int timeout_ms, int rcvbuf)
 {
+    return wsc_connect_ex(port, path, NULL, timeout_ms, rcvbuf, NULL);
+}
+
+struct wsc *wsc_connect_ex(int port, const char *path, const char *headers, int timeout_ms,
+                           int rcvbuf, int *status)
+{
+    if (status)
+        *status = -1;
     int fd = tcp_connect_rb(port, timeout_ms, rcvbuf);
     if (fd < 0) {
         fprintf(stderr, "wsc: connect to port %d failed\n", port);
@@ -118,12 +126,16 @@ struct wsc *wsc_connect_rcvbuf(int port, const char *path, int timeout_ms, int r
     }
     struct wsc *c = calloc(1, sizeof *c);
     c->fd = fd;
-    char req[512];
+    char req[1024], def[256];
+    if (!headers) {
+        snprintf(def, sizeof def, "Host: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\n", port,
+                 port);
+        headers = def;
+    }
     snprintf(req, sizeof req,
-             "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-             "Origin: http://127.0.0.1:%d\r\n\r\n",
-             path, port, port);
+             "GET %s HTTP/1.1\r\n%sUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+             path, headers);
     long long deadline = mono_ms() + timeout_ms;
     if (send_all(fd, req, strlen(req), timeout_ms) < 0)
         goto fail;
@@ -132,6 +144,8 @@ struct wsc *wsc_connect_rcvbuf(int port, const char *path, int timeout_ms, int r
             unsigned char *end = memmem(c->buf, c->len, "\r\n\r\n", 4);
             if (end) {
                 size_t hl = (size_t)(end - c->buf) + 4;
+                if (status && c->len >= 12)
+                    *status = atoi((char *)c->buf + 9);
                 if (c->len < 12 || memcmp(c->buf + 9, "101", 3)) {
                     fprintf(stderr, "wsc: handshake refused: %.40s\n", (char *)c->buf);
                     goto fail;
@@ -337,14 +351,19 @@ int wsc_wait_close(struct wsc *c, int timeout_ms)
 
 int http_get(int port, const char *path, char **headers, char **body, int timeout_ms)
 {
+    char req[1024];
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n",
+             path, port);
+    return http_raw(port, req, strlen(req), headers, body, timeout_ms);
+}
+
+int http_raw(int port, const char *req, size_t len, char **headers, char **body, int timeout_ms)
+{
     *headers = *body = NULL;
     int fd = tcp_connect(port, timeout_ms);
     if (fd < 0)
         return -1;
-    char req[1024];
-    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n",
-             path, port);
-    if (send_all(fd, req, strlen(req), timeout_ms) < 0) {
+    if (send_all(fd, req, len, timeout_ms) < 0) {
         close(fd);
         return -1;
     }

@@ -18,6 +18,11 @@ struct wsc {
 struct wsc *wsc_connect(int port, const char *path, int timeout_ms);
 /* Same, with SO_RCVBUF set before connecting (a slow reader's small window). */
 struct wsc *wsc_connect_rcvbuf(int port, const char *path, int timeout_ms, int rcvbuf);
+/* Same, with `headers` ("Host: ...\r\nOrigin: ...\r\n") instead of the
+ * default same-origin Host and Origin lines, SO_RCVBUF if rcvbuf > 0, and the
+ * handshake's HTTP status stored in *status (-1 if none arrived). */
+struct wsc *wsc_connect_ex(int port, const char *path, const char *headers, int timeout_ms,
+                           int rcvbuf, int *status);
 void wsc_free(struct wsc *c);
 /* Sends one text frame (masked, as clients must); 0 or -1. */
 int wsc_send(struct wsc *c, const char *text);
@@ -37,5 +42,8 @@ int wsc_wait_close(struct wsc *c, int timeout_ms);
 /* One HTTP/1.1 GET with Connection: close. Returns the status code or -1;
  * *headers and *body are malloc'd (caller frees). */
 int http_get(int port, const char *path, char **headers, char **body, int timeout_ms);
+/* Sends the raw bytes req[0..len) on a new connection and reads the reply
+ * like http_get (until EOF or the announced content-length). */
+int http_raw(int port, const char *req, size_t len, char **headers, char **body, int timeout_ms);
 
 #endif

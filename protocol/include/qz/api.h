@@ -12,7 +12,9 @@ struct api_health {
     bool stopping;
     const char *version;
     uint64_t uptime_s;
-    size_t rooms, connections;
+    size_t rooms, connections;     /* connections: established WebSockets */
+    size_t http_connections;       /* other open sockets: HTTP, pending upgrades, raw */
+    uint64_t refused_connections;  /* refused at a connection cap since start */
 };
 
 char *api_enc_health(const struct api_health *h, size_t *len);

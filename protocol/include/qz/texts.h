@@ -22,12 +22,17 @@ enum proto_text {
     TEXT_ALREADY_FINISHED,
     TEXT_ANSWER_NEEDS_JOIN,
     TEXT_RATE_LIMITED,
+    TEXT_TOO_MANY_GUESSES,         /* the address named too many rooms that do not exist */
+    TEXT_TOO_MANY_ROOMS,           /* the server's room cap */
+    TEXT_TOO_MANY_ROOMS_HERE,      /* the address's room cap */
     TEXT_BINARY_FRAME,
     TEXT_CLOSE_GOING_AWAY,         /* close reasons (short: they travel in a close frame) */
     TEXT_CLOSE_TOO_LARGE,
     TEXT_CLOSE_POLICY,
     TEXT_HTTP_ONLY_GET,            /* HTTP JSON errors */
     TEXT_HTTP_QR_TEXT,
+    TEXT_HTTP_NO_BODY,             /* a request carried a body: nothing here takes one */
+    TEXT_HTTP_BAD_HOST,            /* the API under a host name that is not ours */
     TEXT_HTTP_NOT_FOUND,
     TEXT_HTTP_NOT_FOUND_PAGE,      /* the HTML 404 page */
     TEXT_COUNT_

@@ -9,6 +9,7 @@
 #include "qz/proto.h"
 #include "qz/version.h"
 #include "util/log.h"
+#include "util/origin.h"
 #include "util/xmalloc.h"
 
 #include <arpa/inet.h>
@@ -45,11 +46,25 @@ static void usage(FILE *f)
             "      --leaderboard-ms=MS  auto-advance pause on the leaderboard (default %u)\n"
             "      --public-url=URL     join URL shown on the projector, e.g. http://192.168.1.20:8080/\n"
             "                           (when players reach the server through NAT or Docker)\n"
+            "      --max-connections=N  WebSockets at once (default: the file limit minus %d)\n"
+            "      --max-per-address=N  open sockets from one address, 0 = no cap (default %u;\n"
+            "                           a venue's phones may share one NAT address)\n"
+            "      --http-timeout=S     close sockets that are not WebSockets after S seconds\n"
+            "                           (raw, slow or idle HTTP; default %u)\n"
+            "      --max-rooms=N        live rooms, 0 = no cap (default %u)\n"
+            "      --max-rooms-per-address=N  live rooms created from one address (default %u)\n"
+            "      --empty-room-idle=S  remove a hostless room no player joined after S seconds\n"
+            "                           (default %u)\n"
+            "      --allowed-origin=URL also accept /ws from pages of URL (scheme://host[:port]),\n"
+            "                           and API requests for its host; repeatable. Same-origin\n"
+            "                           pages and clients sending no Origin are always accepted\n"
             "  -l, --log-level=LEVEL    error, warn, info (default) or debug\n"
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n",
             QZ_WEB_ROOT, QZ_DATA_DIR, QZ_DATA_DIR, SERVER_MAX_PLAYERS_CAP, SERVER_ROOM_IDLE_S,
-            GAME_REVEAL_MS, GAME_LEADERBOARD_MS);
+            GAME_REVEAL_MS, GAME_LEADERBOARD_MS, SERVER_FD_RESERVE + SERVER_HTTP_RESERVE,
+            SERVER_MAX_PER_ADDR, SERVER_HTTP_TIMEOUT_S, SERVER_MAX_ROOMS, SERVER_MAX_ROOMS_PER_ADDR,
+            SERVER_EMPTY_ROOM_IDLE_S);
 }
 
 static int bad_value(const char *opt, const char *val, const char *why)
@@ -131,6 +146,13 @@ int main(int argc, char **argv)
         {"no-corpus", no_argument, NULL, 1},          {"packs", required_argument, NULL, 'P'},
         {"max-players", required_argument, NULL, 2},  {"room-idle", required_argument, NULL, 3},
         {"reveal-ms", required_argument, NULL, 4},    {"leaderboard-ms", required_argument, NULL, 5}, {"public-url", required_argument, NULL, 6},
+        {"max-connections", required_argument, NULL, 7},
+        {"max-per-address", required_argument, NULL, 8},
+        {"http-timeout", required_argument, NULL, 9},
+        {"max-rooms", required_argument, NULL, 10},
+        {"max-rooms-per-address", required_argument, NULL, 11},
+        {"empty-room-idle", required_argument, NULL, 12},
+        {"allowed-origin", required_argument, NULL, 13},
         {"log-level", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
     };
@@ -140,6 +162,8 @@ int main(int argc, char **argv)
     bool packs_explicit = false, no_corpus = false;
     unsigned long v;
     int c;
+    static const char *origins[SERVER_MAX_ALLOWED_ORIGINS];
+    static char origin_store[SERVER_MAX_ALLOWED_ORIGINS][320];
 
     server_config_default(&cfg);
     cfg.web_root = QZ_WEB_ROOT;
@@ -192,6 +216,38 @@ int main(int argc, char **argv)
             if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
                 return bad_value("public-url", optarg, "expected a URL starting with http:// or https://");
             cfg.public_url = optarg;
+            break;
+        case 7:
+        case 8:
+        case 10:
+        case 11:
+            if (parse_uint(optarg, c == 7 ? 1 : 0, 10000000, &v))
+                return bad_value(c == 7 ? "max-connections" : c == 8 ? "max-per-address"
+                                 : c == 10 ? "max-rooms" : "max-rooms-per-address",
+                                 optarg, c == 7 ? "expected 1 to 10000000" : "expected 0 (no cap) to 10000000");
+            *(c == 7 ? &cfg.max_connections : c == 8 ? &cfg.max_per_addr
+              : c == 10 ? &cfg.max_rooms : &cfg.max_rooms_per_addr) = (unsigned)v;
+            break;
+        case 9:
+        case 12:
+            if (parse_uint(optarg, 1, 7 * 86400, &v))
+                return bad_value(c == 9 ? "http-timeout" : "empty-room-idle", optarg,
+                                 "expected 1 to 604800 seconds");
+            *(c == 9 ? &cfg.http_timeout_s : &cfg.empty_room_idle_s) = (unsigned)v;
+            break;
+        case 13:
+            if (cfg.n_allowed_origins == SERVER_MAX_ALLOWED_ORIGINS)
+                return bad_value("allowed-origin", optarg, "too many (at most 16)");
+            if (strcmp(optarg, "null") &&
+                !origin_normalize(optarg, origin_store[cfg.n_allowed_origins],
+                                  sizeof origin_store[0]))
+                return bad_value("allowed-origin", optarg,
+                                 "expected scheme://host[:port], e.g. https://quiz.example");
+            if (!strcmp(optarg, "null"))
+                snprintf(origin_store[cfg.n_allowed_origins], sizeof origin_store[0], "null");
+            origins[cfg.n_allowed_origins] = origin_store[cfg.n_allowed_origins];
+            cfg.n_allowed_origins++;
+            cfg.allowed_origins = origins;
             break;
         case 'l': {
             int l = log_level_parse(optarg);

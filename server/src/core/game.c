@@ -3,7 +3,7 @@
 #include "game.h"
 #include "../util/err.h"
 #include "../util/strmap.h"
-#include "../util/utf8.h"
+#include "../util/nick.h"
 #include "../util/xmalloc.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +28,7 @@ struct game {
 
     struct game_player *players;           /* index = id - 1 */
     size_t n_players, cap_players, n_kicked;
-    struct strmap names;                   /* folded name -> id (kicked names stay) */
+    struct strmap names;                   /* nick_key(name) -> id (kicked names stay) */
     struct strmap tokens;                  /* token -> id (revoked on kick) */
 
     uint32_t *order;                       /* ranking, non-kicked ids */
@@ -349,6 +349,33 @@ static void open_question(struct game *g, qz_ms now)
     ev_push(g, GEV_QUESTION, 0);
 }
 
+/* Scores one recorded answer to the question being closed. Points, streak,
+ * correct count and answer time move only here: while a question is open
+ * nothing a client can see (lobby scores, state, ranks) may depend on which
+ * option was chosen, or a player holding several seats could answer every
+ * option and read which seat gained (issue 11, item 2). */
+static void score_answer(struct game *g, struct game_player *p, struct game_answer *a)
+{
+    const struct qz_question *q = g->qs[g->qi];
+    a->correct = a->choice >= 0 && g->perm[g->qi][a->choice] == q->correct;
+    a->points = 0;
+    if (!a->correct) {
+        p->streak = 0;   /* wrong or no answer resets the streak */
+        return;
+    }
+    p->streak++;
+    if (p->streak > p->best_streak)
+        p->best_streak = p->streak;
+    unsigned pts = 1000;
+    if (g->set.scoring == SCORING_CLASSIC)
+        pts = game_points_classic(a->time_ms, g->q_deadline - g->q_open) +
+              game_streak_bonus(p->streak);
+    a->points = (uint16_t)pts;
+    p->score += pts;
+    p->correct++;
+    p->correct_time_ms += a->time_ms;
+}
+
 static void close_question(struct game *g, qz_ms now)
 {
     set_phase(g, GAME_REVEAL);
@@ -360,8 +387,7 @@ static void close_question(struct game *g, qz_ms now)
         struct game_answer *a = &p->answers[qi];
         if (a->choice >= 0)
             g->counts[a->choice]++;
-        if (!a->correct)
-            p->streak = 0;   /* wrong or no answer resets the streak */
+        score_answer(g, p, a);
     }
     compute_ranking(g);
     g->phase_until = now + g->set.reveal_ms;
@@ -381,7 +407,6 @@ static void finish(struct game *g)
 int game_join(struct game *g, const char *name, const char *token, qz_ms now, uint32_t *id)
 {
     (void)now;
-    char fold[sizeof g->players[0].name];
     uint32_t other;
     if (g->phase == GAME_FINISHED)
         return QZ_EPHASE;
@@ -389,9 +414,14 @@ int game_join(struct game *g, const char *name, const char *token, qz_ms now, ui
         return QZ_EROOMLOCKED;
     if (game_player_count(g) >= g->set.max_players)
         return QZ_EROOMFULL;
-    nick_fold(name, fold, sizeof fold);
-    if (strmap_get(&g->names, fold, &other))
-        return g->players[other - 1].kicked ? QZ_ENAMEINVALID : QZ_ENAMETAKEN;
+    char *key = nick_key(name);
+    if (strmap_get(&g->names, key, &other)) {
+        const struct game_player *o = &g->players[other - 1];
+        free(key);
+        if (o->kicked)
+            return QZ_ENAMEINVALID;   /* the name, or a look-alike of it, was removed */
+        return nick_same(name, o->name) ? QZ_ENAMETAKEN : QZ_ENAMELOOKALIKE;
+    }
     if (g->n_players == g->cap_players) {
         g->cap_players = g->cap_players ? g->cap_players * 2 : 16;
         g->players = xrealloc(g->players, g->cap_players * sizeof *g->players);
@@ -408,7 +438,8 @@ int game_join(struct game *g, const char *name, const char *token, qz_ms now, ui
         memset(&p->answers[i], 0, sizeof p->answers[i]);
         p->answers[i].choice = -1;
     }
-    strmap_put(&g->names, fold, p->id);
+    strmap_put(&g->names, key, p->id);
+    free(key);
     strmap_put(&g->tokens, p->token, p->id);
     if (g->phase != GAME_LOBBY) {
         /* A late joiner starts with rank after everyone already ranked. */
@@ -474,24 +505,9 @@ int game_answer(struct game *g, uint32_t id, int index, int choice, qz_ms now)
     if (choice < 0 || choice >= q->n_options)
         return QZ_EBADCHOICE;
 
-    uint64_t t = now - g->q_open;
+    /* Only recorded here; close_question scores it (see score_answer). */
     a->choice = (int8_t)choice;
-    a->time_ms = (uint32_t)t;
-    a->correct = g->perm[index][choice] == q->correct;
-    if (a->correct) {
-        unsigned pts;
-        p->streak++;
-        if (p->streak > p->best_streak)
-            p->best_streak = p->streak;
-        if (g->set.scoring == SCORING_CLASSIC)
-            pts = game_points_classic(t, g->q_deadline - g->q_open) + game_streak_bonus(p->streak);
-        else
-            pts = 1000;
-        a->points = (uint16_t)pts;
-        p->score += pts;
-        p->correct++;
-        p->correct_time_ms += t;
-    }
+    a->time_ms = (uint32_t)(now - g->q_open);
     g->answered++;
     if (p->eligible && g->waiting > 0)
         g->waiting--;

@@ -50,12 +50,14 @@ void game_settings_default(struct game_settings *s);
 
 struct game_answer {
     int8_t choice;           /* display index, -1 = no answer */
-    uint8_t correct;
-    uint16_t points;
+    uint8_t correct;         /* set when the question closes, 0 until then */
+    uint16_t points;         /* set when the question closes, 0 until then */
     uint32_t time_ms;        /* from question sent to answer received */
 };
 
-/* Read-only view of a player. */
+/* Read-only view of a player. Score, streaks, correct count and rank change
+ * only when a question closes, never on an answer, so no query made while a
+ * question is open reveals whether an answer was right. */
 struct game_player {
     uint32_t id;
     char name[97];
@@ -128,6 +130,10 @@ bool game_gets_review(const struct game *g, uint32_t id);
 qz_ms game_next_deadline(const struct game *g);
 
 /* Commands. Each returns 0 or a negative QZ_E* and appends events. */
+/* Adds a player named `name` (already checked by nick_normalize). Names are
+ * compared by nick_key: the same name up to case, width and white space is
+ * QZ_ENAMETAKEN, a look-alike of a present one QZ_ENAMELOOKALIKE, the name
+ * or a look-alike of a kicked player QZ_ENAMEINVALID. */
 int game_join(struct game *g, const char *name, const char *token, qz_ms now, uint32_t *id);
 int game_resume(struct game *g, const char *token, qz_ms now, uint32_t *id);
 void game_disconnect(struct game *g, uint32_t id, qz_ms now);

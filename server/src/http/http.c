@@ -7,6 +7,7 @@
 #include "qr.h"
 #include "qz/texts.h"
 #include "qz/version.h"
+#include "util/origin.h"
 #include "util/xmalloc.h"
 
 #include <stdbool.h>
@@ -45,6 +46,51 @@ static int respond(struct lws *wsi, struct http_pss *h, unsigned status, const c
         return 1;
     lws_callback_on_writable(wsi);
     return 0;
+}
+
+/* For a request that carries a body (issue 11, item 1): lws keeps reading
+ * the body and never makes such a connection writable, so the reply is
+ * written whole here, and the connection closed, the body unread. Nothing
+ * is left on the heap for a close callback to free. */
+static int refuse_now(struct lws *wsi, unsigned status, enum proto_text t)
+{
+    size_t n;
+    char *body = api_enc_error(proto_text(t), &n);
+    unsigned char *buf = xmalloc(LWS_PRE + 1024 + n);
+    unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + LWS_PRE + 1024;
+    int rc = -1;
+    if (!lws_add_http_common_headers(wsi, status, "application/json", n, &p, end) &&
+        !lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                     (const unsigned char *)"close", 5, &p, end) &&
+        !lws_finalize_http_header(wsi, &p, end)) {
+        memcpy(p, body, n);
+        p += n;
+        lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL);
+    }
+    free(body);
+    free(buf);
+    return rc;
+}
+
+static bool has_body(struct lws *wsi)
+{
+    char cl[32];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+        return true;
+    return lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && strcmp(cl, "0");
+}
+
+/* The value of the query argument named exactly `name` (lws hands out
+ * "name=value" fragments, already decoded), or NULL: lws_get_urlarg_by_name
+ * matches a prefix, so "?textXYZ=" was read as "text". */
+static const char *query_arg(struct lws *wsi, const char *name, char *buf, size_t size)
+{
+    size_t nl = strlen(name);
+    for (int i = 0; lws_hdr_copy_fragment(wsi, buf, (int)size, WSI_TOKEN_HTTP_URI_ARGS, i) > 0;
+         i++)
+        if (!strncmp(buf, name, nl) && buf[nl] == '=')
+            return buf + nl + 1;
+    return NULL;
 }
 
 static int respond_error(struct lws *wsi, struct http_pss *h, unsigned status, enum proto_text t)
@@ -100,11 +146,21 @@ notfound:;
 
 static int route(struct lws *wsi, struct http_pss *h, const struct http_site *site)
 {
-    char uri[512];
+    char uri[512], host[300];
     size_t n;
     char *body;
-    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0)
+    bool get = lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) > 0;
+    if (has_body(wsi))
+        return refuse_now(wsi, get ? HTTP_STATUS_REQ_ENTITY_TOO_LARGE
+                                   : HTTP_STATUS_METHOD_NOT_ALLOWED,
+                          get ? TEXT_HTTP_NO_BODY : TEXT_HTTP_ONLY_GET);
+    if (!get)
         return respond_error(wsi, h, HTTP_STATUS_METHOD_NOT_ALLOWED, TEXT_HTTP_ONLY_GET);
+    /* DNS rebinding (issue 11, item 6): the API answers only to our names. */
+    if (!strncmp(uri, "/api/", 5) &&
+        !host_allowed(lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) > 0 ? host : NULL,
+                      site->allowed_origins, site->n_allowed_origins))
+        return respond_error(wsi, h, HTTP_STATUS_FORBIDDEN, TEXT_HTTP_BAD_HOST);
     if (!strcmp(uri, "/healthz")) {
         struct api_health hl = {0};
         site->health(site->health_arg, &hl);
@@ -121,9 +177,9 @@ static int route(struct lws *wsi, struct http_pss *h, const struct http_site *si
         return respond(wsi, h, HTTP_STATUS_OK, "application/json", body, n);
     }
     if (!strcmp(uri, "/api/qr.svg")) {
-        char text[QR_TEXT_MAX + 88];   /* lws copies "text=" and the value */
-        if (lws_get_urlarg_by_name(wsi, "text", text, sizeof text) && strlen(text) > 5 &&
-            (body = qr_svg(text + 5, &n)))
+        char arg[QR_TEXT_MAX + 88];   /* lws copies "text=" and the value */
+        const char *text = query_arg(wsi, "text", arg, sizeof arg);
+        if (text && *text && (body = qr_svg(text, &n)))
             return respond(wsi, h, HTTP_STATUS_OK, "image/svg+xml", body, n);
         return respond_error(wsi, h, HTTP_STATUS_BAD_REQUEST, TEXT_HTTP_QR_TEXT);
     }
@@ -170,6 +226,7 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
             break;
         return write_chunk(wsi, h);
     case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:   /* lws may unbind without CLOSED_HTTP */
         if (h)
             set_body(h, NULL, 0);
         break;

@@ -20,6 +20,8 @@ struct http_site {
     const char *public_url;       /* overrides the LAN URLs when set */
     int port;
     unsigned max_players;
+    const char *const *allowed_origins; /* their hosts pass the API's Host check */
+    size_t n_allowed_origins;
     /* Fills the live figures of /healthz (version excluded). */
     void (*health)(void *arg, struct api_health *out);
     void *health_arg;

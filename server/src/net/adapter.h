@@ -13,6 +13,7 @@
 #include "rooms/rooms.h"
 #include "session.h"
 #include "txq.h"
+#include "util/limit.h"
 
 _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
 
@@ -45,6 +46,24 @@ struct server {
     struct rooms *rooms;
     struct conn *conns;
     size_t n_conn;
+    /* Every accepted socket, WebSocket or not, is counted here and against
+     * its address (issue 11, item 3), from the filter to
+     * LWS_CALLBACK_WSI_DESTROY; `socks` maps each wsi to its address entry
+     * (lws 4.1.6 overwrites a wsi's opaque user data after WSI_CREATE). */
+    struct addrtab *addrs;
+    struct sockrec {
+        struct lws *wsi;
+        struct addr_entry *e;
+        uint64_t born_ms;
+        bool ws;                  /* became a WebSocket: no http_timeout_s */
+    } *socks;
+    struct rooms_timer *reaper;   /* closes sockets older than http_timeout_s */
+    size_t socks_cap, socks_len;
+    size_t n_sock;
+    uint64_t refused;
+    struct log_gate refused_log;
+    struct addr_entry *accepting;  /* admitted, its wsi not yet instantiated */
+    uint64_t last_sweep_ms;
     uint64_t started_ms;
     int port, exit_code;
     bool shutting_down, stopped;
@@ -75,5 +94,10 @@ void ws_close(struct conn *c, uint16_t code);
 
 /* server.c: the last connection closed during shutdown. */
 void server__conn_gone(struct server *srv);
+/* server.c: marks the socket of `wsi` a WebSocket (exempt from
+ * http_timeout_s) and returns its address entry, or NULL. */
+struct addr_entry *server__ws_established(struct server *srv, struct lws *wsi);
+/* server.c: counts a refused connection and logs it at most once a second. */
+void server__refused(struct server *srv, const char *why, const char *addr);
 
 #endif

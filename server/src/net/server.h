@@ -11,6 +11,20 @@
 
 #define SERVER_MAX_PLAYERS_CAP 10000  /* default --max-players */
 #define SERVER_ROOM_IDLE_S 1800       /* default --room-idle */
+#define SERVER_EMPTY_ROOM_IDLE_S 120  /* default --empty-room-idle */
+#define SERVER_MAX_ROOMS 5000         /* default --max-rooms */
+#define SERVER_MAX_ROOMS_PER_ADDR 20  /* default --max-rooms-per-address */
+#define SERVER_MAX_PER_ADDR 2000      /* default --max-per-address: a venue NAT's phones */
+#define SERVER_HTTP_TIMEOUT_S 30      /* default --http-timeout */
+/* File descriptors kept out of the connection cap: packs, the web root's
+ * files being served, the listening socket, and sockets accepted only to
+ * be refused. With the cap below RLIMIT_NOFILE by this much, accept() never
+ * fails with EMFILE (which lws 4.1.6 retries in a busy loop). */
+#define SERVER_FD_RESERVE 64
+/* Sockets admitted beyond --max-connections for plain HTTP, so /healthz
+ * answers while WebSockets fill the cap; upgrades are refused past the cap. */
+#define SERVER_HTTP_RESERVE 16
+#define SERVER_MAX_ALLOWED_ORIGINS 16 /* --allowed-origin given at most this often */
 
 struct server_config {
     const char *bind;             /* address to listen on, "0.0.0.0" */
@@ -23,6 +37,14 @@ struct server_config {
     unsigned sndbuf;              /* SO_SNDBUF per WebSocket (the kernel doubles it) */
     unsigned reveal_ms, leaderboard_ms; /* auto-advance pauses */
     const char *public_url;       /* join URL shown to hosts (behind NAT/Docker); NULL = detect */
+    unsigned max_connections;     /* WebSockets at once; 0 = RLIMIT_NOFILE minus the reserves */
+    unsigned max_per_addr;        /* open sockets from one address; 0 = no cap */
+    unsigned http_timeout_s;      /* a socket that is not a WebSocket is closed after this */
+    unsigned max_rooms;           /* live rooms; 0 = no cap */
+    unsigned max_rooms_per_addr;  /* live rooms created from one address; 0 = no cap */
+    unsigned empty_room_idle_s;   /* hostless rooms no player ever joined live this long */
+    const char *const *allowed_origins; /* besides same-origin, for /ws and the API's Host */
+    size_t n_allowed_origins;
     /* Called (from the loop) when, after server_shutdown, the last
      * connection has closed. */
     void (*on_drained)(void *arg);

@@ -17,6 +17,12 @@ bool sess_bucket_take(struct sess_bucket *b, uint32_t cost, uint64_t now_ms)
     uint64_t c = b->credits + add;
     b->t_ms = now_ms;
     b->credits = (uint32_t)(c > SESS_RL_BURST * 1000u ? SESS_RL_BURST * 1000u : c);
+    /* A bucket that refilled completely means the client paused for the
+     * whole burst: past refusals are forgiven, so only a sustained flood
+     * reaches SESS_RL_ABUSE_CLOSE, not a long game with a few bursts
+     * (issue 11, item 8). */
+    if (b->credits == SESS_RL_BURST * 1000u)
+        b->refused = 0;
     if (b->credits >= cost * 1000u) {
         b->credits -= cost * 1000u;
         return true;

@@ -27,7 +27,8 @@ struct sess_bucket {
 void sess_bucket_init(struct sess_bucket *b, uint64_t now_ms);
 /* Takes `cost` credits at `now_ms`; false (a refusal is counted) when short. */
 bool sess_bucket_take(struct sess_bucket *b, uint32_t cost, uint64_t now_ms);
-/* True once the connection was refused SESS_RL_ABUSE_CLOSE times. */
+/* True once the connection was refused SESS_RL_ABUSE_CLOSE times without
+ * letting its bucket refill completely in between. */
 bool sess_bucket_abusive(const struct sess_bucket *b);
 /* Whether to answer a refusal with an error (the first few, then 1 in 50:
  * a flood is not amplified). */

@@ -7,6 +7,7 @@
 #include "qz/texts.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/origin.h"
 
 #include <string.h>
 #include <sys/socket.h>
@@ -169,6 +170,7 @@ static void on_established(struct conn *c, struct lws *wsi, struct server *srv)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof sb);
     c->wsi = wsi;
     c->srv = srv;
+    c->m.addr = server__ws_established(srv, wsi);   /* server.c's per-address counters */
     c->established = true;
     txq_init(&c->q, srv->cfg.txq_len);
     sess_bucket_init(&c->bucket, server__now(srv));
@@ -270,6 +272,27 @@ static int on_receive(struct conn *c, struct lws *wsi, const char *in, size_t le
     return 0;
 }
 
+/* Issue 11, items 3 and 6: at most max_connections WebSockets, and only
+ * from our own pages (or an --allowed-origin, or clients sending no Origin). */
+static int ws_admit(struct server *srv, struct lws *wsi)
+{
+    char origin[300], host[300];
+    bool has_origin = lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0;
+    bool has_host = lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) > 0;
+    if (has_origin && !origin_allowed(origin, has_host ? host : NULL, srv->cfg.allowed_origins,
+                                      srv->cfg.n_allowed_origins)) {
+        log_info("ws_refused reason=origin origin=\"%.100s\"", origin);
+        lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, NULL);
+        return 1;
+    }
+    if (srv->n_conn >= srv->cfg.max_connections) {
+        server__refused(srv, "max_connections", "-");
+        lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, NULL);
+        return 1;
+    }
+    return 0;
+}
+
 int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                 size_t len)
 {
@@ -282,7 +305,9 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
         /* The WebSocket endpoint is /ws only; refuse upgrades elsewhere. */
         if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/ws"))
             return 1;
-        return srv->shutting_down ? 1 : 0;
+        if (srv->shutting_down)
+            return 1;
+        return ws_admit(srv, wsi);
     case LWS_CALLBACK_ESTABLISHED:
         on_established(c, wsi, srv);
         return 0;

@@ -54,10 +54,32 @@ static void send_state(struct rooms *rs, struct member *m, const struct proto_re
     }
 }
 
+/* Per-address guess budget (ROOMS_MISS_*): refused before the lookup, so a
+ * guesser out of budget learns nothing, not even from a hit. */
+static bool may_look_up(struct rooms *rs, struct member *m)
+{
+    return !m->addr ||
+           bucket_can(&m->addr->misses, rooms__now(rs), 1, ROOMS_MISS_BURST, ROOMS_MISS_PER_SEC);
+}
+
+static void missed(struct rooms *rs, struct member *m)
+{
+    if (m->addr)
+        bucket_take(&m->addr->misses, rooms__now(rs), 1, ROOMS_MISS_BURST, ROOMS_MISS_PER_SEC);
+}
+
 static void do_create_room(struct rooms *rs, struct member *m, const struct proto_req *q)
 {
     if (m->room) {
         reply_error(rs, m, q, QZ_EPHASE, proto_text(TEXT_ALREADY_IN_ROOM));
+        return;
+    }
+    if (rs->cfg.max_rooms && rs->n_rooms >= rs->cfg.max_rooms) {
+        reply_error(rs, m, q, QZ_ERATELIMIT, proto_text(TEXT_TOO_MANY_ROOMS));
+        return;
+    }
+    if (m->addr && rs->cfg.max_rooms_per_addr && m->addr->rooms >= rs->cfg.max_rooms_per_addr) {
+        reply_error(rs, m, q, QZ_ERATELIMIT, proto_text(TEXT_TOO_MANY_ROOMS_HERE));
         return;
     }
     const struct qz_pack *pack = find_pack(rs, q->u.create.pack);
@@ -100,6 +122,8 @@ static void do_create_room(struct rooms *rs, struct member *m, const struct prot
         return;
     }
     struct room *r = rooms__add(rs, g, pack->id);
+    if ((r->owner = m->addr))
+        r->owner->rooms++;
     rooms__attach(r, m, MEMBER_HOST, 0);
     size_t len;
     char *j = proto_enc_room_created(r->code, r->host_token, g, r->pack_id, q->has_req, q->req,
@@ -123,13 +147,16 @@ static void do_host_resume(struct rooms *rs, struct member *m, const struct prot
         reply_error(rs, m, q, QZ_EPHASE, proto_text(TEXT_ALREADY_IN_ROOM));
         return;
     }
-    struct room *r = rooms_find(rs, q->u.resume.code);
-    if (!r) {
-        reply_error(rs, m, q, QZ_ENOROOM, proto_text(TEXT_NO_SUCH_ROOM));
+    if (!may_look_up(rs, m)) {
+        reply_error(rs, m, q, QZ_ERATELIMIT, proto_text(TEXT_TOO_MANY_GUESSES));
         return;
     }
-    if (!token_equal(r->host_token, q->u.resume.token)) {
-        reply_error(rs, m, q, QZ_EBADTOKEN, proto_text(TEXT_NOT_HOST_TOKEN));
+    /* A wrong token gets exactly the reply of a missing room: anything else
+     * tells a guesser which codes are live (issue 11, item 5). */
+    struct room *r = rooms_find(rs, q->u.resume.code);
+    if (!r || !token_equal(r->host_token, q->u.resume.token)) {
+        missed(rs, m);
+        reply_error(rs, m, q, QZ_ENOROOM, proto_text(TEXT_NO_SUCH_ROOM));
         return;
     }
     if (r->host) {   /* a second tab takes over; the old one is told why */
@@ -151,8 +178,13 @@ static void do_join(struct rooms *rs, struct member *m, const struct proto_req *
         reply_error(rs, m, q, QZ_EPHASE, proto_text(TEXT_ALREADY_IN_ROOM));
         return;
     }
+    if (!may_look_up(rs, m)) {
+        reply_error(rs, m, q, QZ_ERATELIMIT, proto_text(TEXT_TOO_MANY_GUESSES));
+        return;
+    }
     struct room *r = rooms_find(rs, q->u.join.code);
     if (!r) {
+        missed(rs, m);
         reply_error(rs, m, q, QZ_ENOROOM, proto_text(TEXT_NO_SUCH_ROOM));
         return;
     }
@@ -167,10 +199,15 @@ static void do_join(struct rooms *rs, struct member *m, const struct proto_req *
         rc = game_join(r->g, q->u.join.name, token, now, &id);
     }
     if (rc) {
+        /* A refused join is no activity: else knowing a code keeps a
+         * hostless room alive forever (issue 11, item 8). */
+        qz_ms idle_since = r->last_activity;
         reply_error(rs, m, q, rc, proto_text_join_refused(rc));
         rooms__process(r, now_ns(rs));
+        r->last_activity = idle_since;
         return;
     }
+    r->had_player = true;
     struct member *old = rooms__player(r, id);
     if (old && old != m) {   /* the same player resumed elsewhere: newest wins */
         rooms__error(rs, old, QZ_EBADTOKEN, proto_text(TEXT_PLAYER_JOINED_ELSEWHERE), false, 0);

@@ -129,6 +129,8 @@ void rooms__remove(struct room *r, const char *why, bool notify)
             rooms__error(rs, m, QZ_ENOROOM, proto_text(TEXT_ROOM_CLOSED), false, 0);
         rooms__detach(m);
     }
+    if (r->owner)
+        r->owner->rooms--;
     log_info("room_removed room=%s reason=%s", r->code, why);
     rs->env.timer_destroy(r->timer);
     rs->env.timer_destroy(r->throttle);
@@ -137,22 +139,34 @@ void rooms__remove(struct room *r, const char *why, bool notify)
     free(r);
 }
 
+/* Often enough that a room outlives its limit by at most a tenth of it
+ * (hostless empty rooms go within seconds), at most every 30 s. */
+static qz_ms gc_interval(const struct rooms *rs)
+{
+    unsigned s = rs->cfg.room_idle_s;
+    if (rs->cfg.empty_room_idle_s && rs->cfg.empty_room_idle_s < s)
+        s = rs->cfg.empty_room_idle_s;
+    qz_ms ms = (qz_ms)s * 100;
+    return ms < 100 ? 100 : ms > ROOMS_GC_INTERVAL_MS ? ROOMS_GC_INTERVAL_MS : ms;
+}
+
 static void rooms_on_gc(void *arg)
 {
     struct rooms *rs = arg;
     rooms_collect_idle(rs);
-    rs->env.timer_start(rs->gc, ROOMS_GC_INTERVAL_MS);
+    rs->env.timer_start(rs->gc, gc_interval(rs));
 }
 
 void rooms_collect_idle(struct rooms *rs)
 {
     qz_ms now = rooms__now(rs), idle = (qz_ms)rs->cfg.room_idle_s * 1000;
+    qz_ms empty = rs->cfg.empty_room_idle_s ? (qz_ms)rs->cfg.empty_room_idle_s * 1000 : idle;
     for (size_t i = 0; i < rs->n_buckets; i++) {
         struct room *r = rs->buckets[i];
         while (r) {
             struct room *next = r->hnext;
-            if (!r->host && now - r->last_activity >= idle)
-                rooms__remove(r, "idle", true);
+            if (!r->host && now - r->last_activity >= (r->had_player ? idle : empty))
+                rooms__remove(r, r->had_player ? "idle" : "idle_empty", true);
             r = next;
         }
     }
@@ -169,7 +183,7 @@ struct rooms *rooms_create(const struct rooms_config *cfg, const struct rooms_en
     rs->n_buckets = 64;
     rs->buckets = xcalloc(rs->n_buckets, sizeof *rs->buckets);
     rs->gc = env->timer_create(env->arg, rooms_on_gc, rs);
-    env->timer_start(rs->gc, ROOMS_GC_INTERVAL_MS);
+    env->timer_start(rs->gc, gc_interval(rs));
     return rs;
 }
 

@@ -13,12 +13,18 @@
 #include "core/game.h"
 #include "qz/frame.h"
 #include "qz/proto.h"
+#include "util/limit.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define ROOMS_THROTTLE_MS 200       /* lobby and host progress: at most 5 per second */
-#define ROOMS_GC_INTERVAL_MS 30000  /* how often idle rooms are looked for */
+#define ROOMS_GC_INTERVAL_MS 30000  /* how often idle rooms are looked for (at most) */
+/* Failed room lookups (join or host_resume naming no room) per address: a
+ * burst for typos behind a venue NAT, then one a second. Guessing a 6-letter
+ * code among 1,000 rooms then takes days, not 40 s (issue 11, item 5). */
+#define ROOMS_MISS_BURST 30
+#define ROOMS_MISS_PER_SEC 1
 
 enum member_role {
     MEMBER_NONE,     /* connected, in no room */
@@ -34,6 +40,7 @@ struct member {
     struct member *next, *prev;   /* the room's members; private to rooms */
     uint32_t player;
     uint8_t role;                 /* enum member_role */
+    struct addr_entry *addr;      /* its remote address's counters (net/ owns them); NULL = none */
 };
 
 struct rooms_timer;               /* the environment's timer */
@@ -59,6 +66,9 @@ struct rooms_env {
 struct rooms_config {
     unsigned max_players_cap;     /* hard cap on a room's max_players */
     unsigned room_idle_s;         /* rooms idle this long with no host are removed */
+    unsigned empty_room_idle_s;   /* ... and this long if no player ever joined (0 = room_idle_s) */
+    unsigned max_rooms;           /* live rooms on the server (0 = no cap) */
+    unsigned max_rooms_per_addr;  /* live rooms created from one address (0 = no cap) */
     unsigned reveal_ms, leaderboard_ms;
     struct proto_clock clock;     /* monotonic -> epoch for the wire */
 };

@@ -19,6 +19,8 @@ struct room {
     struct rooms_timer *throttle; /* coalesced lobby / progress updates */
     qz_ms last_lobby, last_lobby_players, last_answers, last_activity;
     bool lobby_dirty, lobby_players_dirty, answers_dirty;
+    bool had_player;              /* a player ever joined (else it expires fast) */
+    struct addr_entry *owner;     /* the creating address; its `rooms` counts this room */
 };
 
 struct rooms {

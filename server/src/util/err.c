@@ -22,6 +22,7 @@ const char *qz_strerror(int err)
     case QZ_ENOTFOUND: return "not_found";
     case QZ_EIO: return "io_error";
     case QZ_EINVAL: return "invalid";
+    case QZ_ENAMELOOKALIKE: return "name_lookalike";
     }
     return "unknown_error";
 }

@@ -23,6 +23,7 @@ enum qz_err {
     QZ_ENOTFOUND = -16,     /* generic lookup failure (files, packs, players) */
     QZ_EIO = -17,           /* file or socket error */
     QZ_EINVAL = -18,        /* invalid argument (programmer or config) */
+    QZ_ENAMELOOKALIKE = -19, /* nickname looks like (confusable with) one in the room */
 };
 
 /* Returns the wire name of `err` ("bad_json", ...); never NULL. */

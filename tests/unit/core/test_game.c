@@ -255,8 +255,71 @@ static void test_resume_mid_question_keeps_answer_and_score(void)
     ASSERT_EQ(again, a);
     ASSERT(game_player(g, a)->connected);
     ASSERT_EQ(game_answer(g, a, 0, 1, 400), QZ_EANSWERED);   /* answer state survived */
+    ASSERT_EQ(game_player(g, a)->score, 0);                   /* scored at the close */
+    ASSERT_OK(game_next(g, 500));
     ASSERT_EQ(game_player(g, a)->score, 1000);
     ASSERT_EQ(game_resume(g, "00000000000000000000000000000000", 0, &again), QZ_EBADTOKEN);
+    game_destroy(g);
+    qz_pack_destroy(p);
+}
+
+/* Issue 11 item 2: seats answering every option must look the same as a
+ * seat that did not answer until the question closes. */
+static void test_scores_move_only_when_question_closes(void)
+{
+    struct qz_pack *p = make_pack(3);
+    struct game *g = make_game(p, 2, 20, SCORING_CLASSIC);
+    uint32_t seat[4];
+    const char *names[] = {"S0", "S1", "S2", "S3"};
+    for (int i = 0; i < 4; i++)
+        seat[i] = join(g, names[i], 0);
+    uint32_t idle = join(g, "Idle", 0);   /* holds the question open */
+    ASSERT_OK(game_start(g, 0));
+    /* Question 0 once closed, so streaks and ranks are non-trivial. */
+    ASSERT_OK(game_answer(g, seat[0], 0, correct_choice(g), 100));
+    ASSERT_OK(game_next(g, 1000));
+    ASSERT_OK(game_next(g, 2000));
+    ASSERT_OK(game_next(g, 3000));
+    ASSERT_EQ(game_phase(g), GAME_QUESTION);
+    struct game_player before[5];
+    for (uint32_t id = 1; id <= 5; id++)
+        before[id - 1] = *game_player(g, id);
+    for (int i = 0; i < 4; i++)
+        ASSERT_OK(game_answer(g, seat[i], 1, i, 3100 + (qz_ms)i));
+    ASSERT_EQ(game_phase(g), GAME_QUESTION);
+    for (uint32_t id = 1; id <= 5; id++) {
+        const struct game_player *now = game_player(g, id);
+        ASSERT_EQ(now->score, before[id - 1].score);
+        ASSERT_EQ(now->streak, before[id - 1].streak);
+        ASSERT_EQ(now->best_streak, before[id - 1].best_streak);
+        ASSERT_EQ(now->correct, before[id - 1].correct);
+        ASSERT_EQ(now->rank, before[id - 1].rank);
+        ASSERT_EQ(now->gap_to_next, before[id - 1].gap_to_next);
+        ASSERT_EQ(now->answers[1].points, 0);
+        ASSERT_EQ(now->answers[1].correct, 0);
+    }
+    const uint32_t *ids;
+    size_t n = game_ranking(g, &ids);
+    uint32_t order[5];
+    ASSERT_EQ(n, 5);
+    memcpy(order, ids, sizeof order);
+    /* A late joiner recomputes the ranking mid-question: still no change. */
+    uint32_t late = join(g, "Late", 3200);
+    for (uint32_t id = 1; id <= 5; id++)
+        ASSERT_EQ(game_player(g, id)->rank, before[id - 1].rank);
+    n = game_ranking(g, &ids);
+    ASSERT_EQ(n, 6);
+    ASSERT(!memcmp(order, ids, sizeof order));
+    ASSERT_EQ(ids[5], late);
+
+    ASSERT_OK(game_next(g, 4000));   /* close: now the right seat scores */
+    int right = correct_choice(g);
+    for (int i = 0; i < 4; i++) {
+        const struct game_player *q = game_player(g, seat[i]);
+        ASSERT_EQ(q->answers[1].correct, i == right);
+        ASSERT_EQ(q->score > before[seat[i] - 1].score, i == right);
+    }
+    ASSERT_EQ(game_player(g, idle)->score, 0);
     game_destroy(g);
     qz_pack_destroy(p);
 }
@@ -277,6 +340,31 @@ static void test_names_unique_case_insensitively_and_caps(void)
     ASSERT_OK(game_lock(g, true));
     ASSERT(game_locked(g));
     ASSERT_EQ(game_join(g, "Di", "33333333333333333333333333333333", 0, &id), QZ_EROOMLOCKED);
+    game_destroy(g);
+    qz_pack_destroy(p);
+}
+
+/* Issue 11 item 7: uniqueness by look-alike key, not by ASCII case. */
+static void test_lookalike_names_collide(void)
+{
+    struct qz_pack *p = make_pack(3);
+    struct game *g = make_game(p, 2, 20, SCORING_CLASSIC);
+    uint32_t id;
+    const char *tok = "55555555555555555555555555555555";
+    join(g, "Ada", 0);
+    join(g, "pace", 0);
+    ASSERT_EQ(game_join(g, "\uff21\uff44\uff41", tok, 0, &id), QZ_ENAMETAKEN);   /* fullwidth */
+    ASSERT_EQ(game_join(g, "ada", tok, 0, &id), QZ_ENAMETAKEN);
+    ASSERT_EQ(game_join(g, "\u0410da", tok, 0, &id), QZ_ENAMELOOKALIKE);           /* Cyrillic A */
+    ASSERT_EQ(game_join(g, "\u0440\u0430\u0441\u0435", tok, 0, &id), QZ_ENAMELOOKALIKE);
+    ASSERT_EQ(game_player_count(g), 2);
+    uint32_t m = join(g, "Mallory", 0);
+    ASSERT_OK(game_kick(g, m, 10));
+    ASSERT_EQ(game_join(g, "Mallory", tok, 20, &id), QZ_ENAMEINVALID);
+    ASSERT_EQ(game_join(g, "MaIlory", tok, 20, &id), QZ_ENAMEINVALID);             /* capital I */
+    ASSERT_EQ(game_join(g, "\u041callory", tok, 20, &id), QZ_ENAMEINVALID);       /* Cyrillic Em */
+    ASSERT_EQ(game_join(g, "MALLORY", tok, 20, &id), QZ_ENAMEINVALID);
+    join(g, "Malloy", 30);   /* a different name still gets in */
     game_destroy(g);
     qz_pack_destroy(p);
 }
@@ -409,7 +497,9 @@ static struct test_case tests[] = {
     {"ties_share_rank_and_order_by_time_then_join", test_ties_share_rank_and_order_by_time_then_join},
     {"early_close_ignores_later_joiners_and_offline", test_early_close_ignores_later_joiners_and_offline},
     {"resume_mid_question_keeps_answer_and_score", test_resume_mid_question_keeps_answer_and_score},
+    {"scores_move_only_when_question_closes", test_scores_move_only_when_question_closes},
     {"names_unique_case_insensitively_and_caps", test_names_unique_case_insensitively_and_caps},
+    {"lookalike_names_collide", test_lookalike_names_collide},
     {"kick_revokes_token_and_name", test_kick_revokes_token_and_name},
     {"end_early_and_auto_advance", test_end_early_and_auto_advance},
     {"draw_without_repeats_categories_and_shuffle", test_draw_without_repeats_categories_and_shuffle},

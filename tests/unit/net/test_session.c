@@ -53,6 +53,28 @@ static void test_abuse_threshold_and_reporting(void)
     ASSERT_EQ(reported, 4 + SESS_RL_ABUSE_CLOSE / 50);   /* refusals 1-4, then 50, 100, ... */
 }
 
+/* Refusals are forgiven once the client pauses long enough to refill the
+ * whole bucket: bursts spread over a long game never add up to a close. */
+static void test_refusals_reset_after_a_full_refill(void)
+{
+    struct sess_bucket b;
+    uint64_t now = 0;
+    sess_bucket_init(&b, now);
+    for (int round = 0; round < 3 * SESS_RL_ABUSE_CLOSE; round++) {
+        while (sess_bucket_take(&b, 1, now))
+            ;
+        ASSERT(!sess_bucket_take(&b, 1, now));   /* one refusal per burst */
+        ASSERT(!sess_bucket_abusive(&b));
+        now += 1000 * SESS_RL_BURST / SESS_RL_PER_SEC;   /* a full refill */
+    }
+    /* Without a pause, refusals still add up to a close. */
+    while (sess_bucket_take(&b, 1, now))
+        ;
+    for (int i = 0; i < SESS_RL_ABUSE_CLOSE; i++)
+        ASSERT(!sess_bucket_take(&b, 1, now));
+    ASSERT(sess_bucket_abusive(&b));
+}
+
 static void test_whole_message_is_not_copied(void)
 {
     struct sess_rx rx = {0};
@@ -99,6 +121,7 @@ static struct test_case tests[] = {
     {"bucket_burst_then_refill", test_bucket_burst_then_refill},
     {"costs", test_costs},
     {"abuse_threshold_and_reporting", test_abuse_threshold_and_reporting},
+    {"refusals_reset_after_a_full_refill", test_refusals_reset_after_a_full_refill},
     {"whole_message_is_not_copied", test_whole_message_is_not_copied},
     {"fragments_are_reassembled_and_bounded", test_fragments_are_reassembled_and_bounded},
     {"skipped_message_is_discarded_to_its_end", test_skipped_message_is_discarded_to_its_end},

@@ -166,13 +166,18 @@ static struct qz_pack *make_pack(int n)
 static struct qz_pack *pack;
 static struct rooms *rs;
 
-static void setup(unsigned idle_s)
+static void setup_cfg(struct rooms_config cfg)
 {
     fake_now = 1000000;
     pack = make_pack(5);
+    rs = rooms_create(&cfg, &env, &pack, 1);
+}
+
+static void setup(unsigned idle_s)
+{
     struct rooms_config cfg = {.max_players_cap = 100, .room_idle_s = idle_s, .reveal_ms = 8000,
                                .leaderboard_ms = 5000, .clock = {0}};
-    rs = rooms_create(&cfg, &env, &pack, 1);
+    setup_cfg(cfg);
 }
 
 static void teardown(void)
@@ -399,6 +404,144 @@ static void test_players_see_one_lobby_length_everywhere(void)
     teardown();
 }
 
+static struct addr_entry *addr_new(void)
+{
+    struct addr_entry *e = xcalloc(1, sizeof *e);
+    bucket_init(&e->misses, ROOMS_MISS_BURST, fake_now);
+    return e;
+}
+
+static const char *last_error(struct member *m)
+{
+    const struct sent *s = last(m, "error");
+    return s ? text(s) : "";
+}
+
+/* Issue 11 item 5: fresh connections from one address share one budget of
+ * failed lookups; out of budget, even a real code is refused unseen. */
+static void test_guesses_share_an_address_budget(void)
+{
+    setup(1800);
+    struct addr_entry *nat = addr_new(), *other = addr_new();
+    struct member h = {0};
+    char code[8];
+    create(&h, "", code);
+    static struct member g[ROOMS_MISS_BURST + 10];
+    memset(g, 0, sizeof g);
+    int missing = 0, limited = 0;
+    for (int i = 0; i < ROOMS_MISS_BURST + 10; i++) {
+        g[i].addr = nat;
+        request(&g[i], "{\"type\":\"join\",\"code\":\"ZZZZZZ\",\"name\":\"G\"}");
+        missing += strstr(last_error(&g[i]), "room_not_found") != NULL;
+        limited += strstr(last_error(&g[i]), "rate_limited") != NULL;
+    }
+    ASSERT_EQ(missing, ROOMS_MISS_BURST);
+    ASSERT_EQ(limited, 10);
+    struct member hit = {.addr = nat};
+    char j[96];
+    snprintf(j, sizeof j, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Hit\"}", code);
+    request(&hit, j);
+    ASSERT(hit.room == NULL);                       /* no hit while out of budget */
+    ASSERT_CONTAINS(last_error(&hit), "rate_limited");
+    struct member elsewhere = {.addr = other};
+    request(&elsewhere, "{\"type\":\"join\",\"code\":\"ZZZZZZ\",\"name\":\"G\"}");
+    ASSERT_CONTAINS(last_error(&elsewhere), "room_not_found");   /* other addresses unaffected */
+    advance(2000 / ROOMS_MISS_PER_SEC);             /* two credits back */
+    request(&hit, j);
+    ASSERT(hit.room != NULL && hit.role == MEMBER_PLAYER);   /* hits cost nothing */
+    struct member n1 = {.addr = nat}, n2 = {.addr = nat};
+    request(&n1, "{\"type\":\"join\",\"code\":\"ZZZZZZ\",\"name\":\"G\"}");
+    ASSERT_CONTAINS(last_error(&n1), "room_not_found");
+    request(&n2, "{\"type\":\"join\",\"code\":\"ZZZZZZ\",\"name\":\"G\"}");
+    ASSERT_CONTAINS(last_error(&n2), "room_not_found");
+    teardown();
+    free(nat);
+    free(other);
+}
+
+static void test_host_resume_wrong_token_looks_like_no_room(void)
+{
+    setup(1800);
+    struct member h = {0}, a = {0}, b = {0};
+    char code[8], j[160], ea[512], eb[512];
+    create(&h, "", code);
+    snprintf(j, sizeof j, "{\"type\":\"host_resume\",\"code\":\"%s\",\"host_token\":\"%s\"}",
+             code, "0123456789abcdef0123456789abcdef");
+    request(&a, j);
+    request(&b, "{\"type\":\"host_resume\",\"code\":\"ZZZZZZ\","
+                "\"host_token\":\"0123456789abcdef0123456789abcdef\"}");
+    snprintf(ea, sizeof ea, "%s", last_error(&a));
+    snprintf(eb, sizeof eb, "%s", last_error(&b));
+    ASSERT_CONTAINS(ea, "room_not_found");
+    ASSERT_STR_EQ(ea, eb);
+    ASSERT(a.room == NULL && h.role == MEMBER_HOST);
+    teardown();
+}
+
+/* Issue 11 item 4: rooms per address and per server are capped; a room's
+ * end gives its address the slot back. */
+static void test_room_caps(void)
+{
+    struct rooms_config cfg = {.max_players_cap = 100, .room_idle_s = 1800, .reveal_ms = 8000,
+                               .leaderboard_ms = 5000, .max_rooms = 3, .max_rooms_per_addr = 2};
+    setup_cfg(cfg);
+    struct addr_entry *x = addr_new(), *y = addr_new();
+    struct member h[6] = {{.addr = x}, {.addr = x}, {.addr = x}, {.addr = y}, {.addr = y}, {0}};
+    char code[8];
+    create(&h[0], "", code);
+    create(&h[1], "", code);
+    request(&h[2], "{\"type\":\"create_room\"}");
+    ASSERT(h[2].room == NULL);
+    ASSERT_CONTAINS(last_error(&h[2]), "rate_limited");
+    ASSERT_CONTAINS(last_error(&h[2]), "your network");
+    ASSERT_EQ(x->rooms, 2);
+    create(&h[3], "", code);
+    request(&h[4], "{\"type\":\"create_room\"}");   /* the server's cap */
+    ASSERT(h[4].room == NULL);
+    ASSERT_CONTAINS(last_error(&h[4]), "too many rooms open");
+    ASSERT_EQ(rooms_count(rs), 3);
+    request(&h[0], "{\"type\":\"end\"}");
+    rooms_member_left(rs, &h[0]);
+    advance(1800 * 1000 + ROOMS_GC_INTERVAL_MS);   /* h[1] and h[3] still host theirs */
+    ASSERT_EQ(rooms_count(rs), 2);
+    ASSERT_EQ(x->rooms, 1);
+    create(&h[2], "", code);                        /* its slot is back */
+    teardown();
+    ASSERT_EQ(x->rooms, 0);                         /* destroying rooms releases the count */
+    ASSERT_EQ(y->rooms, 0);
+    free(x);
+    free(y);
+}
+
+/* A room no player ever joined goes soon after its host left; one with
+ * players waits for room_idle; a refused join is no activity. */
+static void test_empty_hostless_rooms_expire_fast(void)
+{
+    struct rooms_config cfg = {.max_players_cap = 100, .room_idle_s = 600, .reveal_ms = 8000,
+                               .leaderboard_ms = 5000, .empty_room_idle_s = 5};
+    setup_cfg(cfg);
+    struct member h1 = {0}, h2 = {0}, a = {0}, b = {0};
+    char empty[8], played[8];
+    create(&h1, "", empty);
+    create(&h2, "", played);
+    join(&a, played, "Ann");
+    rooms_member_left(rs, &h1);
+    rooms_member_left(rs, &h2);
+    advance(4000);
+    ASSERT(rooms_find(rs, empty));
+    advance(1600);                                  /* 5 s plus one GC period (0.5 s) */
+    ASSERT(rooms_find(rs, empty) == NULL);
+    ASSERT(rooms_find(rs, played));
+    advance(590 * 1000);
+    char j[96];                                     /* refused: the name is taken */
+    snprintf(j, sizeof j, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Ann\"}", played);
+    request(&b, j);
+    ASSERT_CONTAINS(last_error(&b), "name_taken");
+    advance(11 * 1000);                             /* 601 s after the host left */
+    ASSERT(rooms_find(rs, played) == NULL);
+    teardown();
+}
+
 static struct test_case tests[] = {
     {"players_see_one_lobby_length_everywhere", test_players_see_one_lobby_length_everywhere},
     {"rooms_are_found_by_code_among_many", test_rooms_are_found_by_code_among_many},
@@ -408,6 +551,10 @@ static struct test_case tests[] = {
     {"deadline_and_auto_advance_run_on_the_timer", test_deadline_and_auto_advance_run_on_the_timer},
     {"kick_and_host_takeover", test_kick_and_host_takeover},
     {"idle_rooms_without_host_are_collected", test_idle_rooms_without_host_are_collected},
+    {"guesses_share_an_address_budget", test_guesses_share_an_address_budget},
+    {"host_resume_wrong_token_looks_like_no_room", test_host_resume_wrong_token_looks_like_no_room},
+    {"room_caps", test_room_caps},
+    {"empty_hostless_rooms_expire_fast", test_empty_hostless_rooms_expire_fast},
 };
 
 TEST_MAIN(tests)
