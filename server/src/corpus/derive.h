@@ -42,5 +42,7 @@ void derive_stats_print(const struct derive_stats *st, FILE *f);
  * question is refused (duplicate or contained options, an answer given away
  * by the prompt, a length giveaway, damaged text), or NULL. */
 const char *derive_check_gates(const struct qz_question *q);
+/* The i-th kind the engine derives (0-based), or NULL past the last. */
+const char *derive_kind_name(size_t i);
 
 #endif
