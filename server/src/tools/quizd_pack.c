@@ -3,10 +3,13 @@
  *   quizd-pack import opentdb|aiken|csv FILE -o PACK [--title T] [--id ID]
  *   quizd-pack validate PACK...
  *   quizd-pack show PACK [--id ID | --random N --seed S]
- * Exit codes: 0 ok, 1 problems found (validate), 2 bad usage or unreadable input. */
+ * Exit codes: 0 ok, 1 problems found in a pack (validate), 2 bad usage or bad input
+ * (unreadable file, not JSON, not a pack, not a corpus). */
 #include "corpus/derive.h"
 #include "corpus/import.h"
 #include "corpus/pack.h"
+#include "corpus/review.h"
+#include "util/err.h"
 #include "util/xmalloc.h"
 #include <getopt.h>
 #include <stdint.h>
@@ -29,8 +32,8 @@ static void usage(FILE *f)
             "  quizd-pack import opentdb|aiken|csv FILE -o PACK [--title TITLE] [--id ID]\n"
             "  quizd-pack validate PACK...\n"
             "  quizd-pack show PACK [--id ID | --random N --seed S]\n\n"
-            "derive writes the reviewed pack: the errata list and overrides in\n"
-            "%s/review are applied when CORPUS is the bundled corpus (or given explicitly).\n"
+            "derive writes the reviewed pack: the errata list and overrides that\n"
+            "%s/review/manifest.json lists for CORPUS's SHA-256 apply (or those given).\n"
             "Problems are reported as file:question-number: field: message.\n",
             QZ_DATA_DIR);
 }
@@ -62,18 +65,24 @@ static int cmd_derive(int argc, char **argv)
         return 2;
     }
     const char *corpus = argv[optind];
-    char e_def[4096], o_def[4096];
-    snprintf(e_def, sizeof e_def, "%s/review/errata.txt", QZ_DATA_DIR);
-    snprintf(o_def, sizeof o_def, "%s/review/overrides.json", QZ_DATA_DIR);
-    if (!errata && !unreviewed)
-        errata = e_def;
-    if (!overrides && !unreviewed)
-        overrides = o_def;
-    struct derive_paths dp = {corpus, errata, unreviewed ? NULL : overrides};
-    struct derive_stats st;
     struct report rep;
     report_init(&rep);
+    /* Review files: given explicitly, else those the review manifest lists
+     * for this corpus's content hash (the same choice quizd makes). */
+    struct review_files rf = {0};
+    if (!unreviewed && review_select(corpus, QZ_DATA_DIR "/review", &rf, &rep) == QZ_EIO) {
+        report_print(&rep, stderr);
+        report_cleanup(&rep);
+        return 2;
+    }
+    if (!errata && !unreviewed)
+        errata = rf.errata;
+    if (!overrides && !unreviewed)
+        overrides = rf.overrides;
+    struct derive_paths dp = {corpus, unreviewed ? NULL : errata, unreviewed ? NULL : overrides};
+    struct derive_stats st;
     struct qz_pack *p = derive_pack(&dp, &st, &rep);
+    review_files_cleanup(&rf);
     report_print(&rep, stderr);
     if (!p) {
         report_cleanup(&rep);
@@ -152,7 +161,8 @@ static int cmd_validate(int argc, char **argv)
             qz_pack_destroy(p);
         } else {
             report_print(&rep, stdout);
-            rc = rc ? rc : 1;
+            /* 2: not readable or not a pack at all; 1: a pack with problems. */
+            rc = rep.bad_input ? 2 : rc ? rc : 1;
         }
         report_cleanup(&rep);
     }
