@@ -222,7 +222,7 @@ int main(int argc, char **argv)
          * a malformed manifest is reported in rep and logged below. */
         struct review_files rf;
         review_select(corpus, QZ_DATA_DIR "/review", &rf, &rep);
-        struct derive_paths dp = {corpus, rf.errata, rf.overrides};
+        struct derive_paths dp = {.corpus = corpus, .errata = rf.errata, .overrides = rf.overrides};
         struct qz_pack *p = derive_pack(&dp, &st, &rep);
         review_files_cleanup(&rf);
         if (!p) {

@@ -82,3 +82,215 @@ char *derive__replace_once(const char *s, const char *term, const char *with)
     sb_add(&b, p + strlen(term));
     return sb_take(&b);
 }
+
+/* A heading-like "Label: a, b, c" fragment has no verb: not a sentence. */
+bool derive__is_fragment(const char *s)
+{
+    static const char *verbs[] = {" is ", " are ", " was ", " has ", " have ", " use ", " uses ",
+                                  " returns ", " calls ", " runs ", " makes ", " lets ", " can ",
+                                  " must ", " should ", " will ", " does ", " do ", " need",
+                                  " gives ", " provides ", " creates ", " stores ", " replaces ",
+                                  " defines ", " Use ", " adds ", " takes ", " means ", NULL};
+    char *padded = xasprintf(" %s ", s);
+    bool verb = false;
+    for (int i = 0; verbs[i] && !verb; i++)
+        verb = strstr(padded, verbs[i]) != NULL;
+    free(padded);
+    return !verb;
+}
+
+/* True when the sentence s mentions term, or its last dotted part (at
+ * least 4 characters: "Lock" for asyncio.Lock), or the name after '@'. */
+static bool plain_word(const char *w)
+{
+    for (; *w; w++)
+        if (!islower((unsigned char)*w))
+            return false;
+    return true;
+}
+
+static bool mentions(const char *s, const char *term)
+{
+    const char *t = term[0] == '@' ? term + 1 : term;
+    /* "@profile" must appear as such: "profile" alone is an English word. */
+    if (strstr(s, term) || (!plain_word(t) && find_word(s, t)))
+        return true;
+    const char *dot = strrchr(t, '.');
+    if (dot && strlen(dot + 1) >= 4 && !plain_word(dot + 1) && find_word(s, dot + 1))
+        return true;
+    return false;
+}
+
+char *derive__rule_sentences(const struct cquestion *q, const char *term, const char *skip, int max)
+{
+    struct sbuf b;
+    sb_init(&b);
+    int got = 0;
+    for (size_t i = 0; i < q->n_blocks && got < max; i++) {
+        if (q->blocks[i].kind == BLK_CODE)
+            continue;
+        struct strv ss = {0};
+        split_sentences(q->blocks[i].text, &ss);
+        for (size_t k = 0; k < ss.n && got < max; k++) {
+            const char *s = ss.v[k];
+            size_t n = strlen(s);
+            if (n < 25 || s[n - 1] == ':' || (skip && !strcmp(s, skip)) || !mentions(s, term) ||
+                derive__is_fragment(s))
+                continue;
+            sb_addf(&b, "%s%s", got ? " " : "", s);
+            got++;
+        }
+        sv_free(&ss);
+    }
+    char *r = sb_take(&b);
+    if (!got) {
+        free(r);
+        return NULL;
+    }
+    char *cl = clip(r, 500);
+    free(r);
+    return cl;
+}
+
+/* Lower-case alphanumeric tokens of s, split at camelCase humps too. */
+static void tokens(const char *s, struct strv *out)
+{
+    char w[64];
+    size_t n = 0;
+    for (const char *p = s;; p++) {
+        bool hump = n && isupper((unsigned char)*p) && islower((unsigned char)p[-1]);
+        if (!isalnum((unsigned char)*p) || hump || n + 1 == sizeof w) {
+            if (n >= 3) {
+                w[n] = 0;
+                if (!sv_has(out, w))
+                    sv_push(out, w);
+            }
+            n = 0;
+        }
+        if (!*p)
+            break;
+        if (isalnum((unsigned char)*p))
+            w[n++] = (char)tolower((unsigned char)*p);
+    }
+}
+
+/* Words every prompt template uses: never a cue. */
+static const char *STOP[] = {"the", "and", "for", "with", "this", "that", "from", "into", "self",
+                             "def", "class", "return", "async", "await", "import", "none", "true",
+                             "false", "which", "what", "fill", "blank", "fills", "code", "line",
+                             "does", "value", "python", "use", "used", "using", "are", "not", "one",
+                             "name", "special", "method", "decorator", "described", "here",
+                             "listed", "comes", "step", "after", "api", NULL};
+
+static bool stop_word(const char *w)
+{
+    for (int i = 0; STOP[i]; i++)
+        if (!strcmp(STOP[i], w))
+            return true;
+    return false;
+}
+
+/* An option token t echoes a text token w: equal, one a prefix (>= 4
+ * characters) of the other, or a common prefix of 5 or more. */
+static bool echoes(const char *t, const char *w)
+{
+    if (stop_word(t) || stop_word(w))
+        return false;
+    size_t lt = strlen(t), lw = strlen(w), c = 0;
+    while (t[c] && t[c] == w[c])
+        c++;
+    return c == lt || c == lw ? (c >= 4 || (c == lt && c == lw)) : c >= 5;
+}
+
+bool derive__shares_word(const char *option, const char *text)
+{
+    struct strv a = {0}, b = {0};
+    tokens(option, &a);
+    tokens(text, &b);
+    bool r = false;
+    for (size_t i = 0; i < a.n && !r; i++)
+        for (size_t j = 0; j < b.n && !r; j++)
+            r = echoes(a.v[i], b.v[j]);
+    sv_free(&a);
+    sv_free(&b);
+    return r;
+}
+
+int derive__finish_options(struct ctx *x, struct cand *c, const char *answer, const struct strv *cands)
+{
+    size_t n = cands->n < 10 ? cands->n : 10;
+    const char *why = "fewer than four options";
+    for (size_t i = 0; i + 2 < n; i++)
+        for (size_t j = i + 1; j + 1 < n; j++)
+            for (size_t k = j + 1; k < n; k++) {
+                struct qz_question q = c->q;
+                q.options[0] = (char *)answer;
+                q.options[1] = cands->v[i];
+                q.options[2] = cands->v[j];
+                q.options[3] = cands->v[k];
+                q.n_options = 4;
+                q.correct = 0;
+                const char *g = derive__gate(&x->lex, &q);
+                if (g) {
+                    why = g;
+                    continue;
+                }
+                char *opts[4] = {xstrdup(answer), xstrdup(cands->v[i]), xstrdup(cands->v[j]),
+                                 xstrdup(cands->v[k])};
+                derive__set_options(c, opts, 4);
+                return 0;
+            }
+    /* No set without a cue: keep the first set so the reason is counted. */
+    char *opts[4] = {xstrdup(answer), NULL, NULL, NULL};
+    int no = 1;
+    for (size_t i = 0; i < cands->n && no < 4; i++)
+        opts[no++] = xstrdup(cands->v[i]);
+    derive__set_options(c, opts, no);
+    c->gate = why;
+    return -1;
+}
+
+/* Names that say nothing about the rule a snippet shows: structural
+ * keywords and everyday variable names (builtins such as sorted stay). */
+static bool generic_name(const char *n)
+{
+    static const char *plain[] = {"code", "data", "value", "result", "item", "items", "name", "func",
+                                  "obj", "key", "text", "line", "self", "cls", "print", "def", "return",
+                                  "import", "from", "class", "for", "not", "and", "with", "pass",
+                                  "raise", "try", "except", "finally", "while", "del", "assert",
+                                  "elif", "else", "break", "continue", "True", "False", "None", NULL};
+    for (int i = 0; plain[i]; i++)
+        if (!strcmp(plain[i], n))
+            return true;
+    return false;
+}
+
+char *derive__best_sentence(const struct cquestion *q, const char *code)
+{
+    struct strv ids = {0};
+    py_idents(code, &ids, false);
+    const char *best = NULL;
+    size_t best_score = 0;
+    struct strv all = {0};
+    for (size_t i = 0; i < q->n_blocks; i++)
+        if (q->blocks[i].kind != BLK_CODE)
+            split_sentences(q->blocks[i].text, &all);
+    for (size_t k = 0; k < all.n; k++) {
+        const char *s = all.v[k];
+        size_t n = strlen(s);
+        if (n < 30 || n > 320 || s[n - 1] == ':' || derive__is_fragment(s))
+            continue;
+        size_t score = 0;
+        for (size_t i = 0; i < ids.n; i++)
+            if (strlen(ids.v[i]) >= 3 && !generic_name(ids.v[i]) && find_word(s, ids.v[i]))
+                score++;
+        if (score > best_score) {
+            best_score = score;
+            best = s;
+        }
+    }
+    char *r = best ? clip(best, 400) : NULL;
+    sv_free(&all);
+    sv_free(&ids);
+    return r;
+}

@@ -9,6 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#ifndef QZ_DATA_DIR
+#define QZ_DATA_DIR "server/data"
+#endif
+#define DERIVE_LEXICON QZ_DATA_DIR "/lexicon/pools.json"
+
 static void count_kind(struct derive_stats *st, const char *kind, bool after)
 {
     size_t i = 0;
@@ -109,6 +114,9 @@ struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stat
     memset(&x, 0, sizeof x);
     x.c = &c;
     lex_build(&x.lex, &c);
+    /* Without the typed pools no blank can get same-role distractors: the
+     * problem is reported and those kinds derive nothing. */
+    lex_load_pools(&x.lex, paths->lexicon ? paths->lexicon : DERIVE_LEXICON, rep);
     derive__load_errata(&x, paths->errata, rep);
     st->categories = c.n_cats;
     st->questions = corpus_question_count(&c);
@@ -142,7 +150,7 @@ struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stat
             cd->gate = "invalid";
         report_cleanup(&tmp);
         if (!cd->gate)
-            cd->gate = derive__gate(&cd->q);
+            cd->gate = derive__gate(&x.lex, &cd->q);
         if (cd->gate) {
             st->gated++;
             continue;
@@ -153,7 +161,7 @@ struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stat
         if (k == n_pl)
             per_line[n_pl++].line = cd->line;
         if (++per_line[k].n > MAX_PER_LINE) {
-            cd->gate = "more than two questions from one source line";
+            cd->gate = "another question comes from the same source line";
             st->gated++;
         }
     }

@@ -31,6 +31,7 @@ struct derive_paths {
     const char *corpus;                  /* the text corpus */
     const char *errata;                  /* NULL = none */
     const char *overrides;               /* NULL = none (unreviewed output) */
+    const char *lexicon;                 /* typed pools; NULL = the bundled lexicon/pools.json */
 };
 
 /* Derives the reviewed pack from the corpus. Returns NULL (problems in rep)

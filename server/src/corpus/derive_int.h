@@ -9,7 +9,7 @@
 #include "corpus/parse.h"
 #include "corpus/text.h"
 
-#define MAX_PER_LINE 2          /* served questions per source line */
+#define MAX_PER_LINE 1          /* served questions per source line: no near-duplicates */
 #define MAX_SNIPPET_LINES 18    /* code kinds: longest snippet shown */
 
 /* A derived question before the gates; the pack takes q's strings. */
@@ -52,6 +52,23 @@ char *derive__next_prose_sentence(const struct cquestion *q, size_t b);
 /* Copy of s with the first whole-word occurrence of term replaced by with. */
 char *derive__replace_once(const char *s, const char *term, const char *with);
 
+/* Up to max sentences of q's prose that state something about term (they
+ * mention it), in order, skipping `skip`, list headings (ending in ':') and
+ * fragments. A malloc'd string, or NULL when no sentence mentions it. */
+char *derive__rule_sentences(const struct cquestion *q, const char *term, const char *skip, int max);
+/* The prose sentence of q sharing the most names and keywords with code
+ * (the rule a snippet illustrates), or NULL when none shares any. */
+char *derive__best_sentence(const struct cquestion *q, const char *code);
+/* True when s has no verb: a "Label: a, b, c" heading or list, not a sentence. */
+bool derive__is_fragment(const char *s);
+/* True when a word of option echoes a word of text (equal, or a shared
+ * prefix: "attr" / "Attribute", "microcontrollers" / "MicroPython"). */
+bool derive__shares_word(const char *option, const char *text);
+/* Sets c's four options: the answer and the first three of cands (hash
+ * order, up to the first ten tried) that leave no surface cue. Returns 0, or
+ * -1 with c->gate set to the reason when no such set exists. */
+int derive__finish_options(struct ctx *x, struct cand *c, const char *answer, const struct strv *cands);
+
 /* kind_code.c: code_output, code_raises, code_blank */
 derive_fn derive__code_results, derive__code_blank;
 /* kind_prose.c: cloze, define, tool */
@@ -59,8 +76,13 @@ derive_fn derive__cloze, derive__define, derive__tool;
 /* kind_facts.c: version, order, complexity */
 derive_fn derive__version, derive__order, derive__complexity;
 
-/* gates.c: the reason q may not be served, or NULL. */
-const char *derive__gate(const struct qz_question *q);
+/* gates.c: the reason q may not be served, or NULL. lex (may be NULL)
+ * supplies the partner pairs. */
+const char *derive__gate(const struct lexicon *lex, const struct qz_question *q);
+/* The surface-cue rules alone: the answer is the only option sharing a word,
+ * prefix or partner with the prompt or code, or the only one of its form or
+ * case. Returns the reason or NULL. */
+const char *derive__surface_cue(const struct lexicon *lex, const struct qz_question *q);
 
 /* review.c */
 void derive__load_errata(struct ctx *x, const char *path, struct report *rep);

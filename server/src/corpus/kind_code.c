@@ -287,22 +287,98 @@ void derive__code_results(struct ctx *x, size_t bi)
         else
             cd->q.prompt = xstrdup("What does the expression marked “# ?” evaluate to?");
         derive__set_options(cd, opts, nd + 1);
+        /* Why: the comment's own reason, then the prose sentence that states
+         * the rule for a name the marked line uses (the function or method
+         * called), else the sentence introducing the example. */
         char *why = squash_ws(com);
-        char *next = NULL;
-        for (size_t pb = bi; pb-- > 0 && !next;)
-            if (x->cq->blocks[pb].kind == BLK_PROSE)
-                next = derive__first_sentence(&x->cq->blocks[pb]);
-        if (!next)
-            next = derive__next_prose_sentence(x->cq, bi);
+        char *rule = derive__best_sentence(x->cq, code);
+        for (int k = t - 1; k >= 0 && !rule; k--) {   /* else the example's own heading comment */
+            const char *cl = lines[k];
+            if (cl[0] != '#')
+                continue;
+            while (*cl == '#' || *cl == ' ')
+                cl++;
+            int words = 0;
+            for (const char *p = cl; *p; p++)
+                words += (p == cl || p[-1] == ' ') && *p != ' ';
+            if (words < 4)
+                continue;
+            /* "BAD — default list is created ONCE ..." -> "Default list is created ONCE ..." */
+            const char *dash = strstr(cl, " \xE2\x80\x94 ");
+            bool caps = dash && dash - cl <= 6;
+            for (const char *p = cl; caps && p < dash; p++)
+                caps = isupper((unsigned char)*p) != 0;
+            rule = xstrdup(caps ? dash + 5 : cl);
+            rule[0] = (char)toupper((unsigned char)rule[0]);
+            size_t rl = strlen(rule);
+            if (rl && !strchr(".!?", rule[rl - 1])) {
+                char *r2 = xasprintf("%s.", rule);
+                free(rule);
+                rule = r2;
+            }
+        }
+        for (size_t pb = bi; pb-- > 0 && !rule;)   /* else the sentence introducing the example */
+            if (x->cq->blocks[pb].kind == BLK_PROSE) {
+                char *f0 = derive__first_sentence(&x->cq->blocks[pb]);
+                size_t fl = strlen(f0);
+                if (fl && f0[fl - 1] != ':' && !derive__is_fragment(f0))
+                    rule = f0;
+                else
+                    free(f0);
+            }
         size_t wl = strlen(why);
-        char *ex = xasprintf("Result: %s%s%s%s", why, wl && strchr(".!?", why[wl - 1]) ? "" : ".",
-                             next[0] ? " " : "", next);
+        char *ex = xasprintf("%s%s%s%s", why, wl && strchr(".!?", why[wl - 1]) ? "" : ".",
+                             rule ? " " : "", rule ? rule : "");
         cd->q.explanation = clip(ex, 600);
-        free(ex), free(why), free(next);
+        free(ex), free(why), free(rule);
         cd->q.difficulty = sn >= 8 ? 3 : 2;
         free(ctx), free(lit), free(expr);
     }
     free(copy);
+}
+
+/* The pool term a code line offers for blanking: a decorator, a special
+ * method being defined, or the first pool name used once. NULL if none. */
+static char *blank_term(const struct lexicon *lex, const char *l)
+{
+    const char *q = l;
+    while (*q == ' ')
+        q++;
+    char *term = NULL;
+    if (*q == '@') {
+        const char *e = q + 1;
+        while (is_word_char(*e) || *e == '.')
+            e++;
+        term = xstrndup(q, (size_t)(e - q));
+    } else if (!strncmp(q, "def __", 6) || !strncmp(q, "async def __", 12)) {
+        const char *b = strstr(q, "__");
+        const char *e = b;
+        while (is_word_char(*e))
+            e++;
+        term = xstrndup(b, (size_t)(e - b));
+    } else if (strncmp(q, "from ", 5) && strncmp(q, "import ", 7)) {
+        long cm = py_comment_at(l);
+        char *code = xstrndup(l, cm >= 0 ? (size_t)cm : strlen(l));
+        for (const char *p = code; *p && !term; p++) {
+            if ((p > code && (is_word_char(p[-1]) || p[-1] == '.')) || !(isalpha((unsigned char)*p) || *p == '_'))
+                continue;
+            const char *e = p;
+            while (is_word_char(*e) || (*e == '.' && is_word_char(e[1])))
+                e++;
+            char *t = xstrndup(p, (size_t)(e - p));
+            if (lex_kind_of(lex, t) && count_word(code, t) == 1)
+                term = t;
+            else
+                free(t);
+            p = e > p ? e - 1 : p;
+        }
+        free(code);
+    }
+    if (term && !lex_kind_of(lex, term)) {
+        free(term);
+        return NULL;
+    }
+    return term;
 }
 
 void derive__code_blank(struct ctx *x, size_t bi)
@@ -319,58 +395,27 @@ void derive__code_blank(struct ctx *x, size_t bi)
     }
     for (int t = 0; t < n && made < 2; t++) {
         const char *l = lines[t];
-        const char *q = l;
-        while (*q == ' ')
-            q++;
-        char *term = NULL;
-        enum term_class tc = LEX_NONE;
-        if (*q == '@') {
-            const char *e = q + 1;
-            while (is_word_char(*e) || *e == '.')
-                e++;
-            term = xstrndup(q, (size_t)(e - q));
-            tc = lex_classify(&x->lex, term);
-        } else if (!strncmp(q, "def __", 6) || !strncmp(q, "async def __", 12)) {
-            const char *s = strstr(q, "__");
-            const char *e = s;
-            while (is_word_char(*e))
-                e++;
-            term = xstrndup(s, (size_t)(e - s));
-            tc = lex_classify(&x->lex, term);
-        } else {
-            enum term_class c2;
-            long cm = py_comment_at(l);
-            char *code_part = xstrndup(l, cm >= 0 ? (size_t)cm : strlen(l));
-            bool import_line = !strncmp(q, "from ", 5) || !strncmp(q, "import ", 7);
-            char *t2 = import_line ? NULL : lex_first_term(&x->lex, code_part, &c2);
-            free(code_part);
-            if (t2 && (c2 == LEX_API || c2 == LEX_IMPORTED)) {
-                term = t2;
-                tc = c2;
-            } else {
-                free(t2);
-            }
-        }
-        if (term && tc != LEX_NONE) {
+        char *term = blank_term(&x->lex, l);
+        if (!term)
+            continue;
+        {
             const char *at = strstr(l, term);
             int quotes = 0;
             for (const char *c2 = l; at && c2 < at; c2++)
                 quotes += *c2 == '"' || *c2 == '\'';
             bool in_string = quotes % 2 == 1;
             bool flag = at && at > l && (at[-1] == '-' || at[-1] == '/');
-            bool defname = at && at - l >= 4 && !strncmp(at - 4, "def ", 4) && term[0] != '_';
             bool classname = at && at - l >= 6 && !strncmp(at - 6, "class ", 6);
             /* __init__ in "def ____(self, ...)" is guessable without reading. */
-            if (in_string || flag || defname || classname || !strcmp(term, "__init__"))
-                tc = LEX_NONE;
-        }
-        if (!term || tc == LEX_NONE || tc == LEX_DUNDER_A) {
-            free(term);
-            continue;
+            if (!at || in_string || flag || classname || !strcmp(term, "__init__")) {
+                free(term);
+                continue;
+            }
         }
         /* Context: the enclosing top-level statement (decorators included),
-         * or a window around the line when that is long; comments stripped;
-         * the blanked name must not appear elsewhere in it. */
+         * or a window around the line when that is long, which must still
+         * start at a def/class/top-level line; comments stripped; the blanked
+         * name must not appear elsewhere in it. */
         int from = t, to = t + 1;
         while (from > 0 && (lines[from][0] == ' ' || lines[from][0] == '\0' || lines[from][0] == '#' ||
                             lines[from][0] == ')'))
@@ -381,22 +426,34 @@ void derive__code_blank(struct ctx *x, size_t bi)
                           lines[to][0] == ')' || lines[to - 1][0] == '@'))
             to++;
         if (to - from > 12) {
-            from = t - 4 > from ? t - 4 : from;
+            int top = from;
             to = t + 6 < to ? t + 6 : to;
+            /* Keep the enclosing def/class header: the nearest less-indented def/class above t. */
+            int ind_t = (int)strspn(lines[t], " ");
+            from = t;
+            for (int i = t - 1; i >= top; i--) {
+                int ind = (int)strspn(lines[i], " ");
+                const char *h = lines[i] + ind;
+                if (ind < ind_t && (!strncmp(h, "def ", 4) || !strncmp(h, "async def ", 10) ||
+                                    !strncmp(h, "class ", 6))) {
+                    from = i;
+                    break;
+                }
+            }
+            if (to - from > 12 || (from == t && lines[t][0] == ' ')) {
+                free(term);
+                continue;
+            }
         }
         struct sbuf b;
         sb_init(&b);
         bool repeated = false;
-        int indent = -1;
+        int indent = -1, shown_lines = 0;
         for (int i = from; i < to; i++) {
             long cm = py_comment_at(lines[i]);
             char *ln = py_rtrim_dup(lines[i], cm >= 0 ? (size_t)cm : strlen(lines[i]));
             int ind = (int)strspn(ln, " ");
-            if (!ln[ind]) {
-                free(ln);
-                continue;
-            }
-            if (indent < 0 || ind < indent)
+            if (ln[ind] && (indent < 0 || ind < indent))
                 indent = ind;
             free(ln);
         }
@@ -412,43 +469,38 @@ void derive__code_blank(struct ctx *x, size_t bi)
             char *shown = i == t ? derive__replace_once(ln, term, "____") : xstrdup(ln);
             sb_add(&b, shown + (indent > 0 ? indent : 0));
             sb_add(&b, "\n");
+            shown_lines++;
             free(shown);
             free(ln);
         }
         char *code = sb_take(&b);
         if (code[0] && code[strlen(code) - 1] == '\n')
             code[strlen(code) - 1] = 0;
-        struct strv pool = {0};
-        lex_pool_for(&x->lex, term, tc, &pool);
-        char *d[3];
-        int nd = repeated ? 0 : lex_pick(&x->lex, code, term, &pool, bl->text, true, d, 3);
-        sv_free(&pool);
-        if (nd < 2 || !strstr(code, "____")) {
-            for (int k = 0; k < nd; k++)
-                free(d[k]);
+        /* A one-line snippet ("____(main())") does not determine the answer. */
+        char *why = repeated || shown_lines < 2 || !strstr(code, "____") || strstr(code, "\xE2\x80\xA2")
+                        ? NULL
+                        : derive__rule_sentences(x->cq, term, NULL, 2);
+        if (!why) {
             free(term), free(code);
             continue;
         }
+        struct strv pool = {0}, cands = {0};
+        lex_typed_pool(&x->lex, term, &pool);
+        char *d[12];
+        int nd = lex_pick(&x->lex, code, term, &pool, code, false, d, 12);
+        for (int k = 0; k < nd; k++)
+            sv_push_take(&cands, d[k]);
+        sv_free(&pool);
         struct cand *c = derive__new_cand(x, "code_blank", bl->line_start + t, bl->line_start + t);
         c->q.code = code;
-        const char *what = tc == LEX_DECORATOR ? "decorator" : tc == LEX_DUNDER_M ? "special method" : "name";
         /* No title in the prompt: it often names the answer ("caching" -> @cache_page);
          * players see the category, and the reveal shows the source question. */
-        c->q.prompt = xasprintf("Which %s fills the blank (____) in this code?", what);
-        char *opts[4] = {xstrdup(term), d[0], d[1], nd > 2 ? d[2] : NULL};
-        derive__set_options(c, opts, nd + 1);
-        char *ctxs = derive__next_prose_sentence(x->cq, bi);
-        char *ln = squash_ws(lines[t]);
-        c->q.explanation = xasprintf("The line is: %s%s%s", ln, ctxs[0] ? " — " : "", ctxs);
-        free(ln);
-        free(ctxs);
-        {
-            char *cl = clip(c->q.explanation, 600);
-            free(c->q.explanation);
-            c->q.explanation = cl;
-        }
+        c->q.prompt = xasprintf("Which %s fills the blank (____) in this code?", lex_kind_of(&x->lex, term));
+        c->q.explanation = why;
         c->q.difficulty = 2;
-        made++;
+        derive__finish_options(x, c, term, &cands);
+        sv_free(&cands);
+        made += c->gate == NULL;
         free(term);
     }
     free(copy);

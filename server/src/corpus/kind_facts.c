@@ -52,8 +52,26 @@ void derive__version(struct ctx *x, size_t bi)
             continue;
         }
         if (words == 1 && islower((unsigned char)sq[0])) {
-            /* "from functools import cache" -> functools.cache */
-            for (size_t k = 0; k < x->lex.sentences.n; k++) {
+            /* "from functools import cache" -> functools.cache: the import in
+             * this answer first, then anywhere in the corpus. */
+            for (size_t b2 = 0; b2 < x->cq->n_blocks && islower((unsigned char)sq[0]); b2++) {
+                if (x->cq->blocks[b2].kind != BLK_CODE)
+                    continue;
+                for (const char *ln = x->cq->blocks[b2].text; ln && *ln; ln = strchr(ln, '\n') ? strchr(ln, '\n') + 1 : NULL) {
+                    size_t ll = strcspn(ln, "\n");
+                    char *l1 = xstrndup(ln, ll);
+                    const char *imp = strstr(l1, " import ");
+                    if (!strncmp(l1, "from ", 5) && imp && find_word(imp, sq) && !strchr(sq, '.')) {
+                        char *mod = xstrndup(l1 + 5, strcspn(l1 + 5, " "));
+                        char *q2 = xasprintf("%s.%s", mod, sq);
+                        free(mod);
+                        free(sq);
+                        sq = q2;
+                    }
+                    free(l1);
+                }
+            }
+            for (size_t k = 0; k < x->lex.sentences.n && !strchr(sq, '.'); k++) {
                 const char *ln = x->lex.sentences.v[k];
                 if (strncmp(ln, "from ", 5) || !strstr(ln, " import ") || !find_word(strstr(ln, " import "), sq))
                     continue;
@@ -106,15 +124,25 @@ void derive__version(struct ctx *x, size_t bi)
         struct cand *c = derive__new_cand(x, "version", bl->line_start, bl->line_end);
         c->q.prompt = xasprintf("Since which Python version is this available: “%s”?", sq);
         derive__set_options_in_order(c, opts, no, correct);
+        /* Why: the sentence stating the fact; in code, its comment line. */
         struct strv ss = {0};
-        split_sentences(s, &ss);
-        const char *ex = s;
-        for (size_t k = 0; k < ss.n; k++)
-            if (strstr(ss.v[k], "(Python 3.")) {
+        if (bl->kind == BLK_CODE) {
+            const char *ls = p, *le = p;
+            while (ls > s && ls[-1] != '\n')
+                ls--;
+            while (*le && *le != '\n')
+                le++;
+            while (ls < le && (*ls == ' ' || *ls == '#'))
+                ls++;
+            sv_push_take(&ss, xstrndup(ls, (size_t)(le - ls)));
+        } else {
+            split_sentences(s, &ss);
+        }
+        const char *ex = NULL;
+        for (size_t k = 0; k < ss.n && !ex; k++)
+            if (strstr(ss.v[k], "(Python 3."))
                 ex = ss.v[k];
-                break;
-            }
-        c->q.explanation = clip(ex, 400);
+        c->q.explanation = clip(ex ? ex : "", 400);
         sv_free(&ss);
         c->q.difficulty = 3;
         free(sq);
@@ -202,15 +230,23 @@ void derive__order(struct ctx *x, size_t bi)
                 if (k + 1 >= n)
                     break;
                 opts[no++] = xstrdup(steps.v[k + 1]);
-                for (size_t d = 2; no < 4 && d < n; d++) {
+                /* Three other steps (never the one asked about), spread over the chain. */
+                for (size_t d = 2; no < 4 && d < 2 * n; d++) {
                     size_t m = (k + d * 3) % n;
-                    if (m != k + 1 && m != k) {
-                        bool dup = false;
-                        for (int z = 0; z < no; z++)
-                            dup |= !strcmp(opts[z], steps.v[m]);
-                        if (!dup)
-                            opts[no++] = xstrdup(steps.v[m]);
-                    }
+                    if (m == k + 1 || m == k)
+                        continue;
+                    bool dup = false;
+                    for (int z = 0; z < no; z++)
+                        dup |= !strcmp(opts[z], steps.v[m]);
+                    if (!dup)
+                        opts[no++] = xstrdup(steps.v[m]);
+                }
+                for (size_t m = 0; no < 4 && m < n; m++) {
+                    bool dup = m == k;
+                    for (int z = 0; z < no && !dup; z++)
+                        dup = !strcmp(opts[z], steps.v[m]);
+                    if (!dup)
+                        opts[no++] = xstrdup(steps.v[m]);
                 }
                 c = derive__new_cand(x, "order", q->blocks[i + k + 1].line_start, q->blocks[i + k + 1].line_start);
                 c->q.prompt = xasprintf("%s — which step comes right after “%s”?", hc, steps.v[k]);

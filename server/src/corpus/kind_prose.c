@@ -18,6 +18,71 @@ static bool starts_with_pronoun(const char *s)
     return false;
 }
 
+/* The first pool term occurring exactly once in s (a copy), or NULL. */
+static char *pool_term(const struct lexicon *lex, const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (p > s && (is_word_char(p[-1]) || p[-1] == '.'))
+            continue;
+        if (!(isalpha((unsigned char)*p) || *p == '_' || *p == '@'))
+            continue;
+        const char *e = p + (*p == '@');
+        while (is_word_char(*e) || (*e == '.' && is_word_char(e[1])))
+            e++;
+        char *t = xstrndup(p, (size_t)(e - p));
+        if (lex_kind_of(lex, t) && count_word(s, t[0] == '@' ? t + 1 : t) == 1)
+            return t;
+        free(t);
+        p = e > p ? e - 1 : p;
+    }
+    return NULL;
+}
+
+/* The token next to position p in s going forward (dir 1) or back (-1),
+ * across one list separator (", ", " or ", " and ", "/"); NULL if none. */
+static char *list_neighbour(const char *s, const char *p, int dir)
+{
+    static const char *seps[] = {", ", " or ", " and ", "/", ", or ", ", and ", NULL};
+    for (int i = 0; seps[i]; i++) {
+        size_t n = strlen(seps[i]);
+        const char *q;
+        if (dir > 0) {
+            if (strncmp(p, seps[i], n))
+                continue;
+            q = p + n;
+            const char *e = q;
+            while (is_word_char(*e) || *e == '@' || *e == '.')
+                e++;
+            return e > q ? xstrndup(q, (size_t)(e - q)) : NULL;
+        }
+        if ((size_t)(p - s) < n || strncmp(p - n, seps[i], n))
+            continue;
+        const char *e = p - n, *b = e;
+        while (b > s && (is_word_char(b[-1]) || b[-1] == '@' || b[-1] == '.'))
+            b--;
+        return e > b ? xstrndup(b, (size_t)(e - b)) : NULL;
+    }
+    return NULL;
+}
+
+/* The blank is one item of an enumeration of names ("A, ____, or C"): any
+ * of them could fill it, so the sentence does not determine the answer. */
+static bool in_enumeration(const struct lexicon *lex, const char *s, const char *t)
+{
+    const char *at = strstr(s, t);
+    if (!at)
+        return false;
+    for (int dir = -1; dir <= 1; dir += 2) {
+        char *nb = list_neighbour(s, dir > 0 ? at + strlen(t) : at, dir);
+        bool name = nb && (lex_kind_of(lex, nb) || nb[0] == '@' || !strncmp(nb, "__", 2) ||
+                           strchr(nb, '.') || strchr(nb, '_'));
+        free(nb);
+        if (name)
+            return true;
+    }
+    return false;
+}
+
 void derive__cloze(struct ctx *x, size_t bi)
 {
     const struct block *bl = &x->cq->blocks[bi];
@@ -31,48 +96,49 @@ void derive__cloze(struct ctx *x, size_t bi)
         size_t n = strlen(s);
         if (n < 40 || n > 240 || strstr(s, "(dunder)") || strstr(s, "__future__"))
             continue;
-        enum term_class tc;
-        char *t = lex_first_term(&x->lex, s, &tc);
+        char *t = pool_term(&x->lex, s);
         if (!t)
             continue;
-        if (tc == LEX_IMPORTED) {
-            int caps = 0;
-            for (const char *c2 = t; *c2; c2++)
-                caps += isupper((unsigned char)*c2) != 0;
-            const char *at = find_word(s, t);
-            if (caps < 2 && !(at && at[strlen(t)] == '(')) {
-                free(t);
-                continue;
-            }
-        }
-        struct strv pool = {0};
-        lex_pool_for(&x->lex, t, tc, &pool);
-        char *d[3];
-        int nd = lex_pick(&x->lex, s, t, &pool, s, true, d, 3);
-        sv_free(&pool);
-        if (nd < 2) {
-            for (int k = 0; k < nd; k++)
-                free(d[k]);
+        /* Context: the excerpt must name its subject and determine one option. */
+        bool pronoun = starts_with_pronoun(s);
+        const char *at = strstr(s, t);
+        bool example = at && ((at > s && at[-1] == '(' && at[strlen(t)] == ')') ||
+                              (at - s >= 5 && !strncmp(at - 5, "e.g. ", 5)));
+        if (in_enumeration(&x->lex, s, t) || derive__is_fragment(s) || example ||
+            ((pronoun || n < 70) && i == 0)) {
             free(t);
             continue;
         }
-        char *blanked = derive__replace_once(s, t, "____");
+        char *blanked = derive__replace_once(s, t[0] == '@' ? t : t, "____");
+        /* The sentence before it usually names the subject ("Note: not all
+         * objects support weak references. Classes need a ____ slot."). */
         char *shown;
-        if ((n < 70 || starts_with_pronoun(s)) && i > 0)
+        size_t pl = i > 0 ? strlen(ss.v[i - 1]) : 0;
+        if (i > 0 && pl + n <= 300 && ss.v[i - 1][pl - 1] != ':')
             shown = xasprintf("%s %s", ss.v[i - 1], blanked);
         else
             shown = xstrdup(blanked);
+        if (find_word(shown, t[0] == '@' ? t + 1 : t)) {   /* the answer shows elsewhere */
+            free(blanked), free(shown), free(t);
+            continue;
+        }
+        struct strv pool = {0}, cands = {0};
+        lex_typed_pool(&x->lex, t, &pool);
+        char *d[12];
+        int nd = lex_pick(&x->lex, s, t, &pool, shown, false, d, 12);
+        for (int k = 0; k < nd; k++)
+            sv_push_take(&cands, d[k]);
+        sv_free(&pool);
         struct cand *c = derive__new_cand(x, "cloze", bl->line_start, bl->line_end);
         c->q.prompt = xasprintf("Fill in the blank: “%s”", shown);
-        char *opts[4] = {xstrdup(t), d[0], d[1], nd > 2 ? d[2] : NULL};
-        derive__set_options(c, opts, nd + 1);
-        c->q.explanation = i + 1 < ss.n ? xasprintf("%s %s", s, ss.v[i + 1]) : xstrdup(s);
-        {
-            char *cl = clip(c->q.explanation, 600);
-            free(c->q.explanation);
-            c->q.explanation = cl;
-        }
-        made++;
+        /* The sentence states the rule; a following one only when it is about the term too. */
+        char *more = i + 1 < ss.n && find_word(ss.v[i + 1], t[0] == '@' ? t + 1 : t) ? ss.v[i + 1] : NULL;
+        char *ex = more ? xasprintf("%s %s", s, more) : xstrdup(s);
+        c->q.explanation = clip(ex, 600);
+        free(ex);
+        derive__finish_options(x, c, t, &cands);
+        sv_free(&cands);
+        made += c->gate == NULL;
         free(blanked), free(shown), free(t);
     }
     sv_free(&ss);
@@ -205,13 +271,12 @@ void derive__define(struct ctx *x, size_t bi)
         int lines[64];
         size_t j = i;
         const char *heading = NULL;
-        for (size_t h = i; h-- > 0;)
-            if (q->blocks[h].kind == BLK_PROSE) {
-                size_t hl = strlen(q->blocks[h].text);
-                if (hl && q->blocks[h].text[hl - 1] == ':')
-                    heading = q->blocks[h].text;
-                break;
-            }
+        /* The heading is the block right before the run, ending in ':'. */
+        if (i > 0 && q->blocks[i - 1].kind == BLK_PROSE) {
+            size_t hl = strlen(q->blocks[i - 1].text);
+            if (hl && q->blocks[i - 1].text[hl - 1] == ':')
+                heading = q->blocks[i - 1].text;
+        }
         while (j < q->n_blocks && terms.n < 64) {
             const struct block *b = &q->blocks[j];
             if (b->kind == BLK_CODE) {
@@ -255,12 +320,19 @@ void derive__define(struct ctx *x, size_t bi)
                         opts[no++] = xstrdup(terms.v[k - dist]);
                 }
                 struct cand *c = derive__new_cand(x, "define", lines[k], lines[k]);
+                /* The prompt says what kind of thing is asked: the list's heading,
+                 * else the source question it answers. */
                 if (heading && strlen(heading) <= 70) {
                     char *hc = clip(heading, 80);
-                    c->q.prompt = xasprintf("%s Which one is described here? “%s”", hc, masked);
+                    size_t hl = strlen(hc);
+                    while (hl && (hc[hl - 1] == ':' || hc[hl - 1] == ' '))
+                        hc[--hl] = 0;
+                    c->q.prompt = xasprintf("%s — which one is this? “%s”", hc, masked);
                     free(hc);
                 } else {
-                    c->q.prompt = xasprintf("Which one is described here? “%s”", masked);
+                    char *tc = clip(x->cq->title, 140);
+                    c->q.prompt = xasprintf("In answer to “%s” — which one is this? “%s”", tc, masked);
+                    free(tc);
                 }
                 derive__set_options(c, opts, no);
                 char *full = xasprintf("%s: %s", terms.v[k], descs.v[k]);

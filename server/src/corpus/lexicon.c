@@ -1,6 +1,8 @@
 /* The corpus's Python lexicon: see lexicon.h. */
 #include "lexicon.h"
+#include "util/err.h"
 #include "util/xmalloc.h"
+#include <jansson.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,5 +288,141 @@ void lex_free(struct lexicon *x)
         free(x->occ[i].ids);
     }
     free(x->occ);
+    for (size_t i = 0; i < x->n_pools; i++) {
+        free(x->pools[i].kind);
+        free(x->pools[i].role);
+        sv_free(&x->pools[i].members);
+        sv_free(&x->pools[i].near);
+    }
+    free(x->pools);
+    sv_free(&x->pairs);
     memset(x, 0, sizeof *x);
+}
+
+#define LEX_FORMAT "quizd-lexicon/1"
+#define LEX_MAX_TERM 80
+
+/* Copies a JSON array of short strings into out; false if it is not one. */
+static bool string_array(json_t *a, struct strv *out)
+{
+    if (a && !json_is_array(a))
+        return false;
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const char *s = json_string_value(json_array_get(a, i));
+        if (!s || !s[0] || strlen(s) > LEX_MAX_TERM || strchr(s, '\t'))
+            return false;
+        sv_push(out, s);
+    }
+    return true;
+}
+
+int lex_load_pools(struct lexicon *x, const char *path, struct report *rep)
+{
+    size_t len;
+    char *buf = pack_read_file(path, &len, rep);
+    if (!buf)
+        return QZ_EIO;
+    json_error_t je;
+    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    free(buf);
+    int rc = 0;
+    const char *fmt = root ? json_string_value(json_object_get(root, "format")) : NULL;
+    json_t *pools = root ? json_object_get(root, "pools") : NULL;
+    if (!root) {
+        report_add(rep, "%s:%d: json: %s", path, je.line, je.text);
+        return QZ_EINVAL;
+    }
+    if (!fmt || strcmp(fmt, LEX_FORMAT) || !json_is_array(pools)) {
+        report_add(rep, "%s: format: must be \"%s\" with a \"pools\" array", path, LEX_FORMAT);
+        rc = QZ_EINVAL;
+        goto out;
+    }
+    x->pools = xcalloc(json_array_size(pools) + 1, sizeof *x->pools);
+    for (size_t i = 0; i < json_array_size(pools); i++) {
+        json_t *p = json_array_get(pools, i);
+        const char *kind = json_string_value(json_object_get(p, "kind"));
+        const char *role = json_string_value(json_object_get(p, "role"));
+        struct lex_pool *lp = &x->pools[x->n_pools++];
+        lp->kind = xstrdup(kind ? kind : "");
+        lp->role = xstrdup(role ? role : "");
+        if (!kind || !role || !string_array(json_object_get(p, "members"), &lp->members) ||
+            lp->members.n < 2 || !string_array(json_object_get(p, "near"), &lp->near)) {
+            report_add(rep, "%s: pools[%zu]: kind, role and members (2 or more short strings) are required",
+                       path, i);
+            rc = QZ_EINVAL;
+            goto out;
+        }
+    }
+    json_t *pairs = json_object_get(root, "pairs");
+    for (size_t i = 0; i < json_array_size(pairs); i++) {
+        struct strv two = {0};
+        bool ok = string_array(json_array_get(pairs, i), &two) && two.n == 2;
+        if (ok)
+            sv_push_take(&x->pairs, xasprintf("%s\t%s", two.v[0], two.v[1]));
+        sv_free(&two);
+        if (!ok) {
+            report_add(rep, "%s: pairs[%zu]: must be two short strings", path, i);
+            rc = QZ_EINVAL;
+            goto out;
+        }
+    }
+out:
+    if (rc) {
+        struct lexicon keep = *x;
+        /* Drop only the pools: the corpus part stays usable. */
+        for (size_t i = 0; i < keep.n_pools; i++) {
+            free(keep.pools[i].kind);
+            free(keep.pools[i].role);
+            sv_free(&keep.pools[i].members);
+            sv_free(&keep.pools[i].near);
+        }
+        free(keep.pools);
+        sv_free(&x->pairs);
+        x->pools = NULL;
+        x->n_pools = 0;
+    }
+    json_decref(root);
+    return rc;
+}
+
+const char *lex_kind_of(const struct lexicon *x, const char *t)
+{
+    for (size_t i = 0; i < x->n_pools; i++)
+        if (sv_has(&x->pools[i].members, t))
+            return x->pools[i].kind;
+    return NULL;
+}
+
+static void add_members(const struct lex_pool *p, const char *t, struct strv *out)
+{
+    for (size_t k = 0; k < p->members.n; k++)
+        if (strcmp(p->members.v[k], t) && !sv_has(out, p->members.v[k]))
+            sv_push(out, p->members.v[k]);
+}
+
+void lex_typed_pool(const struct lexicon *x, const char *t, struct strv *out)
+{
+    for (size_t i = 0; i < x->n_pools; i++) {
+        const struct lex_pool *p = &x->pools[i];
+        if (!sv_has(&p->members, t))
+            continue;
+        add_members(p, t, out);
+        for (size_t n = 0; n < p->near.n; n++)
+            for (size_t j = 0; j < x->n_pools; j++)
+                if (!strcmp(x->pools[j].role, p->near.v[n]) && !strcmp(x->pools[j].kind, p->kind))
+                    add_members(&x->pools[j], t, out);
+        return;   /* the first pool listing t is its role */
+    }
+}
+
+bool lex_are_partners(const struct lexicon *x, const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    for (size_t i = 0; i < x->pairs.n; i++) {
+        const char *p = x->pairs.v[i], *tab = strchr(p, '\t');
+        if ((!strncmp(p, a, la) && p + la == tab && !strcmp(tab + 1, b)) ||
+            (!strncmp(p, b, strlen(b)) && p + strlen(b) == tab && !strcmp(tab + 1, a)))
+            return true;
+    }
+    return false;
 }

@@ -4,6 +4,7 @@
  * distractor picks. */
 #ifndef QZ_LEXICON_H
 #define QZ_LEXICON_H
+#include "corpus/pack.h"
 #include "corpus/parse.h"
 #include "corpus/text.h"
 #include <stdbool.h>
@@ -24,8 +25,19 @@ struct lex_occ {
     size_t n;
 };
 
+/* One typed pool of the data lexicon (server/data/lexicon/pools.json). */
+struct lex_pool {
+    char *kind;                /* the noun a prompt uses: "special method", "decorator" */
+    char *role;                /* "context manager", "class decorator", ... */
+    struct strv members;
+    struct strv near;          /* roles of the same kind it may borrow from */
+};
+
 /* Owns every string; free with lex_free. */
 struct lexicon {
+    struct lex_pool *pools;    /* from the data file; none until lex_load_pools */
+    size_t n_pools;
+    struct strv pairs;         /* "a\tb": partners that give each other away */
     struct strv sentences;     /* every prose sentence and code line, for co-occurrence */
     struct strv dunder_m, dunder_a, decorators, exceptions;
     struct strv api;           /* "module.name" */
@@ -36,6 +48,16 @@ struct lexicon {
 
 void lex_build(struct lexicon *x, const struct corpus *c);
 void lex_free(struct lexicon *x);
+/* Loads the typed pools (format quizd-lexicon/1) into x. Returns 0, or
+ * QZ_EIO / QZ_EINVAL with the problem in rep (x keeps no pool then). */
+int lex_load_pools(struct lexicon *x, const char *path, struct report *rep);
+/* The kind noun of the first pool holding t, or NULL when no pool does. */
+const char *lex_kind_of(const struct lexicon *x, const char *t);
+/* Appends to out every member of the first pool listing t (its role) and of
+ * that pool's near roles of the same kind, t itself excluded, each once. */
+void lex_typed_pool(const struct lexicon *x, const char *t, struct strv *out);
+/* True when a and b are listed partners (either order). */
+bool lex_are_partners(const struct lexicon *x, const char *a, const char *b);
 /* True if a and b appear together in some sentence or code line of the
  * corpus (then they are likely alternatives, not wrong answers). */
 bool lex_cooccur(const struct lexicon *x, const char *a, const char *b);

@@ -79,7 +79,8 @@ static int cmd_derive(int argc, char **argv)
         errata = rf.errata;
     if (!overrides && !unreviewed)
         overrides = rf.overrides;
-    struct derive_paths dp = {corpus, unreviewed ? NULL : errata, unreviewed ? NULL : overrides};
+    struct derive_paths dp = {.corpus = corpus, .errata = unreviewed ? NULL : errata,
+                              .overrides = unreviewed ? NULL : overrides};
     struct derive_stats st;
     struct qz_pack *p = derive_pack(&dp, &st, &rep);
     review_files_cleanup(&rf);

@@ -53,7 +53,7 @@ static UNUSED struct qz_pack *derive_bundled(struct derive_stats *st, bool revie
     char *c = src_path("server/data/corpus/senior-python-interview.txt");
     char *e = src_path("server/data/review/errata.txt");
     char *o = src_path("server/data/review/overrides.json");
-    struct derive_paths dp = {c, reviewed ? e : NULL, reviewed ? o : NULL};
+    struct derive_paths dp = {.corpus = c, .errata = reviewed ? e : NULL, .overrides = reviewed ? o : NULL};
     struct report rep;
     report_init(&rep);
     struct qz_pack *p = derive_pack(&dp, st, &rep);
@@ -71,7 +71,7 @@ static UNUSED struct qz_pack *derive_bundled(struct derive_stats *st, bool revie
 static UNUSED struct qz_pack *derive_text(const char *text, struct derive_stats *st)
 {
     char *path = write_temp(text);
-    struct derive_paths dp = {path, NULL, NULL};
+    struct derive_paths dp = {.corpus = path};
     struct report rep;
     report_init(&rep);
     struct qz_pack *p = derive_pack(&dp, st, &rep);
