@@ -199,7 +199,15 @@ static bool echoes(const char *t, const char *w)
     size_t lt = strlen(t), lw = strlen(w), c = 0;
     while (t[c] && t[c] == w[c])
         c++;
-    return c == lt || c == lw ? (c >= 4 || (c == lt && c == lw)) : c >= 5;
+    /* "cov" / "coverage", "attr" / "Attribute": a whole short token
+     * starting a longer word is a cue too. */
+    if (c == lt && c == lw)
+        return true;
+    if (c == lt)
+        return c >= 3;
+    if (c == lw)
+        return c >= 4;
+    return c >= 5;
 }
 
 bool derive__shares_word(const char *option, const char *text)

@@ -97,6 +97,8 @@ struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stat
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(st, 0, sizeof *st);
+    if (paths->lines)
+        *paths->lines = NULL;
     size_t n;
     char *buf = pack_read_file(paths->corpus, &n, rep);
     if (!buf)
@@ -208,6 +210,10 @@ struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stat
         }
         if (global <= st->questions)
             used[global] = true;
+        if (paths->lines) {
+            *paths->lines = xrealloc(*paths->lines, (p->n + 1) * sizeof **paths->lines);
+            (*paths->lines)[p->n] = cd->line;
+        }
         *qz_pack_add(p) = cd->q;   /* the pack takes the strings */
     }
     for (size_t i = 1; i <= st->questions; i++)

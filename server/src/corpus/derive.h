@@ -32,6 +32,8 @@ struct derive_paths {
     const char *errata;                  /* NULL = none */
     const char *overrides;               /* NULL = none (unreviewed output) */
     const char *lexicon;                 /* typed pools; NULL = the bundled lexicon/pools.json */
+    int **lines;                         /* optional: receives a malloc'd array, the source line
+                                          * of each served question (caller frees) */
 };
 
 /* Derives the reviewed pack from the corpus. Returns NULL (problems in rep)
