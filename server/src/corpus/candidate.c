@@ -152,28 +152,6 @@ char *derive__rule_sentences(const struct cquestion *q, const char *term, const 
     return cl;
 }
 
-/* Lower-case alphanumeric tokens of s, split at camelCase humps too. */
-static void tokens(const char *s, struct strv *out)
-{
-    char w[64];
-    size_t n = 0;
-    for (const char *p = s;; p++) {
-        bool hump = n && isupper((unsigned char)*p) && islower((unsigned char)p[-1]);
-        if (!isalnum((unsigned char)*p) || hump || n + 1 == sizeof w) {
-            if (n >= 3) {
-                w[n] = 0;
-                if (!sv_has(out, w))
-                    sv_push(out, w);
-            }
-            n = 0;
-        }
-        if (!*p)
-            break;
-        if (isalnum((unsigned char)*p))
-            w[n++] = (char)tolower((unsigned char)*p);
-    }
-}
-
 /* Words every prompt template uses: never a cue. */
 static const char *STOP[] = {"the", "and", "for", "with", "this", "that", "from", "into", "self",
                              "def", "class", "return", "async", "await", "import", "none", "true",
@@ -190,12 +168,33 @@ static bool stop_word(const char *w)
     return false;
 }
 
+/* Lower-case alphanumeric tokens of s, split at camelCase humps too;
+ * template words dropped. */
+static void tokens(const char *s, struct strv *out)
+{
+    char w[64];
+    size_t n = 0;
+    for (const char *p = s;; p++) {
+        bool hump = n && isupper((unsigned char)*p) && islower((unsigned char)p[-1]);
+        if (!isalnum((unsigned char)*p) || hump || n + 1 == sizeof w) {
+            if (n >= 3) {
+                w[n] = 0;
+                if (!stop_word(w) && !sv_has(out, w))
+                    sv_push(out, w);
+            }
+            n = 0;
+        }
+        if (!*p)
+            break;
+        if (isalnum((unsigned char)*p))
+            w[n++] = (char)tolower((unsigned char)*p);
+    }
+}
+
 /* An option token t echoes a text token w: equal, one a prefix (>= 4
  * characters) of the other, or a common prefix of 5 or more. */
 static bool echoes(const char *t, const char *w)
 {
-    if (stop_word(t) || stop_word(w))
-        return false;
     size_t lt = strlen(t), lw = strlen(w), c = 0;
     while (t[c] && t[c] == w[c])
         c++;

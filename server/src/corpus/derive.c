@@ -14,7 +14,7 @@
 #endif
 #define DERIVE_LEXICON QZ_DATA_DIR "/lexicon/pools.json"
 
-static void count_kind(struct derive_stats *st, const char *kind, bool after)
+static void count_kind(struct derive_stats *st, const char *kind, int what)
 {
     size_t i = 0;
     while (i < st->n_kinds && strcmp(st->kinds[i].kind, kind))
@@ -26,8 +26,10 @@ static void count_kind(struct derive_stats *st, const char *kind, bool after)
         st->kinds[i].before = st->kinds[i].after = 0;
         st->n_kinds++;
     }
-    if (after)
+    if (what == 1)
         st->kinds[i].after++;
+    else if (what == 2)
+        st->kinds[i].gated++;
     else
         st->kinds[i].before++;
 }
@@ -94,8 +96,9 @@ static void derive_answer(struct ctx *x)
 struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stats *st,
                             struct report *rep)
 {
-    struct timespec t0, t1;
+    struct timespec t0, t1, c0, c1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     memset(st, 0, sizeof *st);
     if (paths->lines)
         *paths->lines = NULL;
@@ -136,7 +139,7 @@ struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stat
     for (size_t i = 0; i < x.n; i++) {
         struct cand *cd = &x.v[i];
         st->generated++;
-        count_kind(st, kind_static(cd->q.kind), false);
+        count_kind(st, kind_static(cd->q.kind), 0);
         if (!cd->q.time_s)
             cd->q.time_s = pack_suggest_time(&cd->q);
         if (!cd->q.explanation)
@@ -195,10 +198,12 @@ struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stat
     for (size_t i = 0; i < x.n; i++) {
         struct cand *cd = &x.v[i];
         if (cd->gate) {
+            count_kind(st, kind_static(cd->q.kind), 2);
             qz_question_clear(&cd->q);
             continue;
         }
-        count_kind(st, kind_static(cd->q.kind), true);
+        count_kind(st, kind_static(cd->q.kind), 1);
+        st->served_edited += cd->edited;
         /* Source answers are numbered globally for the coverage count. */
         size_t global = 0;
         for (size_t k = 0; k < c.n_cats; k++) {
@@ -226,7 +231,9 @@ struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stat
     lex_free(&x.lex);
     corpus_free(&c);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     st->ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    st->cpu_ms = (double)(c1.tv_sec - c0.tv_sec) * 1e3 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e6;
     return p;
 }
 
@@ -237,11 +244,18 @@ void derive_stats_print(const struct derive_stats *st, FILE *f)
     fprintf(f, "derived: %zu candidates, %zu gated, %zu skipped by errata, %zu rejected and %zu edited by review\n",
             st->generated, st->gated, st->errata_skipped,
             st->rejected_by_review, st->edited_by_review);
-    fprintf(f, "served: %zu questions from %zu of %zu source answers (%.1f ms)\n", st->served,
-            st->sources_used, st->questions, st->ms);
+    fprintf(f, "served: %zu questions from %zu of %zu source answers (%.1f ms, %.1f ms CPU)\n", st->served,
+            st->sources_used, st->questions, st->ms, st->cpu_ms);
     for (size_t i = 0; i < st->n_gates; i++)
         fprintf(f, "  gated: %zu x %s\n", st->gates[i].n, st->gates[i].reason);
-    fprintf(f, "%-12s %8s %8s\n", "kind", "derived", "served");
+    double served = st->served ? (double)st->served : 1.0;
+    fprintf(f, "raw engine: %zu of %zu served (%.1f%%) untouched by edits; %zu edited; authored %zu (%.1f%%)\n",
+            st->served - st->served_edited - st->served_authored, st->served,
+            100.0 * (double)(st->served - st->served_edited - st->served_authored) / served,
+            st->served_edited, st->served_authored, 100.0 * (double)st->served_authored / served);
+    fprintf(f, "sources covered: %zu of %zu\n", st->sources_used, st->questions);
+    fprintf(f, "%-12s %8s %8s %8s\n", "kind", "derived", "gated", "served");
     for (size_t i = 0; i < st->n_kinds; i++)
-        fprintf(f, "%-12s %8zu %8zu\n", st->kinds[i].kind, st->kinds[i].before, st->kinds[i].after);
+        fprintf(f, "%-12s %8zu %8zu %8zu\n", st->kinds[i].kind, st->kinds[i].before, st->kinds[i].gated,
+                st->kinds[i].after);
 }

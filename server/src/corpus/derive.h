@@ -14,9 +14,12 @@ struct derive_stats {
     size_t categories, questions, blocks;
     size_t generated, gated, errata_skipped, rejected_by_review, edited_by_review, served;
     size_t sources_used;                 /* source answers with >= 1 served question */
+    size_t served_edited;                /* served questions an edit touched */
+    size_t served_authored;              /* served questions written by hand (none yet) */
     struct {
         const char *kind;
-        size_t before, after;            /* before/after review */
+        size_t before, after;            /* derived / served */
+        size_t gated;                    /* refused by a gate or the errata */
     } kinds[DERIVE_MAX_KINDS];
     size_t n_kinds;
     struct {
@@ -25,6 +28,7 @@ struct derive_stats {
     } gates[16];
     size_t n_gates;
     double ms;                           /* wall time of the whole derivation */
+    double cpu_ms;                       /* its CPU time (what the start-up budget limits) */
 };
 
 struct derive_paths {

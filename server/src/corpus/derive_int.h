@@ -18,6 +18,7 @@ struct cand {
     int line;                  /* source line (for caps and errata) */
     int line_end;
     const char *gate;          /* NULL = accepted, else the reason it is not served */
+    bool edited;               /* changed by a review override */
 };
 
 /* Derivation state: the corpus, its lexicon, the answer being derived and

@@ -295,8 +295,14 @@ void lex_free(struct lexicon *x)
         sv_free(&x->pools[i].near);
     }
     free(x->pools);
+    free(x->members);
     sv_free(&x->pairs);
     memset(x, 0, sizeof *x);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 #define LEX_FORMAT "quizd-lexicon/1"
@@ -366,6 +372,14 @@ int lex_load_pools(struct lexicon *x, const char *path, struct report *rep)
             goto out;
         }
     }
+    for (size_t i = 0; i < x->n_pools; i++)
+        x->n_members += x->pools[i].members.n;
+    x->members = xmalloc((x->n_members + 1) * sizeof *x->members);
+    x->n_members = 0;
+    for (size_t i = 0; i < x->n_pools; i++)
+        for (size_t k = 0; k < x->pools[i].members.n; k++)
+            x->members[x->n_members++] = x->pools[i].members.v[k];
+    qsort(x->members, x->n_members, sizeof *x->members, cmp_str);
 out:
     if (rc) {
         struct lexicon keep = *x;
@@ -387,6 +401,9 @@ out:
 
 const char *lex_kind_of(const struct lexicon *x, const char *t)
 {
+    /* Every word of the corpus is looked up: a sorted index first. */
+    if (!x->members || !bsearch(&t, x->members, x->n_members, sizeof *x->members, cmp_str))
+        return NULL;
     for (size_t i = 0; i < x->n_pools; i++)
         if (sv_has(&x->pools[i].members, t))
             return x->pools[i].kind;

@@ -38,6 +38,8 @@ struct lexicon {
     struct lex_pool *pools;    /* from the data file; none until lex_load_pools */
     size_t n_pools;
     struct strv pairs;         /* "a\tb": partners that give each other away */
+    char **members;            /* every pool member, sorted, for fast lookup (borrowed) */
+    size_t n_members;
     struct strv sentences;     /* every prose sentence and code line, for co-occurrence */
     struct strv dunder_m, dunder_a, decorators, exceptions;
     struct strv api;           /* "module.name" */

@@ -121,6 +121,7 @@ void derive__apply_overrides(struct ctx *x, const char *path, struct derive_stat
             }
         }
         st->edited_by_review++;
+        c->edited = true;
     }
     json_decref(root);
 }
