@@ -102,8 +102,12 @@ void derive__cloze(struct ctx *x, size_t bi)
         /* Context: the excerpt must name its subject and determine one option. */
         bool pronoun = starts_with_pronoun(s);
         const char *at = strstr(s, t);
-        bool example = at && ((at > s && at[-1] == '(' && at[strlen(t)] == ')') ||
-                              (at - s >= 5 && !strncmp(at - 5, "e.g. ", 5)));
+        size_t tl = strlen(t);
+        /* An example in parentheses, after "e.g.", a possessive ("____'s
+         * Depends" names its owner) or a slash pair ("____/Uvicorn"). */
+        bool example = at && ((at > s && at[-1] == '(' && at[tl] == ')') ||
+                              (at - s >= 5 && !strncmp(at - 5, "e.g. ", 5)) || !strncmp(at + tl, "'s ", 3) ||
+                              at[tl] == '/' || (at > s && at[-1] == '/'));
         if (in_enumeration(&x->lex, s, t) || derive__is_fragment(s) || example ||
             ((pronoun || n < 70) && i == 0)) {
             free(t);

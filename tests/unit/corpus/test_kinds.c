@@ -109,6 +109,8 @@ static void test_cloze_context_rules(void)
     ASSERT(lookup("cloze", "A descriptor is any object") == NULL);
     /* A parenthesised example: __str__ would fit as well. */
     ASSERT(lookup("cloze", "trivial code (____)") == NULL);
+    /* A possessive blank is named by what follows it ("____'s Depends"). */
+    ASSERT(lookup("cloze", "____'s Depends") == NULL);
     /* A short sentence opening its block does not name its subject. */
     ASSERT(lookup("cloze", "Classes need a ____ slot") == NULL);
 }
