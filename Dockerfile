@@ -3,7 +3,7 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev make cmake pkg-config \
-      libwebsockets-dev libuv1-dev libjansson-dev libqrencode-dev libicu-dev \
+      libwebsockets-dev libuv1-dev libjansson-dev libqrencode-dev libicu-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -20,7 +20,7 @@ FROM debian:bookworm-slim
 # libwebsockets-evlib-uv must be installed explicitly (no package depends on it).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libwebsockets17 libwebsockets-evlib-uv libuv1 \
-      libjansson4 libqrencode4 libicu72 curl \
+      libjansson4 libqrencode4 libicu72 libssl3 curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin quizd \
  && mkdir -p /packs

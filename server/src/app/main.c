@@ -4,6 +4,7 @@
 
 #include "corpus/derive.h"
 #include "corpus/pack.h"
+#include "corpus/review.h"
 #include "net/server.h"
 #include "process.h"
 #include "qz/proto.h"
@@ -277,16 +278,13 @@ int main(int argc, char **argv)
         struct derive_stats st;
         struct report rep;
         report_init(&rep);
-        struct derive_paths dp = {corpus, NULL, NULL};
-        char errata[PATH_MAX], overrides[PATH_MAX];
-        /* The reviewed files sit beside the bundled corpus's folder. */
-        if (!strcmp(corpus, QZ_DATA_DIR "/corpus/senior-python-interview.txt")) {
-            snprintf(errata, sizeof errata, "%s/review/errata.txt", QZ_DATA_DIR);
-            snprintf(overrides, sizeof overrides, "%s/review/overrides.json", QZ_DATA_DIR);
-            dp.errata = errata;
-            dp.overrides = overrides;
-        }
+        /* The review files apply by the corpus's content hash (corpus/review.h);
+         * a malformed manifest is reported in rep and logged below. */
+        struct review_files rf;
+        review_select(corpus, QZ_DATA_DIR "/review", &rf, &rep);
+        struct derive_paths dp = {.corpus = corpus, .errata = rf.errata, .overrides = rf.overrides};
         struct qz_pack *p = derive_pack(&dp, &st, &rep);
+        review_files_cleanup(&rf);
         if (!p) {
             report_print(&rep, stderr);
             fprintf(stderr, "quizd: cannot derive questions from %s (use --corpus or --no-corpus)\n",

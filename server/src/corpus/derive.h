@@ -14,9 +14,12 @@ struct derive_stats {
     size_t categories, questions, blocks;
     size_t generated, gated, errata_skipped, rejected_by_review, edited_by_review, served;
     size_t sources_used;                 /* source answers with >= 1 served question */
+    size_t served_edited;                /* served questions an edit touched */
+    size_t served_authored;              /* served questions written by hand (none yet) */
     struct {
         const char *kind;
-        size_t before, after;            /* before/after review */
+        size_t before, after;            /* derived / served */
+        size_t gated;                    /* refused by a gate or the errata */
     } kinds[DERIVE_MAX_KINDS];
     size_t n_kinds;
     struct {
@@ -25,12 +28,16 @@ struct derive_stats {
     } gates[16];
     size_t n_gates;
     double ms;                           /* wall time of the whole derivation */
+    double cpu_ms;                       /* its CPU time (what the start-up budget limits) */
 };
 
 struct derive_paths {
     const char *corpus;                  /* the text corpus */
     const char *errata;                  /* NULL = none */
     const char *overrides;               /* NULL = none (unreviewed output) */
+    const char *lexicon;                 /* typed pools; NULL = the bundled lexicon/pools.json */
+    int **lines;                         /* optional: receives a malloc'd array, the source line
+                                          * of each served question (caller frees) */
 };
 
 /* Derives the reviewed pack from the corpus. Returns NULL (problems in rep)
@@ -42,5 +49,7 @@ void derive_stats_print(const struct derive_stats *st, FILE *f);
  * question is refused (duplicate or contained options, an answer given away
  * by the prompt, a length giveaway, damaged text), or NULL. */
 const char *derive_check_gates(const struct qz_question *q);
+/* The i-th kind the engine derives (0-based), or NULL past the last. */
+const char *derive_kind_name(size_t i);
 
 #endif

@@ -254,16 +254,19 @@ struct qz_pack *pack_load_buffer(const char *buf, size_t len, const char *name, 
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         report_add(rep, "%s:%d: json: %s", name, jerr.line, jerr.text);
+        rep->bad_input = true;
         return NULL;
     }
     struct qz_pack *p = NULL;
     if (!json_is_object(root)) {
         report_add(rep, "%s: pack: the top level must be an object", name);
+        rep->bad_input = true;
         goto out;
     }
     json_t *fmt = json_object_get(root, "format");
     if (!json_is_string(fmt) || strcmp(json_string_value(fmt), PACK_FORMAT)) {
         report_add(rep, "%s: format: must be \"%s\"", name, PACK_FORMAT);
+        rep->bad_input = true;
         goto out;
     }
     char *id = NULL, *title = NULL, *source = NULL;
@@ -303,6 +306,7 @@ char *pack_read_file(const char *path, size_t *len, struct report *rep)
     FILE *f = fopen(path, "rb");
     if (!f) {
         report_add(rep, "%s: file: cannot open", path);
+        rep->bad_input = true;
         return NULL;
     }
     char *buf = xmalloc(PACK_MAX_BYTES + 1);
@@ -311,6 +315,7 @@ char *pack_read_file(const char *path, size_t *len, struct report *rep)
     if (n > PACK_MAX_BYTES) {
         free(buf);
         report_add(rep, "%s: file: larger than %u bytes", path, PACK_MAX_BYTES);
+        rep->bad_input = true;
         return NULL;
     }
     buf[n] = '\0';

@@ -20,6 +20,7 @@
 struct report {
     char **lines;
     size_t n, cap;
+    bool bad_input;     /* set when the input is not readable or not a pack/corpus at all */
 };
 
 void report_init(struct report *r);

@@ -194,3 +194,22 @@ char *clip(const char *s, size_t max)
     memcpy(r + cut, "\xE2\x80\xA6", 4);
     return r;
 }
+
+/* Fills idx[0..n) with 0..n-1 ordered by fnv2(salt, strs[i]): the
+ * deterministic "random" order used for every pick and shuffle. */
+void hash_order(const char *salt, char *const *strs, size_t n, size_t *idx)
+{
+    uint32_t *key = xmalloc((n ? n : 1) * sizeof *key);
+    for (size_t i = 0; i < n; i++) {
+        key[i] = fnv2(salt, strs[i]);
+        idx[i] = i;
+    }
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && key[idx[j]] < key[idx[j - 1]]; j--) {
+            size_t t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+    free(key);
+}
+

@@ -35,6 +35,9 @@ const char *find_word(const char *hay, const char *word);
 size_t count_word(const char *hay, const char *word);
 /* FNV-1a 32-bit of a|b, for deterministic choices. */
 uint32_t fnv2(const char *a, const char *b);
+/* Fills idx[0..n) with 0..n-1 ordered by fnv2(salt, strs[i]): the
+ * deterministic "random" order used for every pick and shuffle. */
+void hash_order(const char *salt, char *const *strs, size_t n, size_t *idx);
 /* Collapses runs of white space and trims. Returns a malloc'd copy. */
 char *squash_ws(const char *s);
 /* Truncates at a sentence or word boundary to at most max bytes (adds "…"). */

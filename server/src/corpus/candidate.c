@@ -1,0 +1,303 @@
+/* Candidate questions: stable ids, option order, sentence helpers. */
+#include "derive_int.h"
+#include "pysrc.h"
+#include "repair.h"
+#include "util/xmalloc.h"
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct cand *derive__new_cand(struct ctx *x, const char *kind, int line, int line_end)
+{
+    if (x->n == x->cap) {
+        x->cap = x->cap ? x->cap * 2 : 256;
+        x->v = xrealloc(x->v, x->cap * sizeof *x->v);
+    }
+    struct cand *c = &x->v[x->n++];
+    memset(c, 0, sizeof *c);
+    int ord = 1;
+    for (size_t i = 0; i + 1 < x->n; i++)
+        if (x->v[i].q.source.number == x->cq->number && !strcmp(x->v[i].q.kind, kind) &&
+            !strcmp(x->v[i].q.category, x->cat->name))
+            ord++;
+    c->q.id = xasprintf("%s-c%02d-q%02d-%02d", kind, x->cat->index, x->cq->number, ord);
+    c->q.kind = xstrdup(kind);
+    c->q.category = xstrdup(x->cat->name);
+    c->q.source.category = xstrdup(x->cat->name);
+    c->q.source.number = x->cq->number;
+    c->q.source.title = xstrdup(x->cq->title);
+    c->q.difficulty = 2;
+    c->line = line;
+    c->line_end = line_end ? line_end : line;
+    return c;
+}
+
+void derive__set_options(struct cand *c, char **opts, int n)
+{
+    size_t order[QZ_MAX_OPTIONS];
+    hash_order(c->q.id, opts, (size_t)n, order);
+    c->q.n_options = n;
+    for (int i = 0; i < n; i++) {
+        c->q.options[i] = opts[order[i]];
+        if (order[i] == 0)
+            c->q.correct = i;
+    }
+}
+
+void derive__set_options_in_order(struct cand *c, char **opts, int n, int correct)
+{
+    c->q.n_options = n;
+    for (int i = 0; i < n; i++)
+        c->q.options[i] = opts[i];
+    c->q.correct = correct;
+}
+
+char *derive__first_sentence(const struct block *bl)
+{
+    struct strv s = {0};
+    split_sentences(bl->text, &s);
+    char *r = xstrdup(s.n ? s.v[0] : "");
+    sv_free(&s);
+    return r;
+}
+
+char *derive__next_prose_sentence(const struct cquestion *q, size_t b)
+{
+    for (size_t i = b + 1; i < q->n_blocks; i++)
+        if (q->blocks[i].kind == BLK_PROSE)
+            return derive__first_sentence(&q->blocks[i]);
+    return xstrdup("");
+}
+
+char *derive__replace_once(const char *s, const char *term, const char *with)
+{
+    const char *p = find_word(s, term);
+    if (!p)
+        return xstrdup(s);
+    struct sbuf b;
+    sb_init(&b);
+    sb_addn(&b, s, (size_t)(p - s));
+    sb_add(&b, with);
+    sb_add(&b, p + strlen(term));
+    return sb_take(&b);
+}
+
+/* A heading-like "Label: a, b, c" fragment has no verb: not a sentence. */
+bool derive__is_fragment(const char *s)
+{
+    static const char *verbs[] = {" is ", " are ", " was ", " has ", " have ", " use ", " uses ",
+                                  " returns ", " calls ", " runs ", " makes ", " lets ", " can ",
+                                  " must ", " should ", " will ", " does ", " do ", " need",
+                                  " gives ", " provides ", " creates ", " stores ", " replaces ",
+                                  " defines ", " Use ", " adds ", " takes ", " means ", NULL};
+    char *padded = xasprintf(" %s ", s);
+    bool verb = false;
+    for (int i = 0; verbs[i] && !verb; i++)
+        verb = strstr(padded, verbs[i]) != NULL;
+    free(padded);
+    return !verb;
+}
+
+/* True when the sentence s mentions term, or its last dotted part (at
+ * least 4 characters: "Lock" for asyncio.Lock), or the name after '@'. */
+static bool plain_word(const char *w)
+{
+    for (; *w; w++)
+        if (!islower((unsigned char)*w))
+            return false;
+    return true;
+}
+
+static bool mentions(const char *s, const char *term)
+{
+    const char *t = term[0] == '@' ? term + 1 : term;
+    /* "@profile" must appear as such: "profile" alone is an English word. */
+    if (strstr(s, term) || (!plain_word(t) && find_word(s, t)))
+        return true;
+    const char *dot = strrchr(t, '.');
+    if (dot && strlen(dot + 1) >= 4 && !plain_word(dot + 1) && find_word(s, dot + 1))
+        return true;
+    return false;
+}
+
+char *derive__rule_sentences(const struct cquestion *q, const char *term, const char *skip, int max)
+{
+    struct sbuf b;
+    sb_init(&b);
+    int got = 0;
+    for (size_t i = 0; i < q->n_blocks && got < max; i++) {
+        if (q->blocks[i].kind == BLK_CODE)
+            continue;
+        struct strv ss = {0};
+        split_sentences(q->blocks[i].text, &ss);
+        for (size_t k = 0; k < ss.n && got < max; k++) {
+            const char *s = ss.v[k];
+            size_t n = strlen(s);
+            if (n < 25 || s[n - 1] == ':' || (skip && !strcmp(s, skip)) || !mentions(s, term) ||
+                derive__is_fragment(s))
+                continue;
+            sb_addf(&b, "%s%s", got ? " " : "", s);
+            got++;
+        }
+        sv_free(&ss);
+    }
+    char *r = sb_take(&b);
+    if (!got) {
+        free(r);
+        return NULL;
+    }
+    char *cl = clip(r, 500);
+    free(r);
+    return cl;
+}
+
+/* Words every prompt template uses: never a cue. */
+static const char *STOP[] = {"the", "and", "for", "with", "this", "that", "from", "into", "self",
+                             "def", "class", "return", "async", "await", "import", "none", "true",
+                             "false", "which", "what", "fill", "blank", "fills", "code", "line",
+                             "does", "value", "python", "use", "used", "using", "are", "not", "one",
+                             "name", "special", "method", "decorator", "described", "here",
+                             "listed", "comes", "step", "after", "api", NULL};
+
+static bool stop_word(const char *w)
+{
+    for (int i = 0; STOP[i]; i++)
+        if (!strcmp(STOP[i], w))
+            return true;
+    return false;
+}
+
+/* Lower-case alphanumeric tokens of s, split at camelCase humps too;
+ * template words dropped. */
+static void tokens(const char *s, struct strv *out)
+{
+    char w[64];
+    size_t n = 0;
+    for (const char *p = s;; p++) {
+        bool hump = n && isupper((unsigned char)*p) && islower((unsigned char)p[-1]);
+        if (!isalnum((unsigned char)*p) || hump || n + 1 == sizeof w) {
+            if (n >= 3) {
+                w[n] = 0;
+                if (!stop_word(w) && !sv_has(out, w))
+                    sv_push(out, w);
+            }
+            n = 0;
+        }
+        if (!*p)
+            break;
+        if (isalnum((unsigned char)*p))
+            w[n++] = (char)tolower((unsigned char)*p);
+    }
+}
+
+/* An option token t echoes a text token w: equal, one a prefix (>= 4
+ * characters) of the other, or a common prefix of 5 or more. */
+static bool echoes(const char *t, const char *w)
+{
+    size_t lt = strlen(t), lw = strlen(w), c = 0;
+    while (t[c] && t[c] == w[c])
+        c++;
+    /* "cov" / "coverage", "attr" / "Attribute": a whole short token
+     * starting a longer word is a cue too. */
+    if (c == lt && c == lw)
+        return true;
+    if (c == lt)
+        return c >= 3;
+    if (c == lw)
+        return c >= 4;
+    return c >= 5;
+}
+
+bool derive__shares_word(const char *option, const char *text)
+{
+    struct strv a = {0}, b = {0};
+    tokens(option, &a);
+    tokens(text, &b);
+    bool r = false;
+    for (size_t i = 0; i < a.n && !r; i++)
+        for (size_t j = 0; j < b.n && !r; j++)
+            r = echoes(a.v[i], b.v[j]);
+    sv_free(&a);
+    sv_free(&b);
+    return r;
+}
+
+int derive__finish_options(struct ctx *x, struct cand *c, const char *answer, const struct strv *cands)
+{
+    size_t n = cands->n < 10 ? cands->n : 10;
+    const char *why = "fewer than four options";
+    for (size_t i = 0; i + 2 < n; i++)
+        for (size_t j = i + 1; j + 1 < n; j++)
+            for (size_t k = j + 1; k < n; k++) {
+                struct qz_question q = c->q;
+                q.options[0] = (char *)answer;
+                q.options[1] = cands->v[i];
+                q.options[2] = cands->v[j];
+                q.options[3] = cands->v[k];
+                q.n_options = 4;
+                q.correct = 0;
+                const char *g = derive__gate(&x->lex, &q);
+                if (g) {
+                    why = g;
+                    continue;
+                }
+                char *opts[4] = {xstrdup(answer), xstrdup(cands->v[i]), xstrdup(cands->v[j]),
+                                 xstrdup(cands->v[k])};
+                derive__set_options(c, opts, 4);
+                return 0;
+            }
+    /* No set without a cue: keep the first set so the reason is counted. */
+    char *opts[4] = {xstrdup(answer), NULL, NULL, NULL};
+    int no = 1;
+    for (size_t i = 0; i < cands->n && no < 4; i++)
+        opts[no++] = xstrdup(cands->v[i]);
+    derive__set_options(c, opts, no);
+    c->gate = why;
+    return -1;
+}
+
+/* Names that say nothing about the rule a snippet shows: structural
+ * keywords and everyday variable names (builtins such as sorted stay). */
+static bool generic_name(const char *n)
+{
+    static const char *plain[] = {"code", "data", "value", "result", "item", "items", "name", "func",
+                                  "obj", "key", "text", "line", "self", "cls", "print", "def", "return",
+                                  "import", "from", "class", "for", "not", "and", "with", "pass",
+                                  "raise", "try", "except", "finally", "while", "del", "assert",
+                                  "elif", "else", "break", "continue", "True", "False", "None", NULL};
+    for (int i = 0; plain[i]; i++)
+        if (!strcmp(plain[i], n))
+            return true;
+    return false;
+}
+
+char *derive__best_sentence(const struct cquestion *q, const char *code)
+{
+    struct strv ids = {0};
+    py_idents(code, &ids, false);
+    const char *best = NULL;
+    size_t best_score = 0;
+    struct strv all = {0};
+    for (size_t i = 0; i < q->n_blocks; i++)
+        if (q->blocks[i].kind != BLK_CODE)
+            split_sentences(q->blocks[i].text, &all);
+    for (size_t k = 0; k < all.n; k++) {
+        const char *s = all.v[k];
+        size_t n = strlen(s);
+        if (n < 30 || n > 320 || s[n - 1] == ':' || derive__is_fragment(s))
+            continue;
+        size_t score = 0;
+        for (size_t i = 0; i < ids.n; i++)
+            if (strlen(ids.v[i]) >= 3 && !generic_name(ids.v[i]) && find_word(s, ids.v[i]))
+                score++;
+        if (score > best_score) {
+            best_score = score;
+            best = s;
+        }
+    }
+    char *r = best ? clip(best, 400) : NULL;
+    sv_free(&all);
+    sv_free(&ids);
+    return r;
+}

@@ -1,0 +1,182 @@
+/* Each family of kinds on a small hand-written corpus
+ * (tests/unit/corpus/small-corpus.txt): the kind derives, from the lines
+ * meant for it, with the answer the text states. */
+#include "corpus_test.h"
+
+static struct qz_pack *small;
+static struct derive_stats small_st;
+
+static void load(void)
+{
+    if (!small) {
+        char *path = src_path("tests/unit/corpus/small-corpus.txt");
+        size_t len;
+        char *text = slurp(path, &len);
+        small = derive_text(text, &small_st);
+        free(text);
+        free(path);
+    }
+}
+
+/* The served question of a kind whose prompt or code mentions needle, or NULL. */
+static const struct qz_question *lookup(const char *kind, const char *needle)
+{
+    load();
+    for (size_t i = 0; i < small->n; i++) {
+        const struct qz_question *q = &small->q[i];
+        if (!strcmp(q->kind, kind) && (strstr(q->prompt, needle) || (q->code && strstr(q->code, needle))))
+            return q;
+    }
+    return NULL;
+}
+
+static const struct qz_question *find_q(const char *kind, const char *needle)
+{
+    const struct qz_question *q = lookup(kind, needle);
+    if (!q)
+        FAIL_AT("no %s question mentioning \"%s\"", kind, needle);
+    return q;
+}
+
+static const char *answer(const struct qz_question *q)
+{
+    return q->options[q->correct];
+}
+
+static void test_code_output_asks_the_commented_line(void)
+{
+    const struct qz_question *q = find_q("code_output", "sorted(nums)  # ?");
+    ASSERT_STR_EQ(answer(q), "[1, 2, 3]");
+    ASSERT_CONTAINS(q->code, "nums = [3, 1, 2]");
+    ASSERT_EQ(q->n_options, 4);
+    /* Why: the comment's reason and the sentence about the names used. */
+    ASSERT_CONTAINS(q->explanation, "a new sorted list");
+    ASSERT_CONTAINS(q->explanation, "Sorting with sorted returns a new list");
+}
+
+static void test_code_raises_offers_same_family(void)
+{
+    const struct qz_question *q = find_q("code_raises", "nums[5]  # ?");
+    ASSERT_STR_EQ(answer(q), "Raises IndexError");
+    ASSERT_CONTAINS(q->explanation, "no sixth item");
+}
+
+static void test_code_blank_uses_the_role_pool(void)
+{
+    const struct qz_question *q = find_q("code_blank", "def ____(self, i)");
+    ASSERT_STR_EQ(answer(q), "__getitem__");
+    /* Distractors: container-protocol methods only, none already in the code. */
+    static const char *container[] = {"__len__", "__getitem__", "__setitem__", "__delitem__", "__contains__",
+                                      "__iter__", "__reversed__", "__missing__", NULL};
+    for (int i = 0; i < q->n_options; i++) {
+        bool in = false;
+        for (int k = 0; container[k]; k++)
+            in |= !strcmp(container[k], q->options[i]);
+        ASSERT(in);
+        if (i != q->correct)
+            ASSERT(!strstr(q->code, q->options[i]));
+    }
+    /* The explanation is the sentence that states the rule, not the line. */
+    ASSERT_CONTAINS(q->explanation, "obj[i] calls its __getitem__");
+    ASSERT_STR_EQ(q->prompt, "Which special method fills the blank (____) in this code?");
+}
+
+static void test_code_blank_keeps_the_enclosing_def(void)
+{
+    const struct qz_question *q = find_q("code_blank", "async with ____():");
+    ASSERT_STR_EQ(answer(q), "asyncio.Lock");
+    ASSERT(!strncmp(q->code, "async def transfer(account):", 28));
+    for (int i = 0; i < q->n_options; i++)   /* Semaphore() would fit too: not in this role */
+        ASSERT(strcmp(q->options[i], "asyncio.Semaphore"));
+}
+
+static void test_code_blank_refuses_a_lone_line(void)
+{
+    ASSERT(lookup("code_blank", "____(main())") == NULL);
+}
+
+static void test_cloze_blanks_a_typed_term(void)
+{
+    const struct qz_question *q = find_q("cloze", "obj[i] calls its ____");
+    ASSERT_STR_EQ(answer(q), "__getitem__");
+    ASSERT_STR_EQ(q->explanation, "Indexing an object with obj[i] calls its __getitem__ method with the index.");
+}
+
+static void test_cloze_context_rules(void)
+{
+    /* One item of an enumeration: __set__ or __delete__ would fit as well. */
+    ASSERT(lookup("cloze", "defines ____, __set__") == NULL);
+    ASSERT(lookup("cloze", "A descriptor is any object") == NULL);
+    /* A parenthesised example: __str__ would fit as well. */
+    ASSERT(lookup("cloze", "trivial code (____)") == NULL);
+    /* A possessive blank is named by what follows it ("____'s Depends"). */
+    ASSERT(lookup("cloze", "____'s Depends") == NULL);
+    /* A short sentence opening its block does not name its subject. */
+    ASSERT(lookup("cloze", "Classes need a ____ slot") == NULL);
+}
+
+static void test_define_masks_the_described_term(void)
+{
+    const struct qz_question *q = find_q("define", "lazy iterator");
+    ASSERT_STR_EQ(answer(q), "Generator");
+    ASSERT(!strstr(q->prompt, "Generator"));
+    /* The prompt says what is asked about: the source question, as no heading precedes. */
+    ASSERT_CONTAINS(q->prompt, "What are the steps of the import system order?");
+}
+
+static void test_every_question_has_four_options(void)
+{
+    load();
+    for (size_t i = 0; i < small->n; i++)
+        ASSERT_EQ(small->q[i].n_options, 4);
+}
+
+static void test_tool_asks_for_the_listed_name(void)
+{
+    const struct qz_question *q = find_q("tool", "sampling without code changes");
+    ASSERT_STR_EQ(answer(q), "py-spy");
+}
+
+static void test_version_orders_the_options(void)
+{
+    const struct qz_question *q = find_q("version", "match statement");
+    ASSERT_STR_EQ(answer(q), "Python 3.10");
+    for (int i = 1; i < q->n_options; i++)
+        ASSERT_EQ(atoi(q->options[i - 1] + 9) + 1, atoi(q->options[i] + 9));   /* "Python 3.N" */
+}
+
+static void test_order_asks_the_next_step(void)
+{
+    const struct qz_question *q = find_q("order", "Check sys.modules cache");
+    ASSERT_STR_EQ(answer(q), "Find the module spec with finders");
+}
+
+static void test_complexity_states_the_subject(void)
+{
+    const struct qz_question *q = find_q("complexity", "Lookups in a dict");
+    ASSERT_STR_EQ(answer(q), "O(1)");
+}
+
+static void test_zz_cleanup(void)
+{
+    qz_pack_destroy(small);
+}
+
+static struct test_case tests[] = {
+    {"code_output_asks_the_commented_line", test_code_output_asks_the_commented_line},
+    {"code_raises_offers_same_family", test_code_raises_offers_same_family},
+    {"code_blank_uses_the_role_pool", test_code_blank_uses_the_role_pool},
+    {"code_blank_keeps_the_enclosing_def", test_code_blank_keeps_the_enclosing_def},
+    {"code_blank_refuses_a_lone_line", test_code_blank_refuses_a_lone_line},
+    {"cloze_blanks_a_typed_term", test_cloze_blanks_a_typed_term},
+    {"cloze_context_rules", test_cloze_context_rules},
+    {"define_masks_the_described_term", test_define_masks_the_described_term},
+    {"every_question_has_four_options", test_every_question_has_four_options},
+    {"tool_asks_for_the_listed_name", test_tool_asks_for_the_listed_name},
+    {"version_orders_the_options", test_version_orders_the_options},
+    {"order_asks_the_next_step", test_order_asks_the_next_step},
+    {"complexity_states_the_subject", test_complexity_states_the_subject},
+    {"zz_cleanup", test_zz_cleanup},
+};
+
+TEST_MAIN(tests)
