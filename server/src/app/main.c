@@ -4,6 +4,7 @@
 
 #include "corpus/derive.h"
 #include "corpus/pack.h"
+#include "net/keepalive.h"
 #include "net/server.h"
 #include "process.h"
 #include "qz/proto.h"
@@ -43,13 +44,15 @@ static void usage(FILE *f)
             "      --room-idle=SECONDS  remove rooms idle this long with no host (default %u)\n"
             "      --reveal-ms=MS       auto-advance pause on the answer reveal (default %u)\n"
             "      --leaderboard-ms=MS  auto-advance pause on the leaderboard (default %u)\n"
+            "      --keepalive-ms=MS    ping a connection silent this long, close it a third\n"
+            "                           later without an answer (default %u)\n"
             "      --public-url=URL     join URL shown on the projector, e.g. http://192.168.1.20:8080/\n"
             "                           (when players reach the server through NAT or Docker)\n"
             "  -l, --log-level=LEVEL    error, warn, info (default) or debug\n"
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n",
             QZ_WEB_ROOT, QZ_DATA_DIR, QZ_DATA_DIR, SERVER_MAX_PLAYERS_CAP, SERVER_ROOM_IDLE_S,
-            GAME_REVEAL_MS, GAME_LEADERBOARD_MS);
+            GAME_REVEAL_MS, GAME_LEADERBOARD_MS, KA_PING_MS);
 }
 
 static int bad_value(const char *opt, const char *val, const char *why)
@@ -131,6 +134,7 @@ int main(int argc, char **argv)
         {"no-corpus", no_argument, NULL, 1},          {"packs", required_argument, NULL, 'P'},
         {"max-players", required_argument, NULL, 2},  {"room-idle", required_argument, NULL, 3},
         {"reveal-ms", required_argument, NULL, 4},    {"leaderboard-ms", required_argument, NULL, 5}, {"public-url", required_argument, NULL, 6},
+        {"keepalive-ms", required_argument, NULL, 7},
         {"log-level", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
     };
@@ -192,6 +196,14 @@ int main(int argc, char **argv)
             if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
                 return bad_value("public-url", optarg, "expected a URL starting with http:// or https://");
             cfg.public_url = optarg;
+            break;
+        case 7:
+            if (parse_uint(optarg, KA_MIN_MS, KA_MAX_MS, &v)) {
+                char why[48];
+                snprintf(why, sizeof why, "expected %d to %d", KA_MIN_MS, KA_MAX_MS);
+                return bad_value("keepalive-ms", optarg, why);
+            }
+            cfg.keepalive_ms = (unsigned)v;
             break;
         case 'l': {
             int l = log_level_parse(optarg);

@@ -22,6 +22,7 @@ struct server_config {
     unsigned rx_max;              /* largest accepted incoming message (bytes) */
     unsigned sndbuf;              /* SO_SNDBUF per WebSocket (the kernel doubles it) */
     unsigned reveal_ms, leaderboard_ms; /* auto-advance pauses */
+    unsigned keepalive_ms;        /* ping a WebSocket silent this long; close it 1/3 later */
     const char *public_url;       /* join URL shown to hosts (behind NAT/Docker); NULL = detect */
     /* Called (from the loop) when, after server_shutdown, the last
      * connection has closed. */

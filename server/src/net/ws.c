@@ -136,6 +136,54 @@ void ws_send(void *arg, struct member *m, struct frame *f)
         lws_callback_on_writable(c->wsi);
 }
 
+/* ------------------------------------------------------------------ */
+/* keepalive                                                           */
+
+/* The ping goes out on the same terms as a frame written at once (no
+ * queue, no remainder held: see above); lws_write takes LWS_WRITE_PING
+ * outside WRITEABLE like any frame (roles/ws/ops-ws.c:1664, 1770). Its
+ * payload is not empty because lws raises no LWS_CALLBACK_RECEIVE_PONG for
+ * an empty pong (ops-ws.c:591-592). A busy connection is not pinged: it is
+ * asked again next tick and closed at the hangup if the peer stays silent. */
+static bool write_ping(struct conn *c)
+{
+    unsigned char buf[LWS_PRE + 2] = {[LWS_PRE] = 'q', [LWS_PRE + 1] = 'z'};
+    if (txq_len(&c->q) || lws_partial_buffered(c->wsi))
+        return false;
+    return lws_write(c->wsi, buf + LWS_PRE, 2, LWS_WRITE_PING) >= 2;
+}
+
+void ws_keepalive_sweep(struct server *srv)
+{
+    uint64_t now = server__now(srv);
+    bool killed = false;
+    struct conn *c = srv->ka_cursor ? srv->ka_cursor : srv->conns;
+    for (unsigned n = 0; c && n < KA_SWEEP_MAX; n++, c = c->gnext) {
+        if (c->closing)
+            continue;
+        switch (ka_check(&c->ka, now, srv->cfg.keepalive_ms)) {
+        case KA_PING:
+            if (write_ping(c))
+                c->ka.ping_out = true;
+            break;
+        case KA_CLOSE:
+            log_info("keepalive_timeout closed room=%s player=%u silent_ms=%llu", room_of(c),
+                     c->m.player, (unsigned long long)(now - c->ka.last_rx_ms));
+            c->closing = true;
+            lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+            killed = true;
+            break;
+        case KA_NONE: break;
+        }
+    }
+    srv->ka_cursor = c;
+    /* lws on libuv services its timeout list only after its own I/O
+     * (event-libs/libuv/libuv.c:71-90, 147): wake it, or the kill above
+     * would wait for the next packet on any connection. */
+    if (killed)
+        lws_cancel_service(srv->ctx);
+}
+
 static void dispatch(struct conn *c, const char *buf, size_t len)
 {
     struct proto_req q;
@@ -171,6 +219,7 @@ static void on_established(struct conn *c, struct lws *wsi, struct server *srv)
     c->srv = srv;
     c->established = true;
     txq_init(&c->q, srv->cfg.txq_len);
+    ka_heard(&c->ka, server__now(srv));
     sess_bucket_init(&c->bucket, server__now(srv));
     c->gnext = srv->conns;
     if (srv->conns)
@@ -184,6 +233,8 @@ static void on_closed(struct conn *c, struct server *srv)
     rooms_member_left(srv->rooms, &c->m);
     txq_cleanup(&c->q);
     sess_rx_cleanup(&c->rx);
+    if (srv->ka_cursor == c)
+        srv->ka_cursor = c->gnext;
     if (c->gprev)
         c->gprev->gnext = c->gnext;
     else
@@ -300,7 +351,14 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return c->established ? on_writeable(c) : 0;
     case LWS_CALLBACK_RECEIVE:
-        return c->established ? on_receive(c, wsi, in, len) : 0;
+        if (!c->established)
+            return 0;
+        ka_heard(&c->ka, server__now(srv));
+        return on_receive(c, wsi, in, len);
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if (c->established)
+            ka_heard(&c->ka, server__now(srv));
+        return 0;
     default:
         return 0;
     }
