@@ -32,6 +32,7 @@ struct conn {
     struct conn *gnext, *gprev;   /* all established connections */
     bool established, closing;
     bool peer_closed;             /* the peer sent a close: lws echoes it, we write nothing */
+    bool corked;                  /* its own request is being handled: replies wait (ws.c) */
     uint16_t close_code;
     struct txq q;
     struct ka_state ka;           /* keepalive (ws_keepalive_sweep) */

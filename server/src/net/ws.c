@@ -116,6 +116,11 @@ void ws_send(void *arg, struct member *m, struct frame *f)
     (void)arg;
     if (!c->established || c->closing)
         return;
+    if (c->corked) {   /* written together by flush_corked, in order */
+        if (!txq_push(&c->q, f))
+            drop_slow(c);
+        return;
+    }
     if (txq_len(&c->q) == 0 && !lws_partial_buffered(c->wsi)) {
         c->srv->stats.at_once++;
         if (write_frame(c, f) < 0) {
@@ -184,6 +189,52 @@ void ws_keepalive_sweep(struct server *srv)
         lws_cancel_service(srv->ctx);
 }
 
+/* Largest batch of replies written with one lws_write (one send()). */
+#define WS_CORK_BUF 16384
+
+/* Writes what a connection's own request produced for it (a join's
+ * `joined` and `state`, say) in one send() where they fit WS_CORK_BUF,
+ * instead of one per message. The batch is framed here exactly as lws
+ * frames a server text message (FIN|TEXT, unmasked, no extension:
+ * roles/ws/ops-ws.c:1747-1790) and written with LWS_WRITE_RAW, which is
+ * LWS_WRITE_HTTP (lws-write.h:47): the ws role hands it to lws_issue_raw
+ * as it is (ops-ws.c:1625-1629, 1909-1910), with the same partial-write
+ * and order guarantees as any frame (see above). Cork only starts on an
+ * idle connection (dispatch), so this writes at once like ws_send. */
+static void flush_corked(struct conn *c)
+{
+    unsigned char buf[LWS_PRE + WS_CORK_BUF];
+    struct frame *f;
+    c->corked = false;
+    while ((f = txq_peek(&c->q)) && !c->closing && !lws_partial_buffered(c->wsi)) {
+        size_t n = 0, k = 0;
+        int rc;
+        if (txq_len(&c->q) == 1 || TXQ_WS_HEADER_MAX + f->len > WS_CORK_BUF) {
+            rc = write_frame(c, f);
+            txq_pop(&c->q);
+            k = 1;
+        } else {
+            while ((f = txq_peek(&c->q)) && n + TXQ_WS_HEADER_MAX + f->len <= WS_CORK_BUF) {
+                n += txq_ws_header(buf + LWS_PRE + n, f->len);
+                memcpy(buf + LWS_PRE + n, frame_payload(f), f->len);
+                n += f->len;
+                k++;
+                txq_pop(&c->q);
+            }
+            rc = lws_write(c->wsi, buf + LWS_PRE, n, LWS_WRITE_RAW) < (int)n ? -1 : 0;
+        }
+        c->srv->stats.at_once += k;
+        if (rc < 0) {
+            txq_clear(&c->q);
+            c->closing = true;
+            lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+            return;
+        }
+    }
+    /* Left queued: behind a remainder lws raises WRITEABLE itself (output.c:
+     * 189-190); a closing connection asked for it in ws_close. */
+}
+
 static void dispatch(struct conn *c, const char *buf, size_t len)
 {
     struct proto_req q;
@@ -205,7 +256,12 @@ static void dispatch(struct conn *c, const char *buf, size_t len)
         send_error(c, e.code, e.message, e.has_req, e.req);
         return;
     }
+    /* Replies to this connection are held until the request is handled and
+     * then written together, if it was idle (nothing queued or held). */
+    c->corked = txq_len(&c->q) == 0 && !lws_partial_buffered(c->wsi);
     rooms_request(c->srv->rooms, &c->m, &q);
+    if (c->corked)
+        flush_corked(c);
 }
 
 static void on_established(struct conn *c, struct lws *wsi, struct server *srv)
