@@ -102,6 +102,8 @@ static void drop_slow(struct conn *c)
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
 }
 
+static void flush_corked(struct conn *c);
+
 /* One whole frame to lws: 0, or -1 when the socket failed. */
 static int write_frame(struct conn *c, struct frame *f)
 {
@@ -116,9 +118,15 @@ void ws_send(void *arg, struct member *m, struct frame *f)
     (void)arg;
     if (!c->established || c->closing)
         return;
+    if (c->corked && txq_full(&c->q)) {
+        /* More replies than the queue holds: write those first, which ends
+         * the cork; the rest take the ordinary path below. */
+        flush_corked(c);
+        if (c->closing)
+            return;
+    }
     if (c->corked) {   /* written together by flush_corked, in order */
-        if (!txq_push(&c->q, f))
-            drop_slow(c);
+        txq_push(&c->q, f);   /* not full: checked above */
         return;
     }
     if (txq_len(&c->q) == 0 && !lws_partial_buffered(c->wsi)) {
