@@ -609,10 +609,11 @@ static void open_player(int i)
     open_conn(R_PLAYER, i / n_players, i % n_players);
 }
 
-/* Syscalls of the server during the game phase, counted by the kernel's
- * syscall tracepoints through `perf stat -p` (--perf=PATH). perf starts with
- * its counters disabled and is enabled and disabled over a control pipe
- * (each command acknowledged), so exactly the game phase is counted. */
+/* Syscalls of the server during the join phase and the game phase, counted
+ * by the kernel's syscall tracepoints through `perf stat -p` (--perf=PATH),
+ * one perf per phase. perf starts with its counters disabled and is enabled
+ * and disabled over a control pipe (each command acknowledged), so exactly
+ * the phase is counted. */
 #define PERF_EVENTS "raw_syscalls:sys_enter,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_sendto," \
                     "syscalls:sys_enter_sendmsg,syscalls:sys_enter_write,syscalls:sys_enter_writev," \
                     "syscalls:sys_enter_epoll_wait,syscalls:sys_enter_poll,syscalls:sys_enter_read," \
@@ -671,9 +672,12 @@ static void perf_start(void)
     }
 }
 
-/* Stops counting and prints "server_syscalls":{...}, into the result. */
-static void perf_stop_print(void)
+/* Stops counting and writes "<name>":{...}, for the result into out
+ * (empty when perf is not counting). */
+static void perf_stop(const char *name_out, char *out, size_t cap)
 {
+    size_t o = 0;
+    out[0] = '\0';
     if (!perf_pid)
         return;
     perf_cmd("disable\n");
@@ -686,7 +690,7 @@ static void perf_stop_print(void)
         return;
     char line[256];
     bool first = true;
-    printf("\"server_syscalls\":{");
+    o += (size_t)snprintf(out + o, cap - o, "\"%s\":{", name_out);
     while (fgets(line, sizeof line, f)) {
         char *v = line, *e = strstr(line, ",,");
         if (line[0] == '#' || !e)
@@ -699,12 +703,18 @@ static void perf_stop_print(void)
         char *colon = strrchr(name, ':');
         const char *key = !strcmp(name, "raw_syscalls:sys_enter") ? "total"
                           : colon && !strncmp(colon + 1, "sys_enter_", 10) ? colon + 11 : name;
-        printf("%s\"%s\":%lld", first ? "" : ",", key, v[0] == '<' ? 0LL : atoll(v));
+        if (o < cap)
+            o += (size_t)snprintf(out + o, cap - o, "%s\"%s\":%lld", first ? "" : ",", key,
+                                  v[0] == '<' ? 0LL : atoll(v));
         first = false;
     }
-    printf("},");
+    if (o < cap)
+        snprintf(out + o, cap - o, "},");
+    if (o >= cap)
+        out[0] = '\0';   /* truncated: report nothing rather than bad JSON */
     fclose(f);
     unlink(perf_out);
+    perf_pid = 0;
 }
 
 static void print_samples(const char *name, struct samples *s, bool comma)
@@ -779,8 +789,12 @@ int main(int argc, char **argv)
         rooms[0].host = open_conn(R_CONTROL, -1, -1);
         strcpy(rooms[0].code, "FLOOR");
     }
+    /* The join phase is counted too: syscalls per join. */
+    static char perf_join[512], perf_game[512];
+    perf_start();
     t_join_start = now_us();
     run_until(all_joined, deadline, 256, &next, players_total(), open_player);
+    perf_stop("server_syscalls_join", perf_join, sizeof perf_join);
     double join_s = (double)(t_join_end - t_join_start) / 1e6;
     double cpu_join = proc_cpu_s() - cpu0;
     long rss_idle = proc_rss_kb();
@@ -814,6 +828,7 @@ int main(int argc, char **argv)
     }
     double game_s = (double)(now_us() - t_game) / 1e6;
     double cpu_game = proc_cpu_s() - cpu1;
+    perf_stop("server_syscalls", perf_game, sizeof perf_game);
     long frames = frames_received - frames0;
 
     printf("{\"target\":\"%s\",\"rooms\":%d,\"players_per_room\":%d,\"questions\":%d,", target, n_rooms,
@@ -829,7 +844,7 @@ int main(int argc, char **argv)
     printf("\"frames_received\":%ld,\"game_s\":%.3f,\"server_cpu_join_s\":%.3f,\"server_cpu_game_s\":%.3f,", frames,
            game_s, cpu_join, cpu_game);
     printf("\"deliveries_per_cpu_s\":%.0f,", cpu_game > 0 ? (double)frames / cpu_game : 0);
-    perf_stop_print();
+    printf("%s%s", perf_join, perf_game);
     printf("\"server_rss_before_kb\":%ld,\"server_rss_idle_kb\":%ld,\"rss_per_conn_bytes\":%.0f,\"completed\":%s}\n",
            rss0, rss_idle, players_total() ? (double)(rss_idle - rss0) * 1024.0 / players_total() : 0,
            (floor ? floor_round_done() : games_done()) ? "true" : "false");

@@ -9,7 +9,8 @@ The server is pinned to CPU 0 and the load generator to CPU 1 when taskset
 exists. Every run is bounded by --timeout; results go to bench/results/.
 Syscalls per delivery (total, epoll_ctl, sends) are counted by the kernel
 during the game phase of each system's first repetition, with `perf stat`
-on the syscall tracepoints (--no-syscalls to skip; needs perf).
+on the syscall tracepoints (--no-syscalls to skip; needs perf); syscalls per
+join likewise during its join phase.
 """
 import argparse
 import json
@@ -144,6 +145,13 @@ def summarize(runs):
                                       'send': sends / r['frames_received'],
                                       'poll': sc.get('poll', 0) / r['frames_received'],
                                       'epoll_wait': sc.get('epoll_wait', 0) / r['frames_received']}
+    joined = [r for r in runs if r.get('server_syscalls_join') and r.get('joined')]
+    if joined:
+        r = joined[0]
+        sc = r['server_syscalls_join']
+        # write is lws waking its own loop per accepted socket, not a send
+        s['syscalls_per_join'] = {k: sc.get(k, 0) / r['joined']
+                                  for k in ('total', 'epoll_ctl', 'sendto', 'write', 'poll')}
     qm = [r.get('server_queued_ms_max') for r in runs if r.get('server_queued_ms_max')]
     if qm:
         s['server_queued_ms_max'] = {k: med([x.get(k) for x in qm]) for k in qm[0]}
@@ -232,6 +240,11 @@ def main():
                 print(f'{"":>9} {"":>6} syscalls/delivery (counted, game phase): total {spd["total"]:.2f}, '
                       f'epoll_ctl {spd["epoll_ctl"]:.2f}, send {spd["send"]:.2f}, poll {spd["poll"]:.2f}, '
                       f'epoll_wait {spd["epoll_wait"]:.2f}')
+            spj = m.get('syscalls_per_join')
+            if spj:
+                print(f'{"":>9} {"":>6} syscalls/join (counted, join phase): total {spj["total"]:.2f}, '
+                      f'epoll_ctl {spj["epoll_ctl"]:.2f}, sendto {spj["sendto"]:.2f}, '
+                      f'write {spj["write"]:.2f}, poll {spj["poll"]:.2f}')
         r = scr['ratios']
         q = scr['systems'].get('quizd', {}).get('median', {})
         bits = []

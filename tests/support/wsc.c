@@ -291,6 +291,7 @@ char *wsc_recv(struct wsc *c, int timeout_ms)
             }
             if (opcode == 9) {   /* ping: answer with pong */
                 send_frame(c, 10, true, p, n);
+                c->pings++;
             } else if (opcode == 1 || opcode == 2 || opcode == 0) {
                 msg = realloc(msg, mlen + n + 1);
                 memcpy(msg + mlen, p, n);

@@ -12,6 +12,7 @@ struct wsc {
     size_t len, cap;
     int close_code;       /* set when a close frame arrived, else 0 */
     bool closed;          /* peer closed (close frame or EOF) */
+    unsigned pings;       /* pings received (and answered) so far */
 };
 
 /* Connects and completes the handshake; NULL on failure (message on stderr). */

@@ -5,6 +5,7 @@
 #include "corpus/derive.h"
 #include "corpus/pack.h"
 #include "corpus/review.h"
+#include "net/keepalive.h"
 #include "net/server.h"
 #include "process.h"
 #include "qz/proto.h"
@@ -45,6 +46,8 @@ static void usage(FILE *f)
             "      --room-idle=SECONDS  remove rooms idle this long with no host (default %u)\n"
             "      --reveal-ms=MS       auto-advance pause on the answer reveal (default %u)\n"
             "      --leaderboard-ms=MS  auto-advance pause on the leaderboard (default %u)\n"
+            "      --keepalive-ms=MS    ping a connection silent this long, close it a third\n"
+            "                           later without an answer (default %u)\n"
             "      --public-url=URL     join URL shown on the projector, e.g. http://192.168.1.20:8080/\n"
             "                           (when players reach the server through NAT or Docker)\n"
             "      --max-connections=N  WebSockets at once (default: the file limit minus %d)\n"
@@ -63,7 +66,7 @@ static void usage(FILE *f)
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n",
             QZ_WEB_ROOT, QZ_DATA_DIR, QZ_DATA_DIR, SERVER_MAX_PLAYERS_CAP, SERVER_ROOM_IDLE_S,
-            GAME_REVEAL_MS, GAME_LEADERBOARD_MS, SERVER_FD_RESERVE + SERVER_HTTP_RESERVE,
+            GAME_REVEAL_MS, GAME_LEADERBOARD_MS, KA_PING_MS, SERVER_FD_RESERVE + SERVER_HTTP_RESERVE,
             SERVER_MAX_PER_ADDR, SERVER_HTTP_TIMEOUT_S, SERVER_MAX_ROOMS, SERVER_MAX_ROOMS_PER_ADDR,
             SERVER_EMPTY_ROOM_IDLE_S);
 }
@@ -154,6 +157,7 @@ int main(int argc, char **argv)
         {"max-rooms-per-address", required_argument, NULL, 11},
         {"empty-room-idle", required_argument, NULL, 12},
         {"allowed-origin", required_argument, NULL, 13},
+        {"keepalive-ms", required_argument, NULL, 14},
         {"log-level", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
     };
@@ -249,6 +253,14 @@ int main(int argc, char **argv)
             origins[cfg.n_allowed_origins] = origin_store[cfg.n_allowed_origins];
             cfg.n_allowed_origins++;
             cfg.allowed_origins = origins;
+            break;
+        case 14:
+            if (parse_uint(optarg, KA_MIN_MS, KA_MAX_MS, &v)) {
+                char why[48];
+                snprintf(why, sizeof why, "expected %d to %d", KA_MIN_MS, KA_MAX_MS);
+                return bad_value("keepalive-ms", optarg, why);
+            }
+            cfg.keepalive_ms = (unsigned)v;
             break;
         case 'l': {
             int l = log_level_parse(optarg);

@@ -10,6 +10,7 @@
 #include "server.h"
 
 #include "http/http.h"
+#include "keepalive.h"
 #include "rooms/rooms.h"
 #include "session.h"
 #include "txq.h"
@@ -32,8 +33,10 @@ struct conn {
     struct conn *gnext, *gprev;   /* all established connections */
     bool established, closing;
     bool peer_closed;             /* the peer sent a close: lws echoes it, we write nothing */
+    bool corked;                  /* its own request is being handled: replies wait (ws.c) */
     uint16_t close_code;
     struct txq q;
+    struct ka_state ka;           /* keepalive (ws_keepalive_sweep) */
     struct sess_rx rx;
     struct sess_bucket bucket;
 };
@@ -64,6 +67,8 @@ struct server {
     struct log_gate refused_log;
     struct addr_entry *accepting;  /* admitted, its wsi not yet instantiated */
     uint64_t last_sweep_ms;
+    uv_timer_t ka_timer;          /* the keepalive sweep */
+    struct conn *ka_cursor;       /* where the next tick resumes (NULL: from the head) */
     uint64_t started_ms;
     int port, exit_code;
     bool shutting_down, stopped;
@@ -91,6 +96,10 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 void ws_send(void *arg, struct member *m, struct frame *f);
 /* Starts closing with `code`: queued frames, then the close frame. */
 void ws_close(struct conn *c, uint16_t code);
+
+/* One keepalive tick: looks at up to KA_SWEEP_MAX connections from where
+ * the last tick stopped, pings the silent, closes the dead. */
+void ws_keepalive_sweep(struct server *srv);
 
 /* server.c: the last connection closed during shutdown. */
 void server__conn_gone(struct server *srv);

@@ -297,6 +297,7 @@ void server_config_default(struct server_config *c)
     c->max_rooms = SERVER_MAX_ROOMS;
     c->max_rooms_per_addr = SERVER_MAX_ROOMS_PER_ADDR;
     c->empty_room_idle_s = SERVER_EMPTY_ROOM_IDLE_S;
+    c->keepalive_ms = KA_PING_MS;
 }
 
 /* lws logs one line per refused or failed accept ("User code denied
@@ -317,10 +318,24 @@ static void lws_log_emit(int level, const char *line)
     log_emit_raw(l, "lws", line);
 }
 
+/* lws's per-connection validity timers are off: with a policy whose
+ * secs_since_valid_hangup is 0, _lws_validity_confirmed_role returns at once
+ * (core-net/wsi-timeout.c:340), on the upgrade (roles/ws/ops-ws.c:865) and
+ * on every pong (ops-ws.c:552). Each armed timer is an insertion into one
+ * sorted list walked from its head (core-net/sorted-usec-list.c:51-65):
+ * O(connections) per join. The vhost takes this policy as it is
+ * (core-net/vhost.c:521-524, adopt.c:85); a NULL one would mean lws's
+ * default 300/310 s (core/context.c:844-845). ws_keepalive_sweep pings
+ * instead. */
 static const lws_retry_bo_t idle_policy = {
-    .secs_since_valid_ping = 30,
-    .secs_since_valid_hangup = 40,
+    .secs_since_valid_ping = 0,
+    .secs_since_valid_hangup = 0,
 };
+
+static void keepalive_on_tick(uv_timer_t *h)
+{
+    ws_keepalive_sweep(h->data);
+}
 
 static void setup_protocols(struct server *srv, const struct server_config *cfg,
                             struct qz_pack *const *packs, size_t n_packs)
@@ -378,6 +393,8 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
     srv->cfg = *cfg;
     if (srv->cfg.txq_len == 0 || srv->cfg.txq_len > TXQ_MAX)
         srv->cfg.txq_len = TXQ_DEFAULT;
+    if (srv->cfg.keepalive_ms == 0)
+        srv->cfg.keepalive_ms = KA_PING_MS;
     uv_update_time(loop);
     srv->started_ms = uv_now(loop);
     if (srv->cfg.max_connections == 0) {
@@ -454,6 +471,10 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         srv->rooms = NULL;
         return srv;
     }
+    uv_timer_init(loop, &srv->ka_timer);
+    srv->ka_timer.data = srv;
+    uint32_t tick = ka_tick_ms(srv->cfg.keepalive_ms);
+    uv_timer_start(&srv->ka_timer, keepalive_on_tick, tick, tick);
     srv->port = lws_get_vhost_listen_port(srv->vh);
     srv->site.port = srv->port;
     log_info("listening address=%s port=%d web_root=%s packs=%zu", cfg->bind, srv->port,
@@ -518,6 +539,8 @@ void server_stop(struct server *srv)
     if (srv->reaper)
         env_timer_destroy(srv->reaper);
     srv->reaper = NULL;
+    if (uv_is_active((uv_handle_t *)&srv->ka_timer))   /* started only once listening */
+        uv_close((uv_handle_t *)&srv->ka_timer, NULL);
     if (srv->ctx)
         lws_context_destroy(srv->ctx);   /* phase 1: lws closes its handles on our loop */
 }

@@ -36,6 +36,7 @@ struct server_config {
     unsigned rx_max;              /* largest accepted incoming message (bytes) */
     unsigned sndbuf;              /* SO_SNDBUF per WebSocket (the kernel doubles it) */
     unsigned reveal_ms, leaderboard_ms; /* auto-advance pauses */
+    unsigned keepalive_ms;        /* ping a WebSocket silent this long; close it 1/3 later */
     const char *public_url;       /* join URL shown to hosts (behind NAT/Docker); NULL = detect */
     unsigned max_connections;     /* WebSockets at once; 0 = RLIMIT_NOFILE minus the reserves */
     unsigned max_per_addr;        /* open sockets from one address; 0 = no cap */

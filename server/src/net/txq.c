@@ -39,6 +39,25 @@ bool txq_push(struct txq *q, struct frame *f)
     return true;
 }
 
+size_t txq_ws_header(unsigned char *out, size_t len)
+{
+    out[0] = 0x81;   /* FIN | text */
+    if (len < 126) {
+        out[1] = (unsigned char)len;
+        return 2;
+    }
+    if (len <= 0xffff) {
+        out[1] = 126;
+        out[2] = (unsigned char)(len >> 8);
+        out[3] = (unsigned char)len;
+        return 4;
+    }
+    out[1] = 127;
+    for (int i = 0; i < 8; i++)
+        out[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+    return 10;
+}
+
 struct frame *txq_peek(const struct txq *q)
 {
     return q->count ? q->ring[q->head] : NULL;

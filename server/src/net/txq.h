@@ -34,6 +34,12 @@ void txq_pop(struct txq *q);
 /* Drops every queued frame. */
 void txq_clear(struct txq *q);
 
+/* The header of a server text message of `len` bytes as RFC 6455 (5.2)
+ * frames it and lws writes it (FIN|TEXT, unmasked): 2, 4 or 10 bytes into
+ * out, which has room for TXQ_WS_HEADER_MAX. */
+#define TXQ_WS_HEADER_MAX 10
+size_t txq_ws_header(unsigned char *out, size_t len);
+
 static inline size_t txq_len(const struct txq *q)
 {
     return q->count;

@@ -103,6 +103,8 @@ static void drop_slow(struct conn *c)
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
 }
 
+static void flush_corked(struct conn *c);
+
 /* One whole frame to lws: 0, or -1 when the socket failed. */
 static int write_frame(struct conn *c, struct frame *f)
 {
@@ -117,6 +119,17 @@ void ws_send(void *arg, struct member *m, struct frame *f)
     (void)arg;
     if (!c->established || c->closing)
         return;
+    if (c->corked && txq_full(&c->q)) {
+        /* More replies than the queue holds: write those first, which ends
+         * the cork; the rest take the ordinary path below. */
+        flush_corked(c);
+        if (c->closing)
+            return;
+    }
+    if (c->corked) {   /* written together by flush_corked, in order */
+        txq_push(&c->q, f);   /* not full: checked above */
+        return;
+    }
     if (txq_len(&c->q) == 0 && !lws_partial_buffered(c->wsi)) {
         c->srv->stats.at_once++;
         if (write_frame(c, f) < 0) {
@@ -135,6 +148,100 @@ void ws_send(void *arg, struct member *m, struct frame *f)
      * it raises WRITEABLE by itself once that is sent (output.c:189-190). */
     if (txq_len(&c->q) == 1 && !lws_partial_buffered(c->wsi))
         lws_callback_on_writable(c->wsi);
+}
+
+/* ------------------------------------------------------------------ */
+/* keepalive                                                           */
+
+/* The ping goes out on the same terms as a frame written at once (no
+ * queue, no remainder held: see above); lws_write takes LWS_WRITE_PING
+ * outside WRITEABLE like any frame (roles/ws/ops-ws.c:1664, 1770). Its
+ * payload is not empty because lws raises no LWS_CALLBACK_RECEIVE_PONG for
+ * an empty pong (ops-ws.c:591-592). A busy connection is not pinged: it is
+ * asked again next tick and closed at the hangup if the peer stays silent. */
+static bool write_ping(struct conn *c)
+{
+    unsigned char buf[LWS_PRE + 2] = {[LWS_PRE] = 'q', [LWS_PRE + 1] = 'z'};
+    if (txq_len(&c->q) || lws_partial_buffered(c->wsi))
+        return false;
+    return lws_write(c->wsi, buf + LWS_PRE, 2, LWS_WRITE_PING) >= 2;
+}
+
+void ws_keepalive_sweep(struct server *srv)
+{
+    uint64_t now = server__now(srv);
+    bool killed = false;
+    struct conn *c = srv->ka_cursor ? srv->ka_cursor : srv->conns;
+    for (unsigned n = 0; c && n < KA_SWEEP_MAX; n++, c = c->gnext) {
+        if (c->closing)
+            continue;
+        switch (ka_check(&c->ka, now, srv->cfg.keepalive_ms)) {
+        case KA_PING:
+            if (write_ping(c))
+                c->ka.ping_out = true;
+            break;
+        case KA_CLOSE:
+            log_info("keepalive_timeout closed room=%s player=%u silent_ms=%llu", room_of(c),
+                     c->m.player, (unsigned long long)(now - c->ka.last_rx_ms));
+            c->closing = true;
+            lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+            killed = true;
+            break;
+        case KA_NONE: break;
+        }
+    }
+    srv->ka_cursor = c;
+    /* lws on libuv services its timeout list only after its own I/O
+     * (event-libs/libuv/libuv.c:71-90, 147): wake it, or the kill above
+     * would wait for the next packet on any connection. */
+    if (killed)
+        lws_cancel_service(srv->ctx);
+}
+
+/* Largest batch of replies written with one lws_write (one send()). */
+#define WS_CORK_BUF 16384
+
+/* Writes what a connection's own request produced for it (a join's
+ * `joined` and `state`, say) in one send() where they fit WS_CORK_BUF,
+ * instead of one per message. The batch is framed here exactly as lws
+ * frames a server text message (FIN|TEXT, unmasked, no extension:
+ * roles/ws/ops-ws.c:1747-1790) and written with LWS_WRITE_RAW, which is
+ * LWS_WRITE_HTTP (lws-write.h:47): the ws role hands it to lws_issue_raw
+ * as it is (ops-ws.c:1625-1629, 1909-1910), with the same partial-write
+ * and order guarantees as any frame (see above). Cork only starts on an
+ * idle connection (dispatch), so this writes at once like ws_send. */
+static void flush_corked(struct conn *c)
+{
+    unsigned char buf[LWS_PRE + WS_CORK_BUF];
+    struct frame *f;
+    c->corked = false;
+    while ((f = txq_peek(&c->q)) && !c->closing && !lws_partial_buffered(c->wsi)) {
+        size_t n = 0, k = 0;
+        int rc;
+        if (txq_len(&c->q) == 1 || TXQ_WS_HEADER_MAX + f->len > WS_CORK_BUF) {
+            rc = write_frame(c, f);
+            txq_pop(&c->q);
+            k = 1;
+        } else {
+            while ((f = txq_peek(&c->q)) && n + TXQ_WS_HEADER_MAX + f->len <= WS_CORK_BUF) {
+                n += txq_ws_header(buf + LWS_PRE + n, f->len);
+                memcpy(buf + LWS_PRE + n, frame_payload(f), f->len);
+                n += f->len;
+                k++;
+                txq_pop(&c->q);
+            }
+            rc = lws_write(c->wsi, buf + LWS_PRE, n, LWS_WRITE_RAW) < (int)n ? -1 : 0;
+        }
+        c->srv->stats.at_once += k;
+        if (rc < 0) {
+            txq_clear(&c->q);
+            c->closing = true;
+            lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+            return;
+        }
+    }
+    /* Left queued: behind a remainder lws raises WRITEABLE itself (output.c:
+     * 189-190); a closing connection asked for it in ws_close. */
 }
 
 static void dispatch(struct conn *c, const char *buf, size_t len)
@@ -158,7 +265,12 @@ static void dispatch(struct conn *c, const char *buf, size_t len)
         send_error(c, e.code, e.message, e.has_req, e.req);
         return;
     }
+    /* Replies to this connection are held until the request is handled and
+     * then written together, if it was idle (nothing queued or held). */
+    c->corked = txq_len(&c->q) == 0 && !lws_partial_buffered(c->wsi);
     rooms_request(c->srv->rooms, &c->m, &q);
+    if (c->corked)
+        flush_corked(c);
 }
 
 static void on_established(struct conn *c, struct lws *wsi, struct server *srv)
@@ -173,6 +285,7 @@ static void on_established(struct conn *c, struct lws *wsi, struct server *srv)
     c->m.addr = server__ws_established(srv, wsi);   /* server.c's per-address counters */
     c->established = true;
     txq_init(&c->q, srv->cfg.txq_len);
+    ka_heard(&c->ka, server__now(srv));
     sess_bucket_init(&c->bucket, server__now(srv));
     c->gnext = srv->conns;
     if (srv->conns)
@@ -186,6 +299,8 @@ static void on_closed(struct conn *c, struct server *srv)
     rooms_member_left(srv->rooms, &c->m);
     txq_cleanup(&c->q);
     sess_rx_cleanup(&c->rx);
+    if (srv->ka_cursor == c)
+        srv->ka_cursor = c->gnext;
     if (c->gprev)
         c->gprev->gnext = c->gnext;
     else
@@ -325,7 +440,14 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return c->established ? on_writeable(c) : 0;
     case LWS_CALLBACK_RECEIVE:
-        return c->established ? on_receive(c, wsi, in, len) : 0;
+        if (!c->established)
+            return 0;
+        ka_heard(&c->ka, server__now(srv));
+        return on_receive(c, wsi, in, len);
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if (c->established)
+            ka_heard(&c->ka, server__now(srv));
+        return 0;
     default:
         return 0;
     }

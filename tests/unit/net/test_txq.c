@@ -96,7 +96,33 @@ static void test_frame_headroom_and_nul(void)
     frame_unref(NULL);
 }
 
+static void test_ws_header_lengths(void)
+{
+    unsigned char h[TXQ_WS_HEADER_MAX];
+    ASSERT_EQ(txq_ws_header(h, 0), 2);
+    ASSERT_EQ(h[0], 0x81);
+    ASSERT_EQ(h[1], 0);
+    ASSERT_EQ(txq_ws_header(h, 125), 2);
+    ASSERT_EQ(h[1], 125);
+    ASSERT_EQ(txq_ws_header(h, 126), 4);
+    ASSERT_EQ(h[1], 126);
+    ASSERT_EQ(h[2], 0);
+    ASSERT_EQ(h[3], 126);
+    ASSERT_EQ(txq_ws_header(h, 65535), 4);
+    ASSERT_EQ(h[2], 0xff);
+    ASSERT_EQ(h[3], 0xff);
+    ASSERT_EQ(txq_ws_header(h, 65536), 10);
+    ASSERT_EQ(h[0], 0x81);
+    ASSERT_EQ(h[1], 127);
+    static const unsigned char be[8] = {0, 0, 0, 0, 0, 1, 0, 0};
+    ASSERT(!memcmp(h + 2, be, 8));
+    ASSERT_EQ(txq_ws_header(h, 0x01020304), 10);
+    static const unsigned char be2[8] = {0, 0, 0, 0, 1, 2, 3, 4};
+    ASSERT(!memcmp(h + 2, be2, 8));
+}
+
 static struct test_case tests[] = {
+    {"ws_header_lengths", test_ws_header_lengths},
     {"order_survives_wrap_for_every_capacity", test_order_survives_wrap_for_every_capacity},
     {"full_queue_refuses_and_keeps_no_reference", test_full_queue_refuses_and_keeps_no_reference},
     {"out_of_range_capacity_gets_default", test_out_of_range_capacity_gets_default},
