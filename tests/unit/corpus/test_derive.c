@@ -10,13 +10,15 @@ static void test_derived_pack_meets_targets(void)
     struct derive_stats st;
     struct qz_pack *p = derive_bundled(&st, true);
     /* Floors of the current engine, raised as coverage grows (issue 9 aims at
-     * 300 served, every source answer and 12 per category). */
-    ASSERT_GE(p->n, 85);
-    ASSERT_EQ(p->n_cats, 11);
+     * 300 served, every source answer and 12 per category). The editorial
+     * review rejected what a blind reader judged BAD: 63 served from 34
+     * sources, FastAPI left with none. */
+    ASSERT_GE(p->n, 60);
+    ASSERT_GE(p->n_cats, 10);          /* categories with a served question */
     for (size_t i = 0; i < p->n_cats; i++)
         if (p->cats[i].questions < 1)
-            FAIL_AT("category %s has only %d questions", p->cats[i].name, p->cats[i].questions);
-    ASSERT_GE(st.sources_used, 40);
+            FAIL_AT("category %s is listed with no question", p->cats[i].name);
+    ASSERT_GE(st.sources_used, 34);
     ASSERT_GE(st.n_kinds, 9);
     struct report rep;
     report_init(&rep);
