@@ -206,7 +206,11 @@ static void test_http_bodies_do_not_leak(void)
     long rss1 = rss_kb();
     fprintf(stderr, "%d requests with bodies in %lld ms: RSS %ld kB -> %ld kB\n", total,
             mono_ms() - t0, rss0, rss1);
-    ASSERT_LE(rss1 - rss0, 4096);   /* 60 KB per request before the fix: ~1 GB */
+    /* 60 KB per request before the fix: ~1 GB. Under ASan the allocator's
+     * quarantine grows RSS by itself; there LeakSanitizer at the server's
+     * exit (stop_server wants exit 0) is the check instead. */
+    if (!getenv("QZ_TEST_SANITIZED"))
+        ASSERT_LE(rss1 - rss0, 4096);
     canary_finish(&k, "HTTP bodies");
     stop_server();
 }
