@@ -3,9 +3,7 @@
  * bounded while the attack runs: HTTP bodies do not leak, connection caps
  * keep /healthz and games alive, rooms and guesses are limited per address,
  * host_resume is no oracle, Origin and Host are checked. */
-#include "proc.h"
-#include "test.h"
-#include "wsc.h"
+#include "itest.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -28,39 +26,17 @@ static long long mono_ms(void)
 
 static void start_server(const char *const *extra)
 {
-    static char packs_arg[1024];
-    const char *a[16];
-    size_t n = 0;
-    snprintf(packs_arg, sizeof packs_arg, "--packs=%s/tests/data/packs", getenv("QZ_SOURCE_DIR"));
-    a[n++] = "--no-corpus";
-    a[n++] = packs_arg;
-    for (; extra && *extra && n < 15; extra++)
-        a[n++] = *extra;
-    a[n] = NULL;
-    ASSERT_OK(proc_start_quizd(&srv, a, 10000));
+    itest_start(&srv, extra);
 }
 
 static void stop_server(void)
 {
-    ASSERT_EQ(proc_stop(&srv, SIGTERM, 5000), 0);
+    itest_stop(&srv);
 }
 
 static json_t *expect(struct wsc *c, const char *type)
 {
-    json_t *o = wsc_expect(c, type, T);
-    if (!o)
-        FAIL_AT("expected a '%s' message", type);
-    return o;
-}
-
-static const char *sget(json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
-static long long iget(json_t *o, const char *k)
-{
-    return json_integer_value(json_object_get(o, k));
+    return itest_expect(c, type);
 }
 
 /* The next direct reply (skipping broadcasts): its type, or the error code. */

@@ -2,29 +2,20 @@
  * leaderboard, podium and reviews; resume of players and host; every error
  * code provoked once. Uses tests/data/packs/test.json, whose right option is
  * literally "right", so clients can aim. */
-#include "proc.h"
-#include "test.h"
-#include "wsc.h"
+#include "itest.h"
 #include <signal.h>
 
 #define T proc_timeout(4000)
 
 static struct proc srv;
-static char packs_arg[1024];
-
 static void start_server(void)
 {
-    static const char *a[3];
-    snprintf(packs_arg, sizeof packs_arg, "--packs=%s/tests/data/packs", getenv("QZ_SOURCE_DIR"));
-    a[0] = "--no-corpus";
-    a[1] = packs_arg;
-    a[2] = NULL;
-    ASSERT_OK(proc_start_quizd(&srv, a, 10000));
+    itest_start(&srv, NULL);
 }
 
 static void stop_server(void)
 {
-    ASSERT_EQ(proc_stop(&srv, SIGTERM, 5000), 0);
+    itest_stop(&srv);
 }
 
 static struct wsc *conn(void)
@@ -36,20 +27,7 @@ static struct wsc *conn(void)
 
 static json_t *expect(struct wsc *c, const char *type)
 {
-    json_t *o = wsc_expect(c, type, T);
-    if (!o)
-        FAIL_AT("expected a '%s' message", type);
-    return o;
-}
-
-static const char *sget(json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
-static long long iget(json_t *o, const char *k)
-{
-    return json_integer_value(json_object_get(o, k));
+    return itest_expect(c, type);
 }
 
 static void expect_error(struct wsc *c, const char *code)

@@ -1,29 +1,20 @@
 /* Regression tests for the hostile-probe findings of issue 11, each over real
  * sockets against the real quizd: no score moves on the wire before the
  * reveal, look-alike nicknames are refused. */
-#include "proc.h"
-#include "test.h"
-#include "wsc.h"
+#include "itest.h"
 #include <signal.h>
 
 #define T proc_timeout(4000)
 
 static struct proc srv;
-static char packs_arg[1024];
-
 static void start_server(void)
 {
-    static const char *a[3];
-    snprintf(packs_arg, sizeof packs_arg, "--packs=%s/tests/data/packs", getenv("QZ_SOURCE_DIR"));
-    a[0] = "--no-corpus";
-    a[1] = packs_arg;
-    a[2] = NULL;
-    ASSERT_OK(proc_start_quizd(&srv, a, 10000));
+    itest_start(&srv, NULL);
 }
 
 static void stop_server(void)
 {
-    ASSERT_EQ(proc_stop(&srv, SIGTERM, 5000), 0);
+    itest_stop(&srv);
 }
 
 static struct wsc *conn(void)
@@ -35,10 +26,7 @@ static struct wsc *conn(void)
 
 static json_t *expect(struct wsc *c, const char *type)
 {
-    json_t *o = wsc_expect(c, type, T);
-    if (!o)
-        FAIL_AT("expected a '%s' message", type);
-    return o;
+    return itest_expect(c, type);
 }
 
 /* The next direct reply (not a broadcast): answer_ack, ack, joined or error. */
@@ -61,16 +49,6 @@ static json_t *expect_reply(struct wsc *c)
             return o;
         json_decref(o);
     }
-}
-
-static const char *sget(json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
-static long long iget(json_t *o, const char *k)
-{
-    return json_integer_value(json_object_get(o, k));
 }
 
 static struct wsc *create_room(const char *extra, char code[8])

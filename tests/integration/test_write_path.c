@@ -3,9 +3,7 @@
  * reads again, including a frame larger than the socket (a partial write
  * whose remainder libwebsockets holds) and replies queued behind it; the
  * rest of the room is not held up meanwhile. */
-#include "proc.h"
-#include "test.h"
-#include "wsc.h"
+#include "itest.h"
 #include <signal.h>
 #include <unistd.h>
 
@@ -17,10 +15,7 @@ static struct proc srv;
 
 static json_t *expect(struct wsc *c, const char *type)
 {
-    json_t *o = wsc_expect(c, type, T);
-    if (!o)
-        FAIL_AT("expected a '%s' message", type);
-    return o;
+    return itest_expect(c, type);
 }
 
 static void host_cmd(struct wsc *h, const char *json)
