@@ -141,24 +141,36 @@ static bool token_equal(const char *a, const char *b)
     return d == 0;
 }
 
-static void do_host_resume(struct rooms *rs, struct member *m, const struct proto_req *q)
+/* The gate of join and host_resume: not yet in a room, within the address's
+ * budget of lookups, and a live room; for host_resume (`host_token` not
+ * NULL) also its host's token, a wrong one getting exactly the reply of a
+ * missing room: anything else tells a guesser which codes are live (issue
+ * 11, item 5). Replies and returns NULL when the request goes no further. */
+static struct room *room_to_enter(struct rooms *rs, struct member *m, const struct proto_req *q,
+                                  const char *code, const char *host_token)
 {
     if (m->room) {
         reply_error(rs, m, q, QZ_EPHASE, proto_text(TEXT_ALREADY_IN_ROOM));
-        return;
+        return NULL;
     }
     if (!may_look_up(rs, m)) {
         reply_error(rs, m, q, QZ_ERATELIMIT, proto_text(TEXT_TOO_MANY_GUESSES));
-        return;
+        return NULL;
     }
-    /* A wrong token gets exactly the reply of a missing room: anything else
-     * tells a guesser which codes are live (issue 11, item 5). */
-    struct room *r = rooms_find(rs, q->u.resume.code);
-    if (!r || !token_equal(r->host_token, q->u.resume.token)) {
+    struct room *r = rooms_find(rs, code);
+    if (!r || (host_token && !token_equal(r->host_token, host_token))) {
         missed(rs, m);
         reply_error(rs, m, q, QZ_ENOROOM, proto_text(TEXT_NO_SUCH_ROOM));
-        return;
+        return NULL;
     }
+    return r;
+}
+
+static void do_host_resume(struct rooms *rs, struct member *m, const struct proto_req *q)
+{
+    struct room *r = room_to_enter(rs, m, q, q->u.resume.code, q->u.resume.token);
+    if (!r)
+        return;
     if (r->host) {   /* a second tab takes over; the old one is told why */
         struct member *old = r->host;
         rooms__error(rs, old, QZ_EBADTOKEN, proto_text(TEXT_HOST_RESUMED_ELSEWHERE), false, 0);
@@ -174,20 +186,9 @@ static void do_host_resume(struct rooms *rs, struct member *m, const struct prot
 
 static void do_join(struct rooms *rs, struct member *m, const struct proto_req *q)
 {
-    if (m->room) {
-        reply_error(rs, m, q, QZ_EPHASE, proto_text(TEXT_ALREADY_IN_ROOM));
+    struct room *r = room_to_enter(rs, m, q, q->u.join.code, NULL);
+    if (!r)
         return;
-    }
-    if (!may_look_up(rs, m)) {
-        reply_error(rs, m, q, QZ_ERATELIMIT, proto_text(TEXT_TOO_MANY_GUESSES));
-        return;
-    }
-    struct room *r = rooms_find(rs, q->u.join.code);
-    if (!r) {
-        missed(rs, m);
-        reply_error(rs, m, q, QZ_ENOROOM, proto_text(TEXT_NO_SUCH_ROOM));
-        return;
-    }
     uint32_t id;
     int rc;
     qz_ms now = rooms__now(rs);
