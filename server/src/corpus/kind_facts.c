@@ -28,7 +28,7 @@ void derive__version(struct ctx *x, size_t bi)
         while (f > s && !strchr(";:.(\n", f[-1]) && (f - s < 3 || strncmp(f - 3, "\xE2\x80\x94", 3)) &&
                f[-1] != ',')
             f--;
-        while (*f == ' ' || *f == '#')
+        while (f < start && (*f == ' ' || *f == '#'))
             f++;
         char *feat = xstrndup(f, (size_t)(start - f));
         char *sq = squash_ws(feat);

@@ -145,6 +145,20 @@ static void test_version_orders_the_options(void)
         ASSERT_EQ(atoi(q->options[i - 1] + 9) + 1, atoi(q->options[i] + 9));   /* "Python 3.N" */
 }
 
+/* A version phrase with nothing before it ("append_to(item, (Python 3.10+")
+ * once read before the start of the phrase (found by fuzz.derive): it must
+ * be skipped, not crash. */
+static void test_version_skips_an_empty_feature(void)
+{
+    const char *text = "Core Python\n\n1 questions\n1What changed?\n\n"
+                       "def append_to(item, (Python 3.10+) and #  (Python 3.9) then.\n";
+    struct derive_stats st;
+    struct qz_pack *p = derive_text(text, &st);
+    for (size_t i = 0; p && i < p->n; i++)
+        ASSERT(strcmp(p->q[i].kind, "version"));
+    qz_pack_destroy(p);
+}
+
 static void test_order_asks_the_next_step(void)
 {
     const struct qz_question *q = find_q("order", "Check sys.modules cache");
@@ -174,6 +188,7 @@ static struct test_case tests[] = {
     {"every_question_has_four_options", test_every_question_has_four_options},
     {"tool_asks_for_the_listed_name", test_tool_asks_for_the_listed_name},
     {"version_orders_the_options", test_version_orders_the_options},
+    {"version_skips_an_empty_feature", test_version_skips_an_empty_feature},
     {"order_asks_the_next_step", test_order_asks_the_next_step},
     {"complexity_states_the_subject", test_complexity_states_the_subject},
     {"zz_cleanup", test_zz_cleanup},
