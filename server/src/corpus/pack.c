@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 void report_init(struct report *r)
 {
@@ -309,9 +310,29 @@ char *pack_read_file(const char *path, size_t *len, struct report *rep)
         rep->bad_input = true;
         return NULL;
     }
-    char *buf = xmalloc(PACK_MAX_BYTES + 1);
-    size_t n = fread(buf, 1, PACK_MAX_BYTES + 1, f);
+    /* The buffer grows with what is read (from the file's size when it
+     * has one), never past the limit: a 2 KB file costs 2 KB, not 16 MiB. */
+    struct stat sb;
+    size_t cap = 4096;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0)
+        cap = (size_t)sb.st_size < PACK_MAX_BYTES ? (size_t)sb.st_size + 1 : PACK_MAX_BYTES + 1;
+    char *buf = xmalloc(cap + 1);
+    size_t n = 0;
+    for (;;) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap || n > PACK_MAX_BYTES)
+            break;
+        cap = cap * 2 > PACK_MAX_BYTES + 1 ? PACK_MAX_BYTES + 1 : cap * 2;
+        buf = xrealloc(buf, cap + 1);
+    }
+    bool failed = ferror(f) != 0;
     fclose(f);
+    if (failed) {
+        free(buf);
+        report_add(rep, "%s: file: read error", path);
+        rep->bad_input = true;
+        return NULL;
+    }
     if (n > PACK_MAX_BYTES) {
         free(buf);
         report_add(rep, "%s: file: larger than %u bytes", path, PACK_MAX_BYTES);

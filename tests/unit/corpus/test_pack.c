@@ -2,6 +2,7 @@
  * problem with file:number, and each importer matches its golden files. */
 #include "corpus/import.h"
 #include "corpus_test.h"
+#include <fcntl.h>
 #include <jansson.h>
 
 static void test_validator_reports_every_problem(void)
@@ -96,7 +97,51 @@ static void test_import_csv(void)
     report_cleanup(&rep);
 }
 
+/* pack_read_file: the whole file, NUL-terminated, whatever its size up to
+ * PACK_MAX_BYTES; one byte more is refused; a file without a size (a pipe,
+ * /dev/null) is read to its end. */
+static void test_read_file_bounds(void)
+{
+    char *small = write_temp("hello\n");
+    struct report rep;
+    report_init(&rep);
+    size_t n = 0;
+    char *b = pack_read_file(small, &n, &rep);
+    ASSERT(b);
+    ASSERT_EQ(n, 6);
+    ASSERT_STR_EQ(b, "hello\n");
+    free(b);
+
+    int fd = open(small, O_WRONLY | O_TRUNC);
+    ASSERT(fd >= 0);
+    ASSERT_OK(ftruncate(fd, PACK_MAX_BYTES));          /* sparse: exactly the limit */
+    close(fd);
+    b = pack_read_file(small, &n, &rep);
+    ASSERT(b);
+    ASSERT_EQ(n, PACK_MAX_BYTES);
+    ASSERT_EQ(b[n], 0);
+    free(b);
+    fd = open(small, O_WRONLY);
+    ASSERT_OK(ftruncate(fd, (off_t)PACK_MAX_BYTES + 1));
+    close(fd);
+    ASSERT(!pack_read_file(small, &n, &rep));
+    ASSERT(rep.bad_input);
+    ASSERT(strstr(rep.lines[rep.n - 1], "larger than"));
+
+    report_cleanup(&rep);
+    report_init(&rep);
+    b = pack_read_file("/dev/null", &n, &rep);
+    ASSERT(b);
+    ASSERT_EQ(n, 0);
+    free(b);
+    ASSERT(!pack_read_file("/nonexistent/quizd", &n, &rep));
+    report_cleanup(&rep);
+    unlink(small);
+    free(small);
+}
+
 static struct test_case tests[] = {
+    {"read_file_bounds", test_read_file_bounds},
     {"validator_reports_every_problem", test_validator_reports_every_problem},
     {"import_opentdb", test_import_opentdb},
     {"import_aiken", test_import_aiken},
