@@ -190,7 +190,13 @@ static bool split_label(const char *s, char **label, char **body)
     size_t bl = strlen(*body);
     while (bl && ((*body)[bl - 1] == ':' || (*body)[bl - 1] == ' '))
         (*body)[--bl] = 0;
-    return bl > 0;
+    if (!bl) {
+        /* "Label:" with nothing after it: no pair, and nothing for the caller to free. */
+        free(*label), free(*body);
+        *label = *body = NULL;
+        return false;
+    }
+    return true;
 }
 
 static bool term_like(const char *label)
