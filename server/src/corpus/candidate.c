@@ -62,6 +62,48 @@ char *derive__first_sentence(const struct block *bl)
     return r;
 }
 
+#define CONTRAST_OTHER_MAX 120   /* each distractor's entry in a contrast "why" */
+
+char *derive__contrast_why(const struct qz_question *q, char *const *opts, char *const *descs,
+                           int n, size_t max)
+{
+    struct sbuf b;
+    sb_init(&b);
+    sb_addf(&b, "%s: %s", opts[0], descs[0]);
+    int told = 0;
+    for (int j = 0; j < q->n_options; j++) {
+        int k = 1;
+        while (k < n && opts[k] != q->options[j])
+            k++;
+        if (j == q->correct || k == n || !descs[k] || !descs[k][0])
+            continue;
+        struct strv s = {0};
+        split_sentences(descs[k], &s);
+        char *one = clip(s.n ? s.v[0] : descs[k], CONTRAST_OTHER_MAX);
+        sv_free(&s);
+        size_t l = strlen(one);
+        while (l && (one[l - 1] == '.' || one[l - 1] == ' '))
+            one[--l] = 0;
+        /* Whole entries only: stop before one that would not fit. */
+        if (b.len + strlen(opts[k]) + l + 24 > max) {
+            free(one);
+            break;
+        }
+        if (told++)
+            sb_add(&b, "; ");
+        else
+            sb_add(&b, b.len && strchr(".!?", b.s[b.len - 1]) ? " The other options: " : ". The other options: ");
+        sb_addf(&b, "%s — %s", opts[k], one);
+        free(one);
+    }
+    if (told)
+        sb_add(&b, ".");
+    char *all = sb_take(&b);
+    char *r = clip(all, max);
+    free(all);
+    return r;
+}
+
 char *derive__next_prose_sentence(const struct cquestion *q, size_t b)
 {
     for (size_t i = b + 1; i < q->n_blocks; i++)

@@ -48,6 +48,15 @@ void derive__set_options(struct cand *c, char **opts, int n);
 /* Sets options in the given order (a scale: versions, complexities). */
 void derive__set_options_in_order(struct cand *c, char **opts, int n, int correct);
 char *derive__first_sentence(const struct block *bl);
+/* The "why" of a question drawn from a list of named entries: the answer's
+ * own entry, then each other option's in the order shown, so the reveal
+ * teaches what tells them apart ("Generator: a lazy iterator ... The other
+ * options: Iterator — any object with __next__; ..."). Call it after
+ * derive__set_options: opts[] are the strings given to it (opts[0] the
+ * answer), descs[i] is opts[i]'s text ("" = none). Returns a malloc'd
+ * string of at most max bytes; other options are dropped whole to fit. */
+char *derive__contrast_why(const struct qz_question *q, char *const *opts, char *const *descs,
+                           int n, size_t max);
 /* First sentence of the next prose block after block index b (or ""). */
 char *derive__next_prose_sentence(const struct cquestion *q, size_t b);
 /* Copy of s with the first whole-word occurrence of term replaced by with. */

@@ -322,12 +322,17 @@ void derive__define(struct ctx *x, size_t bi)
                 free(d0), free(cl);
                 /* Nearest siblings as distractors. */
                 char *opts[4] = {xstrdup(terms.v[k])};
+                char *odesc[4] = {descs.v[k]};
                 int no = 1;
                 for (size_t dist = 1; dist < terms.n && no < 4; dist++) {
-                    if (k + dist < terms.n)
+                    if (k + dist < terms.n) {
+                        odesc[no] = descs.v[k + dist];
                         opts[no++] = xstrdup(terms.v[k + dist]);
-                    if (no < 4 && k >= dist)
+                    }
+                    if (no < 4 && k >= dist) {
+                        odesc[no] = descs.v[k - dist];
                         opts[no++] = xstrdup(terms.v[k - dist]);
+                    }
                 }
                 struct cand *c = derive__new_cand(x, "define", lines[k], lines[k]);
                 /* The prompt says what kind of thing is asked: the list's heading,
@@ -345,9 +350,8 @@ void derive__define(struct ctx *x, size_t bi)
                     free(tc);
                 }
                 derive__set_options(c, opts, no);
-                char *full = xasprintf("%s: %s", terms.v[k], descs.v[k]);
-                c->q.explanation = clip(full, 400);
-                free(full);
+                /* The why: this entry, then what each other option is instead. */
+                c->q.explanation = derive__contrast_why(&c->q, opts, odesc, no, 600);
                 free(masked);
             }
         }
@@ -478,15 +482,17 @@ void derive__tool(struct ctx *x, size_t bi)
             if (ambiguous || prefix_giveaway(names.v[i], purposes.v[i]))
                 continue;
             char *opts[4] = {xstrdup(names.v[i])};
+            char *odesc[4] = {purposes.v[i]};
             int no = 1;
-            for (size_t k = 1; k < names.n && no < 4; k++)
+            for (size_t k = 1; k < names.n && no < 4; k++) {
+                odesc[no] = purposes.v[(i + k) % names.n];
                 opts[no++] = xstrdup(names.v[(i + k) % names.n]);
+            }
             struct cand *c = derive__new_cand(x, "tool", bl->line_start, bl->line_end);
             c->q.prompt = xasprintf("%s — which one is listed for “%s”?", label, purposes.v[i]);
             derive__set_options(c, opts, no);
-            char *full = xasprintf("%s: %s", label, body);
-            c->q.explanation = clip(full, 400);
-            free(full);
+            /* The why: the answer's purpose, then each other option's. */
+            c->q.explanation = derive__contrast_why(&c->q, opts, odesc, no, 600);
             made++;
         }
         sv_free(&names), sv_free(&purposes), sv_free(&items);

@@ -124,6 +124,52 @@ static void test_define_masks_the_described_term(void)
     ASSERT_CONTAINS(q->prompt, "What are the steps of the import system order?");
 }
 
+/* The why of a list-derived question teaches the difference: the answer's
+ * entry, then each other option's own entry, in the order shown. */
+static void expect_contrast(const struct qz_question *q, const char *const *entries)
+{
+    const char *rest = strstr(q->explanation, "The other options: ");
+    ASSERT(rest != NULL);
+    ASSERT(!strncmp(q->explanation, answer(q), strlen(answer(q))));
+    for (int i = 0; i < q->n_options; i++) {
+        if (i == q->correct)
+            continue;
+        char want[256];
+        const char *e = NULL;
+        for (size_t k = 0; entries[k]; k += 2)
+            if (!strcmp(entries[k], q->options[i]))
+                e = entries[k + 1];
+        ASSERT(e != NULL);
+        snprintf(want, sizeof want, "%s — %s", q->options[i], e);
+        const char *at = strstr(rest, want);
+        if (!at)
+            FAIL_AT("\"%s\" not after the answer in \"%s\"", want, q->explanation);
+        rest = at + strlen(want);
+    }
+}
+
+static void test_define_why_contrasts_the_other_options(void)
+{
+    const struct qz_question *q = find_q("define", "lazy iterator");
+    ASSERT_CONTAINS(q->explanation, "Generator: a function using yield that returns a lazy iterator");
+    static const char *const entries[] = {
+        "Iterator", "an object with __next__ that yields items one at a time until exhausted",
+        "Coroutine", "a function defined with async def whose execution can be suspended with await",
+        "Descriptor", "an object defining __get__ that customises attribute access on a class", NULL};
+    expect_contrast(q, entries);
+}
+
+static void test_tool_why_contrasts_the_other_options(void)
+{
+    const struct qz_question *q = find_q("tool", "sampling without code changes");
+    ASSERT_CONTAINS(q->explanation, "py-spy: sampling without code changes");
+    static const char *const entries[] = {
+        "cProfile", "deterministic whole-program profiling",
+        "line_profiler", "per-line timings of chosen functions",
+        "memory_profiler", "memory use per line", NULL};
+    expect_contrast(q, entries);
+}
+
 static void test_every_question_has_four_options(void)
 {
     load();
@@ -199,6 +245,8 @@ static struct test_case tests[] = {
     {"cloze_blanks_a_typed_term", test_cloze_blanks_a_typed_term},
     {"cloze_context_rules", test_cloze_context_rules},
     {"define_masks_the_described_term", test_define_masks_the_described_term},
+    {"define_why_contrasts_the_other_options", test_define_why_contrasts_the_other_options},
+    {"tool_why_contrasts_the_other_options", test_tool_why_contrasts_the_other_options},
     {"every_question_has_four_options", test_every_question_has_four_options},
     {"tool_asks_for_the_listed_name", test_tool_asks_for_the_listed_name},
     {"version_orders_the_options", test_version_orders_the_options},
