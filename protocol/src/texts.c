@@ -18,6 +18,7 @@ static const char *const texts[TEXT_COUNT_] = {
     [TEXT_NOTHING_TO_ADVANCE] = "nothing to advance: the game is not running",
     [TEXT_NO_SUCH_PLAYER] = "player_id: no such player in this room",
     [TEXT_ALREADY_FINISHED] = "the game has already finished",
+    [TEXT_PLAY_AGAIN_NOT_FINISHED] = "a new game can start once this one has finished",
     [TEXT_ANSWER_NEEDS_JOIN] = "join a room as a player before answering",
     [TEXT_RATE_LIMITED] = "too many messages: slow down",
     [TEXT_TOO_MANY_GUESSES] = "too many unknown room codes from your network: wait a minute",

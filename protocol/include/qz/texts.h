@@ -20,6 +20,7 @@ enum proto_text {
     TEXT_NOTHING_TO_ADVANCE,
     TEXT_NO_SUCH_PLAYER,
     TEXT_ALREADY_FINISHED,
+    TEXT_PLAY_AGAIN_NOT_FINISHED,  /* play_again before the game is over */
     TEXT_ANSWER_NEEDS_JOIN,
     TEXT_RATE_LIMITED,
     TEXT_TOO_MANY_GUESSES,         /* the address named too many rooms that do not exist */

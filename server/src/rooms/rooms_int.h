@@ -57,5 +57,7 @@ void rooms__error(struct rooms *rs, struct member *m, int code, const char *msg,
 void rooms__process(struct room *r, uint64_t t0_ns);
 void rooms__schedule_throttle(struct room *r);
 void rooms__flush_lobby(struct room *r);
+/* A state snapshot for member m (host or player) of its room (dispatch.c). */
+void rooms__send_state(struct rooms *rs, struct member *m);
 
 #endif
