@@ -417,12 +417,15 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        /* The WebSocket endpoint is /ws only; refuse upgrades elsewhere. */
-        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/ws"))
+        /* Only /ws (http.c refused other paths before this; this is the
+         * last check before a 101 whatever the route). */
+        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, HTTP_WS_PATH))
             return 1;
         if (srv->shutting_down)
             return 1;
         return ws_admit(srv, wsi);
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return http_confirm_upgrade(wsi, in);
     case LWS_CALLBACK_ESTABLISHED:
         on_established(c, wsi, srv);
         return 0;
