@@ -374,12 +374,12 @@ static void setup_protocols(struct server *srv, const struct server_config *cfg,
     /* rx_buffer_size: 1024. Measured with bench/run: 512 saved only ~100 B
      * per connection but cost 20% more server CPU and a 35% worse fan-out
      * p99 at 10,000 players (more reads per burst of answers). */
-    srv->protocols[1] = (struct lws_protocols){"quizd", ws_callback, sizeof(struct conn), 1024, 0,
-                                               NULL, WS_TX_PACKET_SIZE};
+    srv->protocols[1] = (struct lws_protocols){HTTP_WS_PROTOCOL, ws_callback, sizeof(struct conn),
+                                               1024, 0, NULL, WS_TX_PACKET_SIZE};
     memset(&srv->protocols[2], 0, sizeof srv->protocols[2]);
     /* Browsers send no subprotocol: make "quizd" the default for upgrades. */
     srv->pvo_default = (struct lws_protocol_vhost_options){NULL, NULL, "default", ""};
-    srv->pvo = (struct lws_protocol_vhost_options){NULL, &srv->pvo_default, "quizd", ""};
+    srv->pvo = (struct lws_protocol_vhost_options){NULL, &srv->pvo_default, HTTP_WS_PROTOCOL, ""};
 }
 
 struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
