@@ -371,11 +371,11 @@ char *proto_enc_room_created(const char *code, const char *host_token, const str
     return dump(o, len);
 }
 
-char *proto_enc_joined(const struct game_player *p, const char *code, bool has_req, int64_t req,
-                       size_t *len)
+char *proto_enc_joined(const struct game_player *p, const char *token, const char *code,
+                       bool has_req, int64_t req, size_t *len)
 {
     json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:s}", "type", "joined", "player_id",
-                          (json_int_t)p->id, "token", p->token, "name", p->name, "code", code);
+                          (json_int_t)p->id, "token", token, "name", p->name, "code", code);
     set_req(o, has_req, req);
     return dump(o, len);
 }
@@ -573,6 +573,12 @@ char *proto_enc_review(const struct game *g, uint32_t player, size_t *len)
                           "score", (json_int_t)p->score, "rank", (json_int_t)p->rank,
                           "best_streak", (json_int_t)p->best_streak);
     return dump(o, len);
+}
+
+char *proto_enc_notice(const char *notice, const char *message, size_t *len)
+{
+    return dump(json_pack("{s:s,s:s,s:s}", "type", "notice", "notice", notice, "message", message),
+                len);
 }
 
 char *proto_enc_kicked(size_t *len)
