@@ -29,6 +29,7 @@ static const char *const texts[TEXT_COUNT_] = {
     [TEXT_CLOSE_POLICY] = "policy violation",
     [TEXT_HTTP_ONLY_GET] = "only GET is supported",
     [TEXT_HTTP_QR_TEXT] = "text: 1 to 512 bytes required",
+    [TEXT_HTTP_QR_BUSY] = "too many QR codes requested: retry in a second",
     [TEXT_HTTP_NO_BODY] = "request bodies are not accepted",
     [TEXT_HTTP_BAD_HOST] = "this server does not answer to that host name (see --allowed-origin)",
     [TEXT_HTTP_NOT_FOUND] = "not found",

@@ -212,12 +212,60 @@ static void test_failed_joins_keep_no_room_alive(void)
     itest_stop(&srv);
 }
 
+static int qr_status(int i, long long *bytes)
+{
+    char path[128], *h, *b;
+    snprintf(path, sizeof path, "/api/qr.svg?text=http://192.168.1.20:8080/?code=Q%05d", i);
+    int st = http_get(srv.port, path, &h, &b, T);
+    if (st == 200)
+        ASSERT(!strncmp(b, "<svg", 4));
+    if (bytes)
+        *bytes = (long long)strlen(b);
+    free(h), free(b);
+    return st;
+}
+
+/* An uncached QR code costs ~1.3 ms of the loop: codes once drawn are
+ * served from a cache, and one address may draw QR_DRAW_BURST (20) at once,
+ * refilled at 10/s; past that it gets 429. The cached join URL is still
+ * served to the same address meanwhile. */
+static void test_qr_cached_and_rate_limited(void)
+{
+    itest_start(&srv, NULL);
+    long long first = 0, again = 0;
+    ASSERT_EQ(qr_status(0, &first), 200);
+    for (int i = 0; i < 100; i++)   /* the projector's URL: cached, never limited */
+        ASSERT_EQ(qr_status(0, &again), 200);
+    ASSERT_EQ(again, first);
+    long long t0 = mono_ms();
+    int drawn = 1, limited = 0;   /* code 0 was drawn above */
+    for (int i = 1; i <= 100; i++) {
+        int st = qr_status(i, NULL);
+        if (st == 200)
+            drawn++;
+        else if (st == 429)
+            limited++;
+        else
+            FAIL_AT("qr %d: status %d", i, st);
+    }
+    long long elapsed = mono_ms() - t0;
+    fprintf(stderr, "100 distinct QR codes in %lld ms: %d drawn, %d refused with 429\n", elapsed,
+            drawn - 1, limited);
+    /* The bucket: 20 at once, then 10 per second of the loop. */
+    ASSERT_GE(drawn, 20);
+    ASSERT_LE(drawn, 20 + elapsed / 100 + 1);
+    ASSERT_EQ(drawn - 1 + limited, 100);
+    ASSERT_EQ(qr_status(0, NULL), 200);   /* cached: served while the address is limited */
+    itest_stop(&srv);
+}
+
 static struct test_case tests[] = {
     {"upgrade_only_ws_and_quizd", test_upgrade_only_ws_and_quizd},
     {"h2c_upgrade_is_ignored", test_h2c_upgrade_is_ignored},
     {"binary_messages_one_error_and_1009", test_binary_messages_one_error_and_1009},
     {"invalid_utf8_closes_with_1007", test_invalid_utf8_closes_with_1007},
     {"failed_joins_keep_no_room_alive", test_failed_joins_keep_no_room_alive},
+    {"qr_cached_and_rate_limited", test_qr_cached_and_rate_limited},
 };
 
 TEST_MAIN(tests)

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #define HTTP_CHUNK 16384
+#define HTTP_STATUS_TOO_MANY_REQUESTS 429   /* RFC 6585; lws 4.1.6 names none */
 
 void http_site_set_root(struct http_site *site, const char *dir)
 {
@@ -164,7 +165,7 @@ static int route(struct lws *wsi, struct http_pss *h, const struct http_site *si
         return respond_error(wsi, h, HTTP_STATUS_FORBIDDEN, TEXT_HTTP_BAD_HOST);
     if (!strcmp(uri, "/healthz")) {
         struct api_health hl = {0};
-        site->health(site->health_arg, &hl);
+        site->health(site->arg, &hl);
         hl.version = QZ_VERSION;
         body = api_enc_health(&hl, &n);
         return respond(wsi, h, HTTP_STATUS_OK, "application/json", body, n);
@@ -179,10 +180,17 @@ static int route(struct lws *wsi, struct http_pss *h, const struct http_site *si
     }
     if (!strcmp(uri, "/api/qr.svg")) {
         char arg[QR_TEXT_MAX + 88];   /* lws copies "text=" and the value */
-        const char *text = query_arg(wsi, "text", arg, sizeof arg);
-        if (text && *text && (body = qr_svg(text, &n)))
-            return respond(wsi, h, HTTP_STATUS_OK, "image/svg+xml", body, n);
-        return respond_error(wsi, h, HTTP_STATUS_BAD_REQUEST, TEXT_HTTP_QR_TEXT);
+        const char *text = query_arg(wsi, "text", arg, sizeof arg), *hit;
+        if (!text || !*text || strlen(text) > QR_TEXT_MAX)
+            return respond_error(wsi, h, HTTP_STATUS_BAD_REQUEST, TEXT_HTTP_QR_TEXT);
+        if ((hit = qr_cache_get(site->qr_cache, text, &n)))
+            return respond(wsi, h, HTTP_STATUS_OK, "image/svg+xml", xstrndup(hit, n), n);
+        if (!site->qr_may_draw(site->arg, wsi))
+            return respond_error(wsi, h, HTTP_STATUS_TOO_MANY_REQUESTS, TEXT_HTTP_QR_BUSY);
+        if (!(body = qr_svg(text, &n)))
+            return respond_error(wsi, h, HTTP_STATUS_BAD_REQUEST, TEXT_HTTP_QR_TEXT);
+        qr_cache_put(site->qr_cache, text, xstrndup(body, n), n);
+        return respond(wsi, h, HTTP_STATUS_OK, "image/svg+xml", body, n);
     }
     if (!strncmp(uri, "/api/", 5) || !strncmp(uri, "/healthz", 8))
         return respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NOT_FOUND);
