@@ -42,6 +42,7 @@ struct http_site {
 struct http_pss {
     char *body;
     size_t len, off;
+    bool head;                    /* a HEAD request: headers only */
 };
 
 /* Sets web_root to the real path of `dir` (or `dir` itself if it does not resolve). */
