@@ -372,6 +372,56 @@ static void test_http_methods_and_limits(void)
     itest_stop(&srv);
 }
 
+/* Reads until the pong answering ping `t`; false if the connection closed. */
+static bool pong_for(struct wsc *c, int t)
+{
+    for (;;) {
+        char *m = wsc_recv(c, T);
+        if (!m)
+            return false;
+        json_t *o = json_loads(m, 0, NULL);
+        free(m);
+        ASSERT(o);
+        bool hit = !strcmp(sget(o, "type"), "pong") && json_number_value(json_object_get(o, "t")) == t;
+        json_decref(o);
+        if (hit)
+            return true;
+    }
+}
+
+/* The refusal counter resets once the bucket refills: a client that
+ * overruns its rate limit in bursts (100 refused each), pausing for a full
+ * refill in between, is never closed, though the bursts add up to more
+ * than the 200 refusals that close a flooder; one that never pauses is
+ * closed with 1008. */
+static void test_rate_limit_refusals_reset(void)
+{
+    itest_start(&srv, NULL);
+    struct wsc *c = wsc_connect(srv.port, "/ws", T);
+    ASSERT(c);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 24 + 100; i++)
+            ASSERT_OK(wsc_sendf(c, "{\"type\":\"ping\",\"t\":%d}", i));
+        poll(NULL, 0, 2200);   /* the client's pause: a full refill (24 at 12/s) */
+        ASSERT_OK(wsc_send(c, "{\"type\":\"ping\",\"t\":-1}"));
+        if (!pong_for(c, -1))
+            FAIL_AT("closed after burst %d (code %d)", round + 1, c->close_code);
+    }
+    wsc_free(c);
+    c = wsc_connect(srv.port, "/ws", T);
+    ASSERT(c);
+    for (int i = 0; i < 24 + 250; i++)
+        if (wsc_sendf(c, "{\"type\":\"ping\",\"t\":%d}", i))
+            break;
+    /* 1008, or 1006 when pings still unread at the close made the kernel
+     * answer with a reset that discarded the close frame. */
+    int code = wsc_wait_close(c, T);
+    if (code != 1008 && code != 1006)
+        FAIL_AT("a flood without pauses: close %d, expected 1008", code);
+    wsc_free(c);
+    itest_stop(&srv);
+}
+
 static struct test_case tests[] = {
     {"upgrade_only_ws_and_quizd", test_upgrade_only_ws_and_quizd},
     {"h2c_upgrade_is_ignored", test_h2c_upgrade_is_ignored},
@@ -380,6 +430,7 @@ static struct test_case tests[] = {
     {"failed_joins_keep_no_room_alive", test_failed_joins_keep_no_room_alive},
     {"qr_cached_and_rate_limited", test_qr_cached_and_rate_limited},
     {"http_methods_and_limits", test_http_methods_and_limits},
+    {"rate_limit_refusals_reset", test_rate_limit_refusals_reset},
 };
 
 TEST_MAIN(tests)
