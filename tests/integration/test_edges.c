@@ -81,7 +81,8 @@ static void test_h2c_upgrade_is_ignored(void)
     itest_start(&srv, NULL);
     char req[512], *h, *b;
     snprintf(req, sizeof req,
-             "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+             "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+             "Connection: Upgrade, HTTP2-Settings\r\n"
              "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n",
              srv.port);
     ASSERT_EQ(http_raw(srv.port, req, strlen(req), &h, &b, T), 200);
@@ -91,8 +92,8 @@ static void test_h2c_upgrade_is_ignored(void)
     itest_stop(&srv);
 }
 
-/* Every message up to the next pong (a ping is sent after `before`):
- * counts the bad_json errors in between. */
+/* Sends a ping and reads every message up to its pong: how many of them
+ * were bad_json errors (any other error fails the test). */
 static int errors_before_pong(struct wsc *c)
 {
     int errors = 0;
@@ -206,7 +207,8 @@ static void test_failed_joins_keep_no_room_alive(void)
             break;
         refused++;
         if (mono_ms() > deadline)
-            FAIL_AT("the room outlived --empty-room-idle=1 by 10 s under %d refused joins", refused);
+            FAIL_AT("the room outlived --empty-room-idle=1 by 10 s under %d refused joins",
+                    refused);
         poll(NULL, 0, 200);   /* the attacker's pace: 10 credits/s, inside the rate limit */
     }
     ASSERT_GE(refused, 1);
@@ -310,14 +312,16 @@ static void test_http_methods_and_limits(void)
     char req[8192], *h, *b;
     bool eof;
 
-    snprintf(req, sizeof req, "HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    snprintf(req, sizeof req,
+             "HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     char *r = raw_until_close(req, &eof);
     ASSERT(eof);
     ASSERT(!strncmp(r, "HTTP/1.1 200", 12));
     ASSERT_CONTAINS(r, "content-length: ");
     ASSERT(strstr(r, "\r\n\r\n")[4] == '\0');   /* headers only */
     free(r);
-    snprintf(req, sizeof req, "HEAD /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    snprintf(req, sizeof req,
+             "HEAD /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     r = raw_until_close(req, &eof);
     ASSERT(eof && !strncmp(r, "HTTP/1.1 200", 12));
     ASSERT(strstr(r, "\r\n\r\n")[4] == '\0');
@@ -382,7 +386,8 @@ static bool pong_for(struct wsc *c, int t)
         json_t *o = json_loads(m, 0, NULL);
         free(m);
         ASSERT(o);
-        bool hit = !strcmp(sget(o, "type"), "pong") && json_number_value(json_object_get(o, "t")) == t;
+        bool hit = !strcmp(sget(o, "type"), "pong") &&
+                   json_number_value(json_object_get(o, "t")) == t;
         json_decref(o);
         if (hit)
             return true;

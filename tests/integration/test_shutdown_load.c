@@ -22,9 +22,9 @@
 #define N_CONN 15000
 #define IN_FLIGHT 500   /* handshakes at once (the listen backlog is finite) */
 
-static const char HANDSHAKE[] = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                                "Sec-WebSocket-Version: 13\r\n\r\n";
+static const char HANDSHAKE[] =
+    "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
 enum state { CONNECTING, AWAIT_101, OPEN, CLOSED };
 

@@ -68,7 +68,8 @@ static int respond(struct lws *wsi, struct http_pss *h, unsigned status, const c
 /* OPTIONS (any path): 204 with the methods answered. */
 static int respond_options(struct lws *wsi)
 {
-    unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+    unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start;
+    unsigned char *end = buf + sizeof buf - 1;
     if (lws_add_http_header_status(wsi, HTTP_STATUS_NO_CONTENT, &p, end) ||
         add_header(wsi, "allow:", HTTP_ALLOW, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
@@ -91,7 +92,8 @@ static int refuse_now(struct lws *wsi, unsigned status, enum proto_text t)
     int rc = -1;
     if (!lws_add_http_common_headers(wsi, status, "application/json", n, &p, end) &&
         !add_header(wsi, "connection:", "close", &p, end) &&
-        (status != HTTP_STATUS_METHOD_NOT_ALLOWED || !add_header(wsi, "allow:", HTTP_ALLOW, &p, end)) &&
+        (status != HTTP_STATUS_METHOD_NOT_ALLOWED ||
+         !add_header(wsi, "allow:", HTTP_ALLOW, &p, end)) &&
         !lws_finalize_http_header(wsi, &p, end)) {
         memcpy(p, body, n);
         p += n;
