@@ -75,7 +75,8 @@ static void test_upgrade_only_ws_and_quizd(void)
 }
 
 /* h2c was on and undocumented: `Upgrade: h2c` got a 101 and HTTP/2. It is
- * now ignored: the same request is answered over HTTP/1.1. */
+ * now ignored: the same request is answered over HTTP/1.1. HTTP/2 is not
+ * served at all. */
 static void test_h2c_upgrade_is_ignored(void)
 {
     itest_start(&srv, NULL);
@@ -88,6 +89,10 @@ static void test_h2c_upgrade_is_ignored(void)
     ASSERT_EQ(http_raw(srv.port, req, strlen(req), &h, &b, T), 200);
     ASSERT(!strncmp(h, "HTTP/1.1 200", 12));
     ASSERT_CONTAINS(b, "\"status\":\"ok\"");
+    free(h), free(b);
+    /* HTTP/2 with prior knowledge is refused at the preface (lws: 403). */
+    static const char pri[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\4\0\0\0\0\0";
+    ASSERT_EQ(http_raw(srv.port, pri, sizeof pri - 1, &h, &b, T), 403);
     free(h), free(b);
     itest_stop(&srv);
 }
