@@ -32,7 +32,9 @@ enum proto_text {
     TEXT_CLOSE_TOO_LARGE,
     TEXT_CLOSE_POLICY,
     TEXT_HTTP_ONLY_GET,            /* HTTP JSON errors */
+    TEXT_HTTP_URI_TOO_LONG,
     TEXT_HTTP_QR_TEXT,
+    TEXT_HTTP_QR_BUSY,             /* the address drew too many uncached QR codes */
     TEXT_HTTP_NO_BODY,             /* a request carried a body: nothing here takes one */
     TEXT_HTTP_BAD_HOST,            /* the API under a host name that is not ours */
     TEXT_HTTP_NOT_FOUND,

@@ -10,7 +10,10 @@
 
 #include "core/question.h"
 #include "qz/api.h"
+#include <stdbool.h>
 #include <stddef.h>
+
+struct qr_cache;
 
 struct http_site {
     char web_root[4096];          /* real path of the directory served at / */
@@ -24,7 +27,11 @@ struct http_site {
     size_t n_allowed_origins;
     /* Fills the live figures of /healthz (version excluded). */
     void (*health)(void *arg, struct api_health *out);
-    void *health_arg;
+    /* Whether the address of `wsi` may draw one more uncached QR code now
+     * (QR_DRAW_PER_SEC, QR_DRAW_BURST); a true answer counts it. */
+    bool (*qr_may_draw)(void *arg, struct lws *wsi);
+    void *arg;                    /* for health and qr_may_draw */
+    struct qr_cache *qr_cache;    /* borrowed: the owner of the site creates and frees it */
 };
 
 /* The one WebSocket endpoint and its subprotocol (also lws's protocol name). */
@@ -35,6 +42,7 @@ struct http_site {
 struct http_pss {
     char *body;
     size_t len, off;
+    bool head;                    /* a HEAD request: headers only */
 };
 
 /* Sets web_root to the real path of `dir` (or `dir` itself if it does not resolve). */

@@ -2,6 +2,7 @@
  * environment rooms/ runs in (uv clock and timers, getrandom, ws_send). */
 #include "adapter.h"
 
+#include "http/qr.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -123,6 +124,17 @@ static void on_store_async(uv_async_t *h)
 static void store_notify(void *arg)
 {
     uv_async_send(arg);
+}
+
+static struct sockrec *sock_find(struct server *srv, const struct lws *wsi);
+
+/* Every socket was admitted with its address (admit below); one that was
+ * not draws nothing. */
+static bool site_qr_may_draw(void *arg, struct lws *wsi)
+{
+    struct server *srv = arg;
+    struct sockrec *r = sock_find(srv, wsi);
+    return r && bucket_take(&r->e->qr_draws, server__now(srv), 1, QR_DRAW_BURST, QR_DRAW_PER_SEC);
 }
 
 /* ------------------------------------------------------------------ */
@@ -254,7 +266,7 @@ static int admit(struct server *srv, const struct lws_filter_network_conn_args *
         server__refused(srv, "max_connections", addr);
         return 1;
     }
-    struct addr_entry *e = addrtab_get(srv->addrs, addr, now, ROOMS_MISS_BURST);
+    struct addr_entry *e = addrtab_get(srv->addrs, addr, now, ROOMS_MISS_BURST, QR_DRAW_BURST);
     if (srv->cfg.max_per_addr && e->conns >= srv->cfg.max_per_addr) {
         server__refused(srv, "max_per_address", addr);
         return 1;
@@ -380,7 +392,9 @@ static void setup_protocols(struct server *srv, const struct server_config *cfg,
     srv->site.allowed_origins = srv->cfg.allowed_origins;
     srv->site.n_allowed_origins = srv->cfg.n_allowed_origins;
     srv->site.health = site_health;
-    srv->site.health_arg = srv;
+    srv->site.qr_may_draw = site_qr_may_draw;
+    srv->site.arg = srv;
+    srv->site.qr_cache = srv->qr_cache = qr_cache_create(QR_CACHE_ENTRIES, QR_CACHE_BYTES);
 
     /* One callback mount: we route /healthz, /api/ and static files ourselves
      * (lws 4.1.6's file mount drops the connection on a missing file). */
@@ -597,6 +611,7 @@ void server_destroy(struct server *srv)
         lws_context_destroy(srv->ctx);
     rooms_destroy(srv->rooms);   /* before the address table its rooms count into */
     addrtab_destroy(srv->addrs);
+    qr_cache_destroy(srv->qr_cache);
     free(srv->socks);
     free(srv);
 }
