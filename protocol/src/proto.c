@@ -371,11 +371,11 @@ char *proto_enc_room_created(const char *code, const char *host_token, const str
     return dump(o, len);
 }
 
-char *proto_enc_joined(const struct game_player *p, const char *code, bool has_req, int64_t req,
-                       size_t *len)
+char *proto_enc_joined(const struct game_player *p, const char *token, const char *code,
+                       bool has_req, int64_t req, size_t *len)
 {
     json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I}", "type", "joined", "player_id",
-                          (json_int_t)p->id, "token", p->token, "name", p->name, "code", code,
+                          (json_int_t)p->id, "token", token, "name", p->name, "code", code,
                           "first_index", (json_int_t)p->first_q);
     set_req(o, has_req, req);
     return dump(o, len);
@@ -657,6 +657,12 @@ char *proto_enc_report(const struct game *g, size_t *len)
     return dump(json_pack("{s:s,s:o,s:o,s:I,s:b}", "type", "report", "questions", qs, "players",
                           players, "count", (json_int_t)game_player_count(g), "truncated",
                           total > PROTO_REPORT_PLAYERS),
+                len);
+}
+
+char *proto_enc_notice(const char *notice, const char *message, size_t *len)
+{
+    return dump(json_pack("{s:s,s:s,s:s}", "type", "notice", "notice", notice, "message", message),
                 len);
 }
 

@@ -9,6 +9,8 @@ static const char *const texts[TEXT_COUNT_] = {
     [TEXT_NO_QUESTION_IN_CATEGORIES] = "categories: no question in the chosen categories",
     [TEXT_NO_SUCH_ROOM] = "no room with that code",
     [TEXT_ROOM_CLOSED] = "the room was closed",
+    [TEXT_RESULTS_NOT_SAVED] = "The server can no longer save results (its disk is full or"
+                               " failing). The game goes on, but a restart will lose it.",
     [TEXT_NOT_HOST_TOKEN] = "host_token: not this room's host token",
     [TEXT_HOST_RESUMED_ELSEWHERE] = "the host resumed on another connection",
     [TEXT_PLAYER_JOINED_ELSEWHERE] = "you joined from another tab or device",

@@ -97,8 +97,9 @@ char *proto_enc_pong(bool has_req, int64_t req, bool has_t, double t, int64_t no
                      size_t *len);
 char *proto_enc_room_created(const char *code, const char *host_token, const struct game *g,
                              const char *pack_id, bool has_req, int64_t req, size_t *len);
-char *proto_enc_joined(const struct game_player *p, const char *code, bool has_req, int64_t req,
-                       size_t *len);
+/* `token` is the player's token in clear (the game keeps only its hash). */
+char *proto_enc_joined(const struct game_player *p, const char *token, const char *code,
+                       bool has_req, int64_t req, size_t *len);
 /* Lobby for the host (all players, max_list = SIZE_MAX) or players
  * (PROTO_LOBBY_LIST_PLAYERS, the latest joiners). */
 char *proto_enc_lobby(const struct game *g, const char *code, size_t max_list, size_t *len);
@@ -115,6 +116,8 @@ char *proto_enc_review(const struct game *g, uint32_t player, size_t *len);
  * the first PROTO_REPORT_PLAYERS players in ranking order. */
 char *proto_enc_report(const struct game *g, size_t *len);
 char *proto_enc_kicked(size_t *len);
+/* {"type":"notice","notice":NOTICE,"message":...}: something the host should know. */
+char *proto_enc_notice(const char *notice, const char *message, size_t *len);
 /* Full snapshot for a (re)joining player (player != 0) or the host (player == 0). */
 char *proto_enc_state(const struct game *g, const char *code, uint32_t player,
                       const struct proto_clock *c, qz_ms now, bool has_req, int64_t req,

@@ -43,6 +43,11 @@ struct conn {
 
 struct server {
     uv_loop_t *loop;
+    /* The game clock is uv_now plus this: with a store it continues from
+     * where the last run stopped, so restored deadlines keep their time. */
+    int64_t clock_offset;
+    uv_async_t store_async;       /* the writer committed (store/) */
+    bool store_async_open;
     struct server_config cfg;
     struct lws_context *ctx;
     struct lws_vhost *vh;
@@ -86,7 +91,7 @@ struct server {
 
 static inline uint64_t server__now(const struct server *srv)
 {
-    return uv_now(srv->loop);
+    return (uint64_t)((int64_t)uv_now(srv->loop) + srv->clock_offset);
 }
 
 /* ws.c */

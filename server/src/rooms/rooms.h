@@ -13,6 +13,7 @@
 #include "core/game.h"
 #include "qz/frame.h"
 #include "qz/proto.h"
+#include "store/store.h"
 #include "util/limit.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,6 +42,7 @@ struct member {
     uint32_t player;
     uint8_t role;                 /* enum member_role */
     struct addr_entry *addr;      /* its remote address's counters (net/ owns them); NULL = none */
+    uint32_t held;                /* frames for it waiting for a commit; private to rooms */
 };
 
 struct rooms_timer;               /* the environment's timer */
@@ -71,6 +73,10 @@ struct rooms_config {
     unsigned max_rooms_per_addr;  /* live rooms created from one address (0 = no cap) */
     unsigned reveal_ms, leaderboard_ms;
     struct proto_clock clock;     /* monotonic -> epoch for the wire */
+    /* Persistence (borrowed, NULL = --no-data). With a store every game
+     * change is recorded, and what a client is sent after a change waits
+     * until the change is committed (rooms_durable). */
+    struct store *store;
 };
 
 struct rooms;
@@ -94,6 +100,18 @@ const struct game *room_game(const struct room *r);
 void rooms_request(struct rooms *rs, struct member *m, const struct proto_req *q);
 /* The connection of `m` is gone: leaves its room (the game is told). */
 void rooms_member_left(struct rooms *rs, struct member *m);
+/* The store committed more: sends what was waiting for it, and tells the
+ * hosts once when results are no longer being saved. Call on the loop. */
+void rooms_durable(struct rooms *rs);
+/* Rebuilds every unfinished room of the store by replaying its recorded
+ * events into the game core; their players and hosts resume with the
+ * tokens they hold. Returns how many rooms came back. */
+size_t rooms_restore(struct rooms *rs);
+/* Live rooms whose results are no longer being saved (the store failed). */
+size_t rooms_unsaved(const struct rooms *rs);
+/* Frames waiting for a commit. */
+size_t rooms_held(const struct rooms *rs);
+
 /* Runs idle collection now (the GC timer does this every ROOMS_GC_INTERVAL_MS). */
 void rooms_collect_idle(struct rooms *rs);
 
