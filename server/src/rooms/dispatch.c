@@ -140,6 +140,7 @@ static void do_play_again(struct rooms *rs, struct member *m, const struct proto
         return;
     }
     snprintf(r->pack_id, sizeof r->pack_id, "%s", pack->id);
+    rooms__rec_restarted(r, seed);
     reply_ack(rs, m, q);
     log_info("play_again room=%s pack=%s questions=%zu", r->code, r->pack_id, game_total(r->g));
     rooms__process(r, t0);

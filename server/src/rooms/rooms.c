@@ -166,6 +166,7 @@ void rooms__remove(struct room *r, const char *why, bool notify)
     rs->env.timer_destroy(r->throttle);
     game_destroy(r->g);
     free(r->by_player);
+    free(r->player_hash);
     free(r);
 }
 
