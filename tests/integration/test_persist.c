@@ -212,6 +212,97 @@ static void crash_and_resume(struct run *r, const char *phase, int acked_by[NP][
     }
 }
 
+/* GET path with "Authorization: Bearer token" (none when token is NULL). */
+static int get_auth(struct run *r, const char *path, const char *token, char **body)
+{
+    char req[512], *h;
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s%sConnection: close\r\n\r\n",
+                     path, r->srv.port, token ? "Authorization: Bearer " : "", token ? token : "",
+                     token ? "\r\n" : "");
+    int st = http_raw(r->srv.port, req, (size_t)n, &h, body, ITEST_T);
+    free(h);
+    return st;
+}
+
+/* The exports of the finished game: authorization, then content. */
+static void check_exports(struct run *r)
+{
+    char path[128], *b;
+    /* another room, for its host's token */
+    struct wsc *o = conn(r);
+    ASSERT_OK(wsc_send(o, "{\"type\":\"create_room\",\"pack\":\"test\"}"));
+    json_t *oc = itest_expect(o, "room_created");
+    char other_code[8], other_token[40];
+    snprintf(other_code, sizeof other_code, "%s", sget(oc, "code"));
+    snprintf(other_token, sizeof other_token, "%s", sget(oc, "host_token"));
+    json_decref(oc);
+
+    snprintf(path, sizeof path, "/api/rooms/%s/results.json", r->code);
+    ASSERT_EQ(get_auth(r, path, NULL, &b), 401);
+    free(b);
+    ASSERT_EQ(get_auth(r, path, other_token, &b), 403);
+    free(b);
+    ASSERT_EQ(get_auth(r, path, r->p[0].token, &b), 403);   /* a player is not the host */
+    free(b);
+    ASSERT_EQ(get_auth(r, "/api/rooms/ZZZZZZ/results.json", r->host.token, &b), 404);
+    free(b);
+    ASSERT_EQ(get_auth(r, path, r->host.token, &b), 200);
+    json_t *j = json_loads(b, 0, NULL);
+    free(b);
+    ASSERT(j);
+    ASSERT(json_is_true(json_object_get(j, "finished")));
+    ASSERT_EQ(json_array_size(json_object_get(j, "questions")), NQ);
+    json_t *pl = json_object_get(j, "players");
+    ASSERT_EQ(json_array_size(pl), NP);
+    for (int i = 0; i < NP; i++) {
+        json_t *p = json_array_get(pl, (size_t)i);
+        /* ranked: player i has NQ - i right, 1000 points each (accuracy) */
+        ASSERT_STR_EQ(sget(p, "name"), names[i]);
+        ASSERT_EQ(iget(p, "rank"), i + 1);
+        ASSERT_EQ(iget(p, "correct"), NQ - i);
+        ASSERT_EQ(iget(p, "score"), 1000 * (NQ - i));
+        json_t *ans = json_object_get(p, "answers");
+        ASSERT_EQ(json_array_size(ans), NQ);
+        for (int q = 0; q < NQ; q++) {
+            json_t *a = json_array_get(ans, (size_t)q);
+            ASSERT_EQ(iget(a, "index"), q);
+            ASSERT_EQ(json_is_true(json_object_get(a, "correct")), plays_right(i, q));
+            ASSERT_EQ(iget(a, "points"), plays_right(i, q) ? 1000 : 0);
+            json_t *qj = json_array_get(json_object_get(j, "questions"), (size_t)q);
+            const char *chosen = json_string_value(json_array_get(json_object_get(qj, "options"),
+                                                                  (size_t)iget(a, "choice")));
+            ASSERT_STR_EQ(chosen, plays_right(i, q) ? "right" : "wrong a");
+        }
+    }
+    json_decref(j);
+
+    snprintf(path, sizeof path, "/api/rooms/%s/results.csv", r->code);
+    ASSERT_EQ(get_auth(r, path, r->host.token, &b), 200);
+    ASSERT(!strncmp(b, "rank,player_id,name,score,question,", 35));
+    ASSERT_CONTAINS(b, "1,1,Ann,3000,1,");
+    size_t lines = 0;
+    for (const char *c = b; *c; c++)
+        lines += *c == '\n';
+    ASSERT_EQ(lines, 1 + NP * NQ);
+    free(b);
+
+    snprintf(path, sizeof path, "/api/rooms/%s/review", r->code);
+    ASSERT_EQ(get_auth(r, path, r->host.token, &b), 403);   /* the host is not a player */
+    free(b);
+    ASSERT_EQ(get_auth(r, path, NULL, &b), 401);
+    free(b);
+    ASSERT_EQ(get_auth(r, path, r->p[2].token, &b), 200);
+    j = json_loads(b, 0, NULL);
+    free(b);
+    json_t *me = json_object_get(j, "player");
+    ASSERT_STR_EQ(sget(me, "name"), names[2]);
+    ASSERT_EQ(json_array_size(json_object_get(me, "answers")), NQ);
+    ASSERT(sget(json_array_get(json_object_get(j, "questions"), 0), "explanation"));
+    ASSERT(!json_object_get(j, "players"));   /* nobody else's answers */
+    json_decref(j);
+    wsc_free(o);
+}
+
 struct final { char name[8]; long long score, correct, rank; };
 
 /* The script. Returns the final ranking in `out`. */
@@ -299,6 +390,8 @@ static void play(enum kill_at k, int sig, struct final out[NP])
         out[i].rank = iget(e, "rank");
     }
     json_decref(over);
+    if (k == K_NONE)
+        check_exports(&r);
     clear_states(&r);
     disconnect_all(&r);
     itest_stop(&r.srv);

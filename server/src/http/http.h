@@ -12,6 +12,23 @@
 #include "qz/api.h"
 #include <stddef.h>
 
+/* What the exports under /api/rooms/CODE/ answer. */
+enum http_export { HTTP_EXPORT_RESULTS_JSON, HTTP_EXPORT_RESULTS_CSV, HTTP_EXPORT_REVIEW };
+
+/* A request whose reply comes later from another thread (an export). The
+ * one who took it fills status, type and body (malloc'd) and calls
+ * http_wait_done on the loop; wsi is NULL once the connection is gone. */
+struct http_wait {
+    struct lws *wsi;
+    unsigned status;
+    const char *type;             /* static string */
+    char *body;
+    size_t len;
+    bool ready;
+};
+/* Sends the reply (or frees everything when the connection is gone). */
+void http_wait_done(struct http_wait *w);
+
 struct http_site {
     char web_root[4096];          /* real path of the directory served at / */
     struct qz_pack *const *packs; /* borrowed; packs[0] is the default */
@@ -25,12 +42,17 @@ struct http_site {
     /* Fills the live figures of /healthz (version excluded). */
     void (*health)(void *arg, struct api_health *out);
     void *health_arg;
+    /* Starts an export; returns 0 when it took `w`, -1 when this server
+     * keeps no results. NULL = none. */
+    int (*export_start)(void *arg, struct http_wait *w, enum http_export what, const char *code,
+                        const char *token);
 };
 
 /* Per-request state (lws allocates and zeroes it). */
 struct http_pss {
     char *body;
     size_t len, off;
+    struct http_wait *wait;       /* an export under way (owned by whoever took it) */
 };
 
 /* Sets web_root to the real path of `dir` (or `dir` itself if it does not resolve). */

@@ -25,7 +25,7 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE TABLE rooms(id INTEGER PRIMARY KEY, code TEXT NOT NULL, host_hash TEXT NOT NULL,"
     " pack_id TEXT NOT NULL, pack_hash TEXT NOT NULL, seed INTEGER NOT NULL,"
     " settings TEXT NOT NULL, created_at INTEGER NOT NULL, phase TEXT NOT NULL DEFAULT 'lobby',"
-    " finished_at INTEGER);"
+    " played INTEGER NOT NULL DEFAULT 0, finished_at INTEGER);"
     "CREATE INDEX rooms_code ON rooms(code);"
     "CREATE INDEX rooms_open ON rooms(finished_at);"
     "CREATE TABLE questions(room INTEGER NOT NULL, idx INTEGER NOT NULL,"
@@ -58,8 +58,9 @@ static const char *const rec_sql[R_N] = {
                  " time_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [R_SCORED] = "UPDATE answers SET correct = ?4, points = ?5"
                  " WHERE room = ?1 AND player = ?2 AND idx = ?3",
-    [R_PHASE] = "UPDATE rooms SET phase = ?2 WHERE id = ?1",
-    [R_FINISH] = "UPDATE rooms SET phase = ?2, finished_at = ?3 WHERE id = ?1",
+    [R_PHASE] = "UPDATE rooms SET phase = ?2, played = ?3 WHERE id = ?1",
+    [R_FINISH] = "UPDATE rooms SET phase = ?2, finished_at = ?3, played = max(played, ?4)"
+                 " WHERE id = ?1",
     [R_RESULT] = "INSERT OR REPLACE INTO results VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
@@ -414,8 +415,12 @@ static int bind_rec(struct store *s, const struct rec *r, const char *str)
     case R_FINISH:
         sqlite3_bind_int64(st, 1, r->room);
         TXT(2, 0);
-        if (r->type == R_FINISH)
+        if (r->type == R_FINISH) {
             sqlite3_bind_int64(st, 3, r->x);
+            sqlite3_bind_int(st, 4, r->a);
+        } else {
+            sqlite3_bind_int(st, 3, r->a);
+        }
         break;
     case R_RESULT:
         sqlite3_bind_int64(st, 1, r->room);
@@ -578,6 +583,11 @@ void store_close(struct store *s)
     free(s);
 }
 
+const char *store_path(const struct store *s)
+{
+    return s->path;
+}
+
 uint64_t store_last_clock(const struct store *s)
 {
     return s->last_clock;
@@ -689,16 +699,17 @@ uint64_t store_scored(struct store *s, uint32_t room, uint32_t player, int index
     return append(s, &r, none, NULL, 0, false);
 }
 
-uint64_t store_phase(struct store *s, uint32_t room, const char *phase)
+uint64_t store_phase(struct store *s, uint32_t room, const char *phase, int played)
 {
-    struct rec r = {.type = R_PHASE, .room = room};
+    struct rec r = {.type = R_PHASE, .room = room, .a = played};
     const char *str[4] = {phase, NULL, NULL, NULL};
     return append(s, &r, str, NULL, 0, false);
 }
 
-uint64_t store_finish(struct store *s, uint32_t room, const char *phase, int64_t epoch_ms)
+uint64_t store_finish(struct store *s, uint32_t room, const char *phase, int played,
+                      int64_t epoch_ms)
 {
-    struct rec r = {.type = R_FINISH, .room = room, .x = epoch_ms};
+    struct rec r = {.type = R_FINISH, .room = room, .x = epoch_ms, .a = played};
     const char *str[4] = {phase, NULL, NULL, NULL};
     return append(s, &r, str, NULL, 0, false);
 }

@@ -65,6 +65,7 @@ void store_close(struct store *s);
 /* The game clock the last run reached (0 for a new database), and the
  * offset the writer adds to CLOCK_MONOTONIC ms to record the clock. */
 uint64_t store_last_clock(const struct store *s);
+const char *store_path(const struct store *s);   /* DIR/quizd.db */
 void store_set_clock_offset(struct store *s, int64_t offset_ms);
 
 /* Appends, from the loop. Each returns its record's sequence number. */
@@ -80,9 +81,11 @@ uint64_t store_answer(struct store *s, uint32_t room, uint64_t t, uint32_t playe
                       int choice, int64_t recv_epoch_ms, uint32_t time_ms);
 uint64_t store_scored(struct store *s, uint32_t room, uint32_t player, int index, bool correct,
                       unsigned points);
-uint64_t store_phase(struct store *s, uint32_t room, const char *phase);
+/* `played`: questions closed so far (what exports and reviews show). */
+uint64_t store_phase(struct store *s, uint32_t room, const char *phase, int played);
 /* The room is over (finished, or closed unfinished): never restored again. */
-uint64_t store_finish(struct store *s, uint32_t room, const char *phase, int64_t epoch_ms);
+uint64_t store_finish(struct store *s, uint32_t room, const char *phase, int played,
+                      int64_t epoch_ms);
 uint64_t store_result(struct store *s, uint32_t room, unsigned rank, uint32_t player,
                       int64_t score, unsigned correct, unsigned best_streak);
 
