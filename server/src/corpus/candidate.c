@@ -62,10 +62,15 @@ char *derive__first_sentence(const struct block *bl)
     return r;
 }
 
-#define CONTRAST_OTHER_MAX 120   /* each distractor's entry in a contrast "why" */
+#define CONTRAST_EACH_MAX 120   /* bytes of one other option's entry, at most */
+#define CONTRAST_EACH_MIN 40    /* ... and at least: shorter says nothing */
 
-char *derive__contrast_why(const struct qz_question *q, char *const *opts, char *const *descs,
-                           int n, size_t max)
+/* What each other option is, clipped to `each` bytes, after the answer's
+ * own entry: every other option with a description is named, or NULL when
+ * they do not all fit in max (a "why" naming two of three others would
+ * read as if the third were also right). */
+static char *contrast_with(const struct qz_question *q, char *const *opts, char *const *descs,
+                           int n, size_t max, size_t each)
 {
     struct sbuf b;
     sb_init(&b);
@@ -79,16 +84,11 @@ char *derive__contrast_why(const struct qz_question *q, char *const *opts, char 
             continue;
         struct strv s = {0};
         split_sentences(descs[k], &s);
-        char *one = clip(s.n ? s.v[0] : descs[k], CONTRAST_OTHER_MAX);
+        char *one = clip(s.n ? s.v[0] : descs[k], each);
         sv_free(&s);
         size_t l = strlen(one);
         while (l && (one[l - 1] == '.' || one[l - 1] == ' '))
             one[--l] = 0;
-        /* Whole entries only: stop before one that would not fit. */
-        if (b.len + strlen(opts[k]) + l + 24 > max) {
-            free(one);
-            break;
-        }
         if (told++)
             sb_add(&b, "; ");
         else
@@ -96,11 +96,34 @@ char *derive__contrast_why(const struct qz_question *q, char *const *opts, char 
         sb_addf(&b, "%s — %s", opts[k], one);
         free(one);
     }
-    if (told)
+    /* A clipped entry already ends in an ellipsis: no full stop after it. */
+    if (told && !(b.len >= 3 && !memcmp(b.s + b.len - 3, "\xE2\x80\xA6", 3)))
         sb_add(&b, ".");
     char *all = sb_take(&b);
-    char *r = clip(all, max);
-    free(all);
+    if (told && strlen(all) > max) {
+        free(all);
+        return NULL;
+    }
+    return all;
+}
+
+char *derive__contrast_why(const struct qz_question *q, char *const *opts, char *const *descs,
+                           int n, size_t max)
+{
+    /* Each other entry whole up to CONTRAST_EACH_MAX, shortened step by
+     * step while they do not all fit, but not below CONTRAST_EACH_MIN. */
+    for (size_t each = CONTRAST_EACH_MAX; each >= CONTRAST_EACH_MIN; each -= 10) {
+        char *r = contrast_with(q, opts, descs, n, max, each);
+        if (r) {
+            char *c = clip(r, max);
+            free(r);
+            return c;
+        }
+    }
+    /* The others do not fit even briefly: the answer's own entry alone. */
+    char *own = xasprintf("%s: %s", opts[0], descs[0]);
+    char *r = clip(own, max);
+    free(own);
     return r;
 }
 
