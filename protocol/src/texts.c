@@ -37,6 +37,8 @@ static const char *const texts[TEXT_COUNT_] = {
     [TEXT_HTTP_NO_BODY] = "request bodies are not accepted",
     [TEXT_HTTP_BAD_HOST] = "this server does not answer to that host name (see --allowed-origin)",
     [TEXT_HTTP_NOT_FOUND] = "not found",
+    [TEXT_HTTP_NEED_TOKEN] = "send the room's token as 'Authorization: Bearer TOKEN'",
+    [TEXT_HTTP_NO_DATA] = "this server keeps no results (it was started with --no-data)",
     [TEXT_HTTP_NOT_FOUND_PAGE] =
         "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Not found - quizd</title>"
         "<link rel=\"stylesheet\" href=\"/style.css\"><main class=\"card\"><h1>Not found</h1>"

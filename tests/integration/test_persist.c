@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NP 3
@@ -212,6 +213,97 @@ static void crash_and_resume(struct run *r, const char *phase, int acked_by[NP][
     }
 }
 
+/* GET path with "Authorization: Bearer token" (none when token is NULL). */
+static int get_auth(struct run *r, const char *path, const char *token, char **body)
+{
+    char req[512], *h;
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s%sConnection: close\r\n\r\n",
+                     path, r->srv.port, token ? "Authorization: Bearer " : "", token ? token : "",
+                     token ? "\r\n" : "");
+    int st = http_raw(r->srv.port, req, (size_t)n, &h, body, ITEST_T);
+    free(h);
+    return st;
+}
+
+/* The exports of the finished game: authorization, then content. */
+static void check_exports(struct run *r)
+{
+    char path[128], *b;
+    /* another room, for its host's token */
+    struct wsc *o = conn(r);
+    ASSERT_OK(wsc_send(o, "{\"type\":\"create_room\",\"pack\":\"test\"}"));
+    json_t *oc = itest_expect(o, "room_created");
+    char other_code[8], other_token[40];
+    snprintf(other_code, sizeof other_code, "%s", sget(oc, "code"));
+    snprintf(other_token, sizeof other_token, "%s", sget(oc, "host_token"));
+    json_decref(oc);
+
+    snprintf(path, sizeof path, "/api/rooms/%s/results.json", r->code);
+    ASSERT_EQ(get_auth(r, path, NULL, &b), 401);
+    free(b);
+    ASSERT_EQ(get_auth(r, path, other_token, &b), 403);
+    free(b);
+    ASSERT_EQ(get_auth(r, path, r->p[0].token, &b), 403);   /* a player is not the host */
+    free(b);
+    ASSERT_EQ(get_auth(r, "/api/rooms/ZZZZZZ/results.json", r->host.token, &b), 404);
+    free(b);
+    ASSERT_EQ(get_auth(r, path, r->host.token, &b), 200);
+    json_t *j = json_loads(b, 0, NULL);
+    free(b);
+    ASSERT(j);
+    ASSERT(json_is_true(json_object_get(j, "finished")));
+    ASSERT_EQ(json_array_size(json_object_get(j, "questions")), NQ);
+    json_t *pl = json_object_get(j, "players");
+    ASSERT_EQ(json_array_size(pl), NP);
+    for (int i = 0; i < NP; i++) {
+        json_t *p = json_array_get(pl, (size_t)i);
+        /* ranked: player i has NQ - i right, 1000 points each (accuracy) */
+        ASSERT_STR_EQ(sget(p, "name"), names[i]);
+        ASSERT_EQ(iget(p, "rank"), i + 1);
+        ASSERT_EQ(iget(p, "correct"), NQ - i);
+        ASSERT_EQ(iget(p, "score"), 1000 * (NQ - i));
+        json_t *ans = json_object_get(p, "answers");
+        ASSERT_EQ(json_array_size(ans), NQ);
+        for (int q = 0; q < NQ; q++) {
+            json_t *a = json_array_get(ans, (size_t)q);
+            ASSERT_EQ(iget(a, "index"), q);
+            ASSERT_EQ(json_is_true(json_object_get(a, "correct")), plays_right(i, q));
+            ASSERT_EQ(iget(a, "points"), plays_right(i, q) ? 1000 : 0);
+            json_t *qj = json_array_get(json_object_get(j, "questions"), (size_t)q);
+            const char *chosen = json_string_value(json_array_get(json_object_get(qj, "options"),
+                                                                  (size_t)iget(a, "choice")));
+            ASSERT_STR_EQ(chosen, plays_right(i, q) ? "right" : "wrong a");
+        }
+    }
+    json_decref(j);
+
+    snprintf(path, sizeof path, "/api/rooms/%s/results.csv", r->code);
+    ASSERT_EQ(get_auth(r, path, r->host.token, &b), 200);
+    ASSERT(!strncmp(b, "rank,player_id,name,score,question,", 35));
+    ASSERT_CONTAINS(b, "1,1,Ann,3000,1,");
+    size_t lines = 0;
+    for (const char *c = b; *c; c++)
+        lines += *c == '\n';
+    ASSERT_EQ(lines, 1 + NP * NQ);
+    free(b);
+
+    snprintf(path, sizeof path, "/api/rooms/%s/review", r->code);
+    ASSERT_EQ(get_auth(r, path, r->host.token, &b), 403);   /* the host is not a player */
+    free(b);
+    ASSERT_EQ(get_auth(r, path, NULL, &b), 401);
+    free(b);
+    ASSERT_EQ(get_auth(r, path, r->p[2].token, &b), 200);
+    j = json_loads(b, 0, NULL);
+    free(b);
+    json_t *me = json_object_get(j, "player");
+    ASSERT_STR_EQ(sget(me, "name"), names[2]);
+    ASSERT_EQ(json_array_size(json_object_get(me, "answers")), NQ);
+    ASSERT(sget(json_array_get(json_object_get(j, "questions"), 0), "explanation"));
+    ASSERT(!json_object_get(j, "players"));   /* nobody else's answers */
+    json_decref(j);
+    wsc_free(o);
+}
+
 struct final { char name[8]; long long score, correct, rank; };
 
 /* The script. Returns the final ranking in `out`. */
@@ -299,6 +391,8 @@ static void play(enum kill_at k, int sig, struct final out[NP])
         out[i].rank = iget(e, "rank");
     }
     json_decref(over);
+    if (k == K_NONE)
+        check_exports(&r);
     clear_states(&r);
     disconnect_all(&r);
     itest_stop(&r.srv);
@@ -607,7 +701,158 @@ static void test_kill9_after_play_again(void)
     ASSERT_EQ(system(cmd), 0);
 }
 
+/* ---- a disk that fills during a game ---- */
+
+/* A real full disk: a 320 KiB tmpfs as the data directory (needs mount(2),
+ * i.e. root with CAP_SYS_ADMIN; skipped with a message elsewhere). Players
+ * keep joining until the writes fail: the game goes on (joins are still
+ * answered), the host gets a results_not_saved notice, /healthz says so. */
+static void test_disk_full_tells_host(void)
+{
+    struct run r = {.sig = SIGTERM};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-full-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=320k,mode=0700 tmpfs '%s' 2>/dev/null", r.dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "SKIPPED: cannot mount a small tmpfs here (needs root with CAP_SYS_ADMIN)\n");
+        proc_rm_tree(r.dir);
+        return;
+    }
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    start(&r);
+    struct wsc *h = conn(&r);
+    ASSERT_OK(wsc_send(h, "{\"type\":\"create_room\",\"pack\":\"test\",\"max_players\":500}"));
+    json_t *o = itest_expect(h, "room_created");
+    snprintf(r.code, sizeof r.code, "%s", sget(o, "code"));
+    json_decref(o);
+    struct wsc *p[400];
+    int n = 0;
+    json_t *notice = NULL;
+    bool full = false;
+    char *hd, *b;
+    while (!full && n < 400) {
+        p[n] = conn(&r);
+        ASSERT_OK(wsc_sendf(p[n], "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Player %d\"}", r.code, n));
+        json_decref(itest_expect(p[n], "joined"));   /* the game goes on */
+        n++;
+        ASSERT_EQ(http_get(r.srv.port, "/healthz", &hd, &b, ITEST_T), 200);
+        full = strstr(b, "\"data\":\"not_saved\"") != NULL;
+        free(hd), free(b);
+    }
+    ASSERT(full);
+    notice = itest_expect(h, "notice");
+    ASSERT_STR_EQ(sget(notice, "notice"), "results_not_saved");
+    json_decref(notice);
+    ASSERT_EQ(http_get(r.srv.port, "/healthz", &hd, &b, ITEST_T), 200);
+    ASSERT_CONTAINS(b, "\"data\":\"not_saved\"");
+    ASSERT_CONTAINS(b, "\"unsaved_rooms\":1");
+    free(hd), free(b);
+    fprintf(stderr, "disk full after %d joins\n", n);
+    /* still playing: the host starts, a player answers and is acknowledged */
+    ASSERT_OK(wsc_send(h, "{\"type\":\"start\",\"req\":1}"));
+    json_decref(itest_expect(h, "ack"));
+    json_t *qj = itest_expect(p[0], "question");
+    json_decref(qj);
+    ASSERT_OK(wsc_send(p[0], "{\"type\":\"answer\",\"index\":0,\"choice\":0}"));
+    json_decref(itest_expect(p[0], "answer_ack"));
+    for (int i = 0; i < n; i++)
+        wsc_free(p[i]);
+    wsc_free(h);
+    itest_stop(&r.srv);
+    snprintf(cmd, sizeof cmd, "umount '%s'", r.dir);
+    ASSERT_EQ(system(cmd), 0);
+    proc_rm_tree(r.dir);
+}
+
+/* ---- retention ---- */
+
+/* A finished game: one player, started and ended by the host. */
+static void finished_room(struct run *r, char code[8], char token[40])
+{
+    struct wsc *h = conn(r), *p = conn(r);
+    ASSERT_OK(wsc_send(h, "{\"type\":\"create_room\",\"pack\":\"test\"}"));
+    json_t *o = itest_expect(h, "room_created");
+    snprintf(code, 8, "%s", sget(o, "code"));
+    snprintf(token, 40, "%s", sget(o, "host_token"));
+    json_decref(o);
+    ASSERT_OK(wsc_sendf(p, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Solo\"}", code));
+    json_decref(itest_expect(p, "joined"));
+    ASSERT_OK(wsc_send(h, "{\"type\":\"start\"}"));
+    json_decref(itest_expect(p, "question"));
+    ASSERT_OK(wsc_send(h, "{\"type\":\"end\"}"));
+    json_decref(itest_expect(h, "game_over"));
+    wsc_free(p);
+    wsc_free(h);
+}
+
+static void sql(struct run *r, const char *stmt)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/quizd.db", r->dir);
+    sqlite3 *db;
+    ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    char *err = NULL;
+    if (sqlite3_exec(db, stmt, NULL, NULL, &err) != SQLITE_OK)
+        FAIL_AT("%s: %s", stmt, err);
+    sqlite3_close(db);
+}
+
+static long long sql_count(struct run *r, const char *stmt)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/quizd.db", r->dir);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(db, stmt, -1, &st, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    long long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Finished games older than --keep-days are purged at start, with every
+ * row they had; younger ones stay readable. */
+static void test_keep_days_purges_old_games(void)
+{
+    struct run r = {.sig = SIGTERM};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-keep-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    char old_code[8], old_tok[40], new_code[8], new_tok[40], stmt[512], path[128], *b;
+    start(&r);
+    finished_room(&r, old_code, old_tok);
+    finished_room(&r, new_code, new_tok);
+    itest_stop(&r.srv);
+    long long day = 86400000LL, now = (long long)time(NULL) * 1000;
+    snprintf(stmt, sizeof stmt, "UPDATE rooms SET finished_at = %lld WHERE code = '%s';"
+             "UPDATE rooms SET finished_at = %lld WHERE code = '%s';",
+             now - 40 * day, old_code, now - 10 * day, new_code);
+    sql(&r, stmt);
+    const char *extra[] = {r.data_arg, "--keep-days=30", NULL};
+    itest_start(&r.srv, extra);
+    snprintf(path, sizeof path, "/api/rooms/%s/results.json", old_code);
+    ASSERT_EQ(get_auth(&r, path, old_tok, &b), 404);
+    free(b);
+    snprintf(path, sizeof path, "/api/rooms/%s/results.json", new_code);
+    ASSERT_EQ(get_auth(&r, path, new_tok, &b), 200);
+    ASSERT_CONTAINS(b, "\"finished\":true");
+    free(b);
+    itest_stop(&r.srv);
+    /* nothing of the purged room is left: one room, its player and events */
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM rooms"), 1);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM players WHERE room NOT IN (SELECT id FROM rooms)"), 0);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM events WHERE room NOT IN (SELECT id FROM rooms)"), 0);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM questions WHERE room NOT IN (SELECT id FROM rooms)"), 0);
+    ASSERT_GE(sql_count(&r, "SELECT count(*) FROM events"), 1);
+    proc_rm_tree(r.dir);
+}
+
 static struct test_case tests[] = {
+    {"keep_days_purges_old_games", test_keep_days_purges_old_games},
+    {"disk_full_tells_host", test_disk_full_tells_host},
     {"crash_loop", test_crash_loop},
     {"read_only_data_dir_fails_start", test_read_only_data_dir_fails_start},
     {"truncated_db_fails_start", test_truncated_db_fails_start},

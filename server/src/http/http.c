@@ -5,6 +5,7 @@
 #include "lan.h"
 #include "mime.h"
 #include "qr.h"
+#include "qz/proto.h"
 #include "qz/texts.h"
 #include "qz/version.h"
 #include "util/origin.h"
@@ -201,6 +202,60 @@ static int answered_method(struct lws *wsi)
     return -1;
 }
 
+/* GET /api/rooms/CODE/results.json|results.csv|review with
+ * "Authorization: Bearer TOKEN": 401 without a token; the rest (404, 403,
+ * the body) comes from the export, read off the loop. */
+static int route_export(struct lws *wsi, struct http_pss *h, const struct http_site *site,
+                        const char *rest)
+{
+    static const struct { const char *name; enum http_export what; } ends[] = {
+        {"results.json", HTTP_EXPORT_RESULTS_JSON},
+        {"results.csv", HTTP_EXPORT_RESULTS_CSV},
+        {"review", HTTP_EXPORT_REVIEW},
+    };
+    char code[PROTO_CODE_LEN + 1];
+    size_t n = strspn(rest, PROTO_CODE_ALPHABET);
+    if (n != PROTO_CODE_LEN || rest[n] != '/')
+        return respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NOT_FOUND);
+    memcpy(code, rest, n);
+    code[n] = '\0';
+    const char *end = rest + n + 1;
+    int what = -1;
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+        if (!strcmp(end, ends[i].name))
+            what = (int)ends[i].what;
+    if (what < 0)
+        return respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NOT_FOUND);
+    char auth[160];
+    int al = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
+    const char *token = al > 7 && !strncasecmp(auth, "Bearer ", 7) ? auth + 7 : NULL;
+    while (token && *token == ' ')
+        token++;
+    if (!token || !*token)
+        return respond_error(wsi, h, HTTP_STATUS_UNAUTHORIZED, TEXT_HTTP_NEED_TOKEN);
+    struct http_wait *w = xcalloc(1, sizeof *w);
+    w->wsi = wsi;
+    h->wait = w;
+    if (!site->export_start ||
+        site->export_start(site->arg, w, (enum http_export)what, code, token)) {
+        h->wait = NULL;
+        free(w);
+        return respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NO_DATA);
+    }
+    return 0;   /* the reply follows from HTTP_WRITEABLE (http_wait_done) */
+}
+
+void http_wait_done(struct http_wait *w)
+{
+    if (!w->wsi) {   /* the client left */
+        free(w->body);
+        free(w);
+        return;
+    }
+    w->ready = true;
+    lws_callback_on_writable(w->wsi);
+}
+
 static int route(struct lws *wsi, struct http_pss *h, const struct http_site *site)
 {
     char uri[HTTP_URI_MAX], host[300];
@@ -253,6 +308,8 @@ static int route(struct lws *wsi, struct http_pss *h, const struct http_site *si
         qr_cache_put(site->qr_cache, text, xstrndup(body, n), n);
         return respond(wsi, h, HTTP_STATUS_OK, "image/svg+xml", body, n);
     }
+    if (!strncmp(uri, "/api/rooms/", 11))
+        return route_export(wsi, h, site, uri + 11);
     if (!strncmp(uri, "/api/", 5) || !strncmp(uri, "/healthz", 8))
         return respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NOT_FOUND);
     return serve_static(wsi, h, site, uri);
@@ -355,6 +412,13 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return http_confirm_upgrade(wsi, in);
     case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (h && h->wait && h->wait->ready) {   /* an export's reply: headers, then body */
+            struct http_wait *w = h->wait;
+            h->wait = NULL;
+            int rc = respond(wsi, h, w->status, w->type, w->body, w->len);
+            free(w);
+            return rc;
+        }
         if (!h || !h->body)
             break;
         return write_chunk(wsi, h);
@@ -362,6 +426,10 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:   /* lws may unbind without CLOSED_HTTP */
         if (h)
             set_body(h, NULL, 0);
+        if (h && h->wait) {   /* its export finishes into nothing (http_wait_done frees) */
+            h->wait->wsi = NULL;
+            h->wait = NULL;
+        }
         break;
     default:
         break;

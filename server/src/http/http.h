@@ -15,6 +15,23 @@
 
 struct qr_cache;
 
+/* What the exports under /api/rooms/CODE/ answer. */
+enum http_export { HTTP_EXPORT_RESULTS_JSON, HTTP_EXPORT_RESULTS_CSV, HTTP_EXPORT_REVIEW };
+
+/* A request whose reply comes later from another thread (an export). The
+ * one who took it fills status, type and body (malloc'd) and calls
+ * http_wait_done on the loop; wsi is NULL once the connection is gone. */
+struct http_wait {
+    struct lws *wsi;
+    unsigned status;
+    const char *type;             /* static string */
+    char *body;
+    size_t len;
+    bool ready;
+};
+/* Sends the reply (or frees everything when the connection is gone). */
+void http_wait_done(struct http_wait *w);
+
 struct http_site {
     char web_root[4096];          /* real path of the directory served at / */
     struct qz_pack *const *packs; /* borrowed; packs[0] is the default */
@@ -30,7 +47,11 @@ struct http_site {
     /* Whether the address of `wsi` may draw one more uncached QR code now
      * (QR_DRAW_PER_SEC, QR_DRAW_BURST); a true answer counts it. */
     bool (*qr_may_draw)(void *arg, struct lws *wsi);
-    void *arg;                    /* for health and qr_may_draw */
+    /* Starts an export; returns 0 when it took `w`, -1 when this server
+     * keeps no results. NULL = none. */
+    int (*export_start)(void *arg, struct http_wait *w, enum http_export what, const char *code,
+                        const char *token);
+    void *arg;                    /* for health, qr_may_draw and export_start */
     struct qr_cache *qr_cache;    /* borrowed: the owner of the site creates and frees it */
 };
 
@@ -43,6 +64,7 @@ struct http_pss {
     char *body;
     size_t len, off;
     bool head;                    /* a HEAD request: headers only */
+    struct http_wait *wait;       /* an export under way (owned by whoever took it) */
 };
 
 /* Sets web_root to the real path of `dir` (or `dir` itself if it does not resolve). */

@@ -113,12 +113,67 @@ static void site_health(void *arg, struct api_health *out)
     }
 }
 
-/* The writer thread committed: runs on the loop. */
+static void export_done(struct export_query *q)
+{
+    struct http_wait *w = q->owner;
+    w->status = q->status;
+    w->type = q->type;
+    w->body = q->body;
+    w->len = q->len;
+    q->body = NULL;
+    if (!w->body) {
+        w->status = 500;
+        w->type = "application/json";
+        w->body = xstrdup("{\"error\":\"out of memory\"}");
+        w->len = strlen(w->body);
+    }
+    export_query_free(q);
+    http_wait_done(w);
+}
+
+/* The writer thread committed, or the exporter finished: runs on the loop. */
 static void on_store_async(uv_async_t *h)
 {
     struct server *srv = h->data;
     if (srv->rooms)
         rooms_durable(srv->rooms);
+    if (srv->exporter)
+        for (struct export_query *q = export_take_done(srv->exporter), *n; q; q = n) {
+            n = q->next;
+            export_done(q);
+        }
+}
+
+static int site_export(void *arg, struct http_wait *w, enum http_export what, const char *code,
+                       const char *token)
+{
+    struct server *srv = arg;
+    if (!srv->exporter)
+        return -1;
+    struct export_query *q = xcalloc(1, sizeof *q);
+    q->kind = what == HTTP_EXPORT_RESULTS_CSV ? EXPORT_RESULTS_CSV
+              : what == HTTP_EXPORT_REVIEW    ? EXPORT_REVIEW
+                                              : EXPORT_RESULTS_JSON;
+    snprintf(q->code, sizeof q->code, "%s", code);
+    snprintf(q->token, sizeof q->token, "%s", token);
+    q->owner = w;
+    export_submit(srv->exporter, q);
+    return 0;
+}
+
+static void free_wait(void *owner)
+{
+    struct http_wait *w = owner;
+    free(w->body);
+    free(w);
+}
+
+/* Once per loop iteration, before it blocks: everything the iteration
+ * recorded goes to the writer in one hand-over (one wake-up). */
+static void on_store_prepare(uv_prepare_t *h)
+{
+    struct server *srv = h->data;
+    store_flush(srv->cfg.store);
 }
 
 static void store_notify(void *arg)
@@ -393,6 +448,7 @@ static void setup_protocols(struct server *srv, const struct server_config *cfg,
     srv->site.n_allowed_origins = srv->cfg.n_allowed_origins;
     srv->site.health = site_health;
     srv->site.qr_may_draw = site_qr_may_draw;
+    srv->site.export_start = site_export;
     srv->site.arg = srv;
     srv->site.qr_cache = srv->qr_cache = qr_cache_create(QR_CACHE_ENTRIES, QR_CACHE_BYTES);
 
@@ -470,7 +526,11 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         uv_async_init(loop, &srv->store_async, on_store_async);
         srv->store_async.data = srv;
         srv->store_async_open = true;
+        uv_prepare_init(loop, &srv->store_prepare);
+        srv->store_prepare.data = srv;
+        uv_prepare_start(&srv->store_prepare, on_store_prepare);
         store_start(cfg->store, store_notify, &srv->store_async);
+        srv->exporter = exporter_open(cfg->store, packs, n_packs, store_notify, &srv->store_async);
     }
 
     lws_set_log_level(log_level_current >= LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE
@@ -570,7 +630,10 @@ static void stop_store_async(struct server *srv)
     if (!srv->store_async_open)
         return;
     store_stop_notify(srv->cfg.store);
+    if (srv->exporter)
+        exporter_stop_notify(srv->exporter);
     uv_close((uv_handle_t *)&srv->store_async, NULL);
+    uv_close((uv_handle_t *)&srv->store_prepare, NULL);
     srv->store_async_open = false;
 }
 
@@ -610,6 +673,7 @@ void server_destroy(struct server *srv)
     if (srv->ctx)
         lws_context_destroy(srv->ctx);
     rooms_destroy(srv->rooms);   /* before the address table its rooms count into */
+    exporter_close(srv->exporter, free_wait);
     addrtab_destroy(srv->addrs);
     qr_cache_destroy(srv->qr_cache);
     free(srv->socks);

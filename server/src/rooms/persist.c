@@ -281,10 +281,20 @@ void rooms__rec_answer(struct room *r, uint32_t player, int index, int choice)
                                    choice, epoch_now(r->rs), p->answers[index].time_ms);
 }
 
+/* Questions closed so far: the open one is not. */
+static int played(const struct room *r)
+{
+    enum game_phase ph = game_phase(r->g);
+    int qi = game_index(r->g);
+    int n = ph == GAME_QUESTION || ph == GAME_LOBBY ? qi : qi + 1;
+    return n < 0 ? 0 : n;
+}
+
 void rooms__rec_phase(struct room *r)
 {
     if (recording(r))
-        r->rs->last_seq = store_phase(r->rs->store, r->store_id, game_phase_name(game_phase(r->g)));
+        r->rs->last_seq = store_phase(r->rs->store, r->store_id, game_phase_name(game_phase(r->g)),
+                                      played(r));
 }
 
 void rooms__rec_reveal(struct room *r)
@@ -314,13 +324,14 @@ void rooms__rec_game_over(struct room *r)
         rs->last_seq = store_result(rs->store, r->store_id, p->rank ? p->rank : (unsigned)i + 1,
                                     p->id, p->score, p->correct, p->best_streak);
     }
-    rs->last_seq = store_finish(rs->store, r->store_id, "finished", epoch_now(rs));
+    rs->last_seq = store_finish(rs->store, r->store_id, "finished", played(r), epoch_now(rs));
 }
 
 void rooms__rec_closed(struct room *r)
 {
     if (recording(r) && game_phase(r->g) != GAME_FINISHED)
-        r->rs->last_seq = store_finish(r->rs->store, r->store_id, "closed", epoch_now(r->rs));
+        r->rs->last_seq = store_finish(r->rs->store, r->store_id, "closed", played(r),
+                                       epoch_now(r->rs));
 }
 
 /* ------------------------------------------------------------------ */
@@ -357,7 +368,7 @@ static void *restore_room(void *arg, const struct store_room_row *row)
     free(cats);
     if (why) {
         log_warn("room_not_restored room=%s reason=\"%s\"", row->code, why);
-        rs->last_seq = store_finish(rs->store, row->id, "unrestorable", epoch_now(rs));
+        rs->last_seq = store_finish(rs->store, row->id, "unrestorable", 0, epoch_now(rs));
         return NULL;
     }
     struct room *r = rooms__add_restored(rs, g, row->pack_id, row->code, row->host_hash);

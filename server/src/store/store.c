@@ -25,7 +25,7 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE TABLE rooms(id INTEGER PRIMARY KEY, code TEXT NOT NULL, host_hash TEXT NOT NULL,"
     " pack_id TEXT NOT NULL, pack_hash TEXT NOT NULL, seed INTEGER NOT NULL,"
     " settings TEXT NOT NULL, created_at INTEGER NOT NULL, phase TEXT NOT NULL DEFAULT 'lobby',"
-    " finished_at INTEGER);"
+    " played INTEGER NOT NULL DEFAULT 0, finished_at INTEGER);"
     "CREATE INDEX rooms_code ON rooms(code);"
     "CREATE INDEX rooms_open ON rooms(finished_at);"
     "CREATE TABLE questions(room INTEGER NOT NULL, idx INTEGER NOT NULL,"
@@ -58,8 +58,9 @@ static const char *const rec_sql[R_N] = {
                  " time_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [R_SCORED] = "UPDATE answers SET correct = ?4, points = ?5"
                  " WHERE room = ?1 AND player = ?2 AND idx = ?3",
-    [R_PHASE] = "UPDATE rooms SET phase = ?2 WHERE id = ?1",
-    [R_FINISH] = "UPDATE rooms SET phase = ?2, finished_at = ?3 WHERE id = ?1",
+    [R_PHASE] = "UPDATE rooms SET phase = ?2, played = ?3 WHERE id = ?1",
+    [R_FINISH] = "UPDATE rooms SET phase = ?2, finished_at = ?3, played = max(played, ?4)"
+                 " WHERE id = ?1",
     [R_RESULT] = "INSERT OR REPLACE INTO results VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
@@ -87,11 +88,15 @@ struct store {
     uint64_t last_clock;
     uint32_t next_room;
 
+    /* the loop's side: records since the last store_flush, no lock */
+    struct buf local;
+    uint64_t seq_local;
+
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_t thread;
     bool running, stop;
-    struct buf pending;             /* the loop appends here (under mu) */
+    struct buf pending;             /* flushed by the loop, taken by the writer (under mu) */
     uint64_t seq_appended;          /* under mu */
     uint64_t seq_committed;         /* under mu */
     bool failed;                    /* under mu */
@@ -331,7 +336,7 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
     v = 0;
     query_int(s->db, "SELECT max(m) FROM (SELECT max(seq) AS m FROM events UNION ALL"
                      " SELECT max(seq) FROM answers)", &v);
-    s->seq_appended = s->seq_committed = (uint64_t)v;
+    s->seq_local = s->seq_appended = s->seq_committed = (uint64_t)v;
     if (prepare_all(s, why, why_len))
         goto fail;
     pthread_mutex_init(&s->mu, NULL);
@@ -414,8 +419,12 @@ static int bind_rec(struct store *s, const struct rec *r, const char *str)
     case R_FINISH:
         sqlite3_bind_int64(st, 1, r->room);
         TXT(2, 0);
-        if (r->type == R_FINISH)
+        if (r->type == R_FINISH) {
             sqlite3_bind_int64(st, 3, r->x);
+            sqlite3_bind_int(st, 4, r->a);
+        } else {
+            sqlite3_bind_int(st, 3, r->a);
+        }
         break;
     case R_RESULT:
         sqlite3_bind_int64(st, 1, r->room);
@@ -427,9 +436,8 @@ static int bind_rec(struct store *s, const struct rec *r, const char *str)
         break;
     }
 #undef TXT
-    int rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);   /* every parameter is bound anew each time: no clear */
     sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -557,10 +565,37 @@ void store_stop_notify(struct store *s)
     pthread_mutex_unlock(&s->mu);
 }
 
+void store_flush(struct store *s)
+{
+    if (!s->local.len)
+        return;
+    pthread_mutex_lock(&s->mu);
+    bool wake = !s->pending.len;
+    if (!s->pending.len) {   /* hand the batch over: swap the buffers */
+        struct buf t = s->pending;
+        s->pending = s->local;
+        s->local = t;
+    } else {                 /* the writer has not taken the last one yet: add to it */
+        struct buf *b = &s->pending;
+        if (b->len + s->local.len > b->cap) {
+            b->cap = (b->len + s->local.len) * 2;
+            b->p = xrealloc(b->p, b->cap);
+        }
+        memcpy(b->p + b->len, s->local.p, s->local.len);
+        b->len += s->local.len;
+    }
+    s->local.len = 0;
+    s->seq_appended = s->seq_local;
+    pthread_mutex_unlock(&s->mu);
+    if (wake)
+        pthread_cond_signal(&s->cv);
+}
+
 void store_close(struct store *s)
 {
     if (!s)
         return;
+    store_flush(s);
     if (s->running) {
         pthread_mutex_lock(&s->mu);
         s->stop = true;
@@ -574,8 +609,14 @@ void store_close(struct store *s)
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     free(s->pending.p);
+    free(s->local.p);
     free(s->path);
     free(s);
+}
+
+const char *store_path(const struct store *s)
+{
+    return s->path;
 }
 
 uint64_t store_last_clock(const struct store *s)
@@ -606,8 +647,7 @@ static uint64_t append(struct store *s, struct rec *r, const char *const str[4],
     if (r->type == R_ROOM)
         r->u = (uint32_t)extra_len;
     size_t n = rec_size(r);
-    pthread_mutex_lock(&s->mu);
-    struct buf *b = &s->pending;
+    struct buf *b = &s->local;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 65536;
         while (cap < b->len + n)
@@ -615,7 +655,7 @@ static uint64_t append(struct store *s, struct rec *r, const char *const str[4],
         b->p = xrealloc(b->p, cap);
         b->cap = cap;
     }
-    uint64_t q = ++s->seq_appended;
+    uint64_t q = ++s->seq_local;
     if (seq)
         r->seq = q;
     unsigned char *p = b->p + b->len;
@@ -628,10 +668,6 @@ static uint64_t append(struct store *s, struct rec *r, const char *const str[4],
     if (extra_len)
         memcpy(p, extra, extra_len);
     b->len += n;
-    bool wake = b->len == n;   /* the writer sleeps only on an empty batch */
-    pthread_mutex_unlock(&s->mu);
-    if (wake)
-        pthread_cond_signal(&s->cv);
     return q;
 }
 
@@ -689,16 +725,17 @@ uint64_t store_scored(struct store *s, uint32_t room, uint32_t player, int index
     return append(s, &r, none, NULL, 0, false);
 }
 
-uint64_t store_phase(struct store *s, uint32_t room, const char *phase)
+uint64_t store_phase(struct store *s, uint32_t room, const char *phase, int played)
 {
-    struct rec r = {.type = R_PHASE, .room = room};
+    struct rec r = {.type = R_PHASE, .room = room, .a = played};
     const char *str[4] = {phase, NULL, NULL, NULL};
     return append(s, &r, str, NULL, 0, false);
 }
 
-uint64_t store_finish(struct store *s, uint32_t room, const char *phase, int64_t epoch_ms)
+uint64_t store_finish(struct store *s, uint32_t room, const char *phase, int played,
+                      int64_t epoch_ms)
 {
-    struct rec r = {.type = R_FINISH, .room = room, .x = epoch_ms};
+    struct rec r = {.type = R_FINISH, .room = room, .x = epoch_ms, .a = played};
     const char *str[4] = {phase, NULL, NULL, NULL};
     return append(s, &r, str, NULL, 0, false);
 }
@@ -714,10 +751,7 @@ uint64_t store_result(struct store *s, uint32_t room, unsigned rank, uint32_t pl
 
 uint64_t store_appended(struct store *s)
 {
-    pthread_mutex_lock(&s->mu);
-    uint64_t v = s->seq_appended;
-    pthread_mutex_unlock(&s->mu);
-    return v;
+    return s->seq_local;
 }
 
 uint64_t store_committed(struct store *s)

@@ -55,6 +55,7 @@ static void on_commit(void *arg)
 
 static void wait_committed(struct store *s, uint64_t seq)
 {
+    store_flush(s);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += 20;
@@ -124,7 +125,7 @@ static void test_write_then_restore(void)
     /* a finished room is not restored */
     uint32_t done = store_new_room_id(s);
     store_room(s, done, "GHIJKL", th, "pack", "ph", 7, "{}", 1000);
-    store_finish(s, done, "finished", 2000);
+    store_finish(s, done, "finished", 0, 2000);
     wait_committed(s, store_appended(s));
     ASSERT_GE(store_commits(s), 1);
     ASSERT(!store_failed(s));
