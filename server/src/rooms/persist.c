@@ -34,10 +34,17 @@ void rooms__persist_init(struct rooms *rs)
     rs->last_seq = store_appended(rs->store);
 }
 
+/* The held frames are dropped (the server is stopping); their members
+ * outlive the registry (lws closes the connections later), so each is told
+ * it holds nothing any more. */
 void rooms__persist_cleanup(struct rooms *rs)
 {
-    for (size_t i = 0; i < rs->held_len; i++)
-        frame_unref(rs->held[(rs->held_head + i) % rs->held_cap].f);
+    for (size_t i = 0; i < rs->held_len; i++) {
+        struct held *h = &rs->held[(rs->held_head + i) % rs->held_cap];
+        if (h->m)
+            h->m->held = 0;
+        frame_unref(h->f);
+    }
     free(rs->held);
     free(rs->pack_hash);
 }
@@ -68,6 +75,8 @@ bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f)
 
 void rooms__forget_member(struct rooms *rs, struct member *m)
 {
+    if (!rs)
+        return;
     for (size_t i = 0; m->held && i < rs->held_len; i++) {
         struct held *h = &rs->held[(rs->held_head + i) % rs->held_cap];
         if (h->m == m) {

@@ -291,6 +291,8 @@ void rooms__detach(struct member *m)
 
 void rooms_member_left(struct rooms *rs, struct member *m)
 {
+    if (!rs)
+        return;   /* rooms_destroy already detached it and dropped what it held */
     struct room *r = m->room;
     rooms__forget_member(rs, m);
     if (!r)

@@ -8,6 +8,7 @@
 #include "util/xmalloc.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- the fake environment ---- */
 
@@ -542,7 +543,60 @@ static void test_empty_hostless_rooms_expire_fast(void)
     teardown();
 }
 
+
+/* ---- with a store ---- */
+
+static char store_dir[64];
+static struct store *st;
+
+/* A real store in a fresh directory. Its writer is not started unless the
+ * test does: nothing commits, so every frame after a record stays held. */
+static void setup_store(void)
+{
+    snprintf(store_dir, sizeof store_dir, "/tmp/qz-rooms-XXXXXX");
+    ASSERT(mkdtemp(store_dir));
+    struct store_options o = {.dir = store_dir};
+    char why[256] = "";
+    st = store_open(&o, why, sizeof why);
+    if (!st)
+        FAIL_AT("store_open: %s", why);
+    struct rooms_config cfg = {.max_players_cap = 100, .room_idle_s = 1800, .reveal_ms = 8000,
+                               .leaderboard_ms = 5000, .store = st};
+    setup_cfg(cfg);
+}
+
+static void teardown_store(void)
+{
+    teardown();
+    rs = NULL;
+    store_close(st);
+    st = NULL;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", store_dir);
+    ASSERT_OK(system(cmd));
+}
+
+/* Shutdown order of the server: the registry goes first, lws closes the
+ * connections after (on_closed -> rooms_member_left with no registry). A
+ * member with a frame still held must not make that touch the registry. */
+static void test_member_left_after_destroy_with_held_frames(void)
+{
+    setup_store();
+    struct member h = {0};
+    request(&h, "{\"type\":\"create_room\",\"count\":3}");
+    ASSERT_EQ(count(&h, "room_created"), 0);   /* held: the room record is not committed */
+    ASSERT_GE(h.held, 1);
+    ASSERT_GE(rooms_held(rs), 1);
+    rooms_destroy(rs);
+    rs = NULL;
+    ASSERT_EQ(h.held, 0);           /* the registry dropped what it held for h */
+    ASSERT(h.room == NULL);
+    rooms_member_left(NULL, &h);    /* what lws_context_destroy's close callbacks do */
+    teardown_store();
+}
+
 static struct test_case tests[] = {
+    {"member_left_after_destroy_with_held_frames", test_member_left_after_destroy_with_held_frames},
     {"players_see_one_lobby_length_everywhere", test_players_see_one_lobby_length_everywhere},
     {"rooms_are_found_by_code_among_many", test_rooms_are_found_by_code_among_many},
     {"broadcast_is_encoded_once_and_results_follow_the_core",
