@@ -54,7 +54,9 @@ static void set_error(struct export_query *q, unsigned status, const char *msg)
 {
     q->status = status;
     q->type = "application/json";
-    q->body = json_dumps(json_pack("{s:s}", "error", msg), JSON_COMPACT);   /* steals */
+    json_t *e = json_pack("{s:s}", "error", msg);
+    q->body = e ? json_dumps(e, JSON_COMPACT) : NULL;   /* json_dumps borrows e */
+    json_decref(e);
     q->len = q->body ? strlen(q->body) : 0;
 }
 

@@ -1,7 +1,10 @@
 /* The store: schema, group commit on the writer thread, restore reads,
  * refusal of damaged or newer databases. */
+#include "store/export.h"
 #include "store/store.h"
 #include "test.h"
+
+#include <jansson.h>
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -260,7 +263,62 @@ static void test_pack_hash(void)
     ASSERT_STR_EQ(h1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+/* jansson's allocations, counted: what an export leaves allocated. */
+static long json_live;
+
+static void *count_malloc(size_t n)
+{
+    void *p = malloc(n);
+    json_live += p != NULL;
+    return p;
+}
+
+static void count_free(void *p)
+{
+    json_live -= p != NULL;
+    free(p);
+}
+
+/* Every error reply (404 no room, 403 wrong token) leaves nothing behind
+ * but its body: a request without the right token must not leak. */
+static void test_export_errors_do_not_leak(void)
+{
+    make_dir();
+    struct store *s = open_store();
+    store_start(s, on_commit, NULL);
+    uint32_t id = store_new_room_id(s);
+    char th[STORE_HASH_HEX + 1];
+    store_hash_hex("host-token", 10, th);
+    store_room(s, id, "ABCDEF", th, "pack", "ph", 1, "{}", 1000);
+    wait_committed(s, store_appended(s));
+    sqlite3 *db;
+    ASSERT_EQ(sqlite3_open_v2(store_path(s), &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    json_set_alloc_funcs(count_malloc, count_free);
+    static const struct { const char *code, *token; unsigned status; } cases[] = {
+        {"ZZZZZZ", "host-token", 404}, {"ABCDEF", "other-token", 403},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int kind = EXPORT_RESULTS_JSON; kind <= EXPORT_REVIEW; kind++) {
+            struct export_query q = {.kind = (enum export_kind)kind};
+            snprintf(q.code, sizeof q.code, "%s", cases[i].code);
+            snprintf(q.token, sizeof q.token, "%s", cases[i].token);
+            long before = json_live;
+            export_run(db, NULL, 0, &q);
+            ASSERT_EQ(q.status, cases[i].status);
+            ASSERT(q.body);
+            ASSERT_CONTAINS(q.body, "\"error\"");
+            count_free(q.body);   /* the body is jansson's (json_dumps) */
+            ASSERT_EQ(json_live, before);
+        }
+    }
+    json_set_alloc_funcs(malloc, free);
+    sqlite3_close(db);
+    store_close(s);
+    remove_dir();
+}
+
 static struct test_case tests[] = {
+    {"export_errors_do_not_leak", test_export_errors_do_not_leak},
     {"write_then_restore", test_write_then_restore},
     {"group_commit", test_group_commit},
     {"refuses_damaged_and_newer", test_refuses_damaged_and_newer},
