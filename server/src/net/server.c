@@ -499,14 +499,6 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         .timer_destroy = env_timer_destroy, .send = ws_send,
     };
     srv->rooms = rooms_create(&rc, &env, packs, n_packs);
-    if (cfg->store) {
-        rooms_restore(srv->rooms);
-        uv_async_init(loop, &srv->store_async, on_store_async);
-        srv->store_async.data = srv;
-        srv->store_async_open = true;
-        store_start(cfg->store, store_notify, &srv->store_async);
-        srv->exporter = exporter_open(cfg->store, packs, n_packs, store_notify, &srv->store_async);
-    }
 
     lws_set_log_level(log_level_current >= LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE
                                                       : LLL_ERR | LLL_WARN,
@@ -549,6 +541,17 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         rooms_destroy(srv->rooms);
         srv->rooms = NULL;
         return srv;
+    }
+    /* Listening: only now are the stored rooms replayed and the writer
+     * started (a start that cannot bind records nothing). No connection is
+     * served before the loop runs, so every client finds them back. */
+    if (cfg->store) {
+        rooms_restore(srv->rooms);
+        uv_async_init(loop, &srv->store_async, on_store_async);
+        srv->store_async.data = srv;
+        srv->store_async_open = true;
+        store_start(cfg->store, store_notify, &srv->store_async);
+        srv->exporter = exporter_open(cfg->store, packs, n_packs, store_notify, &srv->store_async);
     }
     uv_timer_init(loop, &srv->ka_timer);
     srv->ka_timer.data = srv;

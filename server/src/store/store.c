@@ -6,12 +6,14 @@
 #include "util/xmalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +86,7 @@ struct buf {
 struct store {
     sqlite3 *db;
     char *path;
+    int lock_fd;                    /* DIR/quizd.lock, flock'd: one quizd per directory */
     sqlite3_stmt *st[R_N], *begin, *commit, *rollback, *clock;
     uint64_t last_clock;
     uint32_t next_room;
@@ -279,6 +282,26 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
     }
     struct store *s = xcalloc(1, sizeof *s);
     s->path = xasprintf("%s/%s", o->dir, STORE_DB_NAME);
+    /* One process per data directory: a second quizd on the same DIR would
+     * append records whose sequence numbers the first one uses next. The
+     * lock goes with the process (kill -9 included). */
+    char *lock = xasprintf("%s/%s", o->dir, STORE_LOCK_NAME);
+    s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (s->lock_fd < 0) {
+        snprintf(why, why_len, "cannot open %s: %s", lock, strerror(errno));
+        free(lock);
+        goto fail;
+    }
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB)) {
+        if (errno == EWOULDBLOCK)
+            snprintf(why, why_len, "another quizd is using the data directory %s (%s is locked)",
+                     o->dir, lock);
+        else
+            snprintf(why, why_len, "cannot lock %s: %s", lock, strerror(errno));
+        free(lock);
+        goto fail;
+    }
+    free(lock);
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                              SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         snprintf(why, why_len, "cannot open %s: %s", s->path,
@@ -343,6 +366,8 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
 fail:
     finalize_all(s);
     sqlite3_close(s->db);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
     free(s->path);
     free(s);
     return NULL;
@@ -578,6 +603,7 @@ void store_close(struct store *s)
         log_err("store_close_failed err=\"%s\"", sqlite3_errmsg(s->db));
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
+    close(s->lock_fd);   /* releases the directory */
     free(s->pending.p);
     free(s->path);
     free(s);

@@ -24,6 +24,7 @@
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
 #define STORE_CLOCK_MS 500           /* the writer records the game clock this often */
 #define STORE_DB_NAME "quizd.db"
+#define STORE_LOCK_NAME "quizd.lock"   /* flock'd by the one quizd using the directory */
 
 enum store_sync { STORE_SYNC_NORMAL, STORE_SYNC_FULL };
 
@@ -51,8 +52,9 @@ enum store_ev {
 
 struct store;
 
-/* Opens (creating and migrating) DIR/quizd.db. On failure returns NULL and
- * writes a one-line reason into why. */
+/* Opens (creating and migrating) DIR/quizd.db, holding an exclusive lock
+ * on DIR/quizd.lock until store_close (another process holding it: refused).
+ * On failure returns NULL and writes a one-line reason into why. */
 struct store *store_open(const struct store_options *o, char *why, size_t why_len);
 /* Starts the writer thread; notify(arg) is called from it after each commit. */
 void store_start(struct store *s, void (*notify)(void *arg), void *arg);
