@@ -21,29 +21,40 @@
 /* ------------------------------------------------------------------ */
 /* schema                                                              */
 
-/* migrations[v] takes a database at user_version v to v + 1. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-    "CREATE TABLE rooms(id INTEGER PRIMARY KEY, code TEXT NOT NULL, host_hash TEXT NOT NULL,"
-    " pack_id TEXT NOT NULL, pack_hash TEXT NOT NULL, seed INTEGER NOT NULL,"
-    " settings TEXT NOT NULL, created_at INTEGER NOT NULL, phase TEXT NOT NULL DEFAULT 'lobby',"
-    " played INTEGER NOT NULL DEFAULT 0, finished_at INTEGER);"
-    "CREATE INDEX rooms_code ON rooms(code);"
-    "CREATE INDEX rooms_open ON rooms(finished_at);"
-    "CREATE TABLE questions(room INTEGER NOT NULL, idx INTEGER NOT NULL,"
-    " question_id TEXT NOT NULL, option_order TEXT NOT NULL, PRIMARY KEY(room, idx)) WITHOUT ROWID;"
-    "CREATE TABLE players(room INTEGER NOT NULL, player INTEGER NOT NULL, name TEXT NOT NULL,"
-    " token_hash TEXT NOT NULL, PRIMARY KEY(room, player)) WITHOUT ROWID;"
-    "CREATE TABLE events(seq INTEGER PRIMARY KEY, room INTEGER NOT NULL, t INTEGER NOT NULL,"
-    " kind INTEGER NOT NULL, player INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL);"
-    "CREATE INDEX events_room ON events(room, seq);"
-    "CREATE TABLE answers(room INTEGER NOT NULL, player INTEGER NOT NULL, idx INTEGER NOT NULL,"
-    " seq INTEGER NOT NULL, t INTEGER NOT NULL, choice INTEGER NOT NULL,"
-    " received_at INTEGER NOT NULL, time_ms INTEGER NOT NULL, correct INTEGER, points INTEGER,"
-    " PRIMARY KEY(room, player, idx)) WITHOUT ROWID;"
-    "CREATE TABLE results(room INTEGER NOT NULL, player INTEGER NOT NULL, rank INTEGER NOT NULL,"
-    " score INTEGER NOT NULL, correct INTEGER NOT NULL, best_streak INTEGER NOT NULL,"
-    " PRIMARY KEY(room, player)) WITHOUT ROWID;",
+/* migrations[v] takes a database at user_version v to v + 1; `unless`, a
+ * query, skips its SQL when it returns non-zero (the change is already in:
+ * some version-1 databases were made with `played` in their CREATE). */
+static const struct migration {
+    const char *sql, *unless;
+} migrations[STORE_SCHEMA_VERSION] = {
+    {"CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+     "CREATE TABLE rooms(id INTEGER PRIMARY KEY, code TEXT NOT NULL, host_hash TEXT NOT NULL,"
+     " pack_id TEXT NOT NULL, pack_hash TEXT NOT NULL, seed INTEGER NOT NULL,"
+     " settings TEXT NOT NULL, created_at INTEGER NOT NULL, phase TEXT NOT NULL DEFAULT 'lobby',"
+     " finished_at INTEGER);"
+     "CREATE INDEX rooms_code ON rooms(code);"
+     "CREATE INDEX rooms_open ON rooms(finished_at);"
+     "CREATE TABLE questions(room INTEGER NOT NULL, idx INTEGER NOT NULL,"
+     " question_id TEXT NOT NULL, option_order TEXT NOT NULL, PRIMARY KEY(room, idx)) WITHOUT ROWID;"
+     "CREATE TABLE players(room INTEGER NOT NULL, player INTEGER NOT NULL, name TEXT NOT NULL,"
+     " token_hash TEXT NOT NULL, PRIMARY KEY(room, player)) WITHOUT ROWID;"
+     "CREATE TABLE events(seq INTEGER PRIMARY KEY, room INTEGER NOT NULL, t INTEGER NOT NULL,"
+     " kind INTEGER NOT NULL, player INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL);"
+     "CREATE INDEX events_room ON events(room, seq);"
+     "CREATE TABLE answers(room INTEGER NOT NULL, player INTEGER NOT NULL, idx INTEGER NOT NULL,"
+     " seq INTEGER NOT NULL, t INTEGER NOT NULL, choice INTEGER NOT NULL,"
+     " received_at INTEGER NOT NULL, time_ms INTEGER NOT NULL, correct INTEGER, points INTEGER,"
+     " PRIMARY KEY(room, player, idx)) WITHOUT ROWID;"
+     "CREATE TABLE results(room INTEGER NOT NULL, player INTEGER NOT NULL, rank INTEGER NOT NULL,"
+     " score INTEGER NOT NULL, correct INTEGER NOT NULL, best_streak INTEGER NOT NULL,"
+     " PRIMARY KEY(room, player)) WITHOUT ROWID;",
+     NULL},
+    /* 2: questions closed so far, for exports; older rooms get it from
+     * their scored answers (a scored question was revealed) */
+    {"ALTER TABLE rooms ADD COLUMN played INTEGER NOT NULL DEFAULT 0;"
+     "UPDATE rooms SET played = coalesce((SELECT max(idx) + 1 FROM answers a"
+     " WHERE a.room = rooms.id AND a.correct IS NOT NULL), 0);",
+     "SELECT count(*) FROM pragma_table_info('rooms') WHERE name = 'played'"},
 };
 
 enum rec_type {
@@ -202,8 +213,13 @@ static int migrate(sqlite3 *db, char *why, size_t why_len)
     for (; v < STORE_SCHEMA_VERSION; v++) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)v + 1);
+        int64_t skip = 0;
+        if (migrations[v].unless && query_int(db, migrations[v].unless, &skip)) {
+            snprintf(why, why_len, "migration: %s", sqlite3_errmsg(db));
+            return -1;
+        }
         if (exec_sql(db, "BEGIN IMMEDIATE", why, why_len, "migration") ||
-            exec_sql(db, migrations[v], why, why_len, "migration") ||
+            (!skip && exec_sql(db, migrations[v].sql, why, why_len, "migration")) ||
             exec_sql(db, sql, why, why_len, "migration") ||
             exec_sql(db, "COMMIT", why, why_len, "migration")) {
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

@@ -317,7 +317,87 @@ static void test_export_errors_do_not_leak(void)
     remove_dir();
 }
 
+/* The version-1 schema as the first commits of issue 12 created it, before
+ * rooms had `played` (a fixture: the store's own migrations must not be used). */
+static const char v1_schema[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "CREATE TABLE rooms(id INTEGER PRIMARY KEY, code TEXT NOT NULL, host_hash TEXT NOT NULL,"
+    " pack_id TEXT NOT NULL, pack_hash TEXT NOT NULL, seed INTEGER NOT NULL,"
+    " settings TEXT NOT NULL, created_at INTEGER NOT NULL, phase TEXT NOT NULL DEFAULT 'lobby',"
+    " %s finished_at INTEGER);"
+    "CREATE INDEX rooms_code ON rooms(code);"
+    "CREATE INDEX rooms_open ON rooms(finished_at);"
+    "CREATE TABLE questions(room INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " question_id TEXT NOT NULL, option_order TEXT NOT NULL, PRIMARY KEY(room, idx)) WITHOUT ROWID;"
+    "CREATE TABLE players(room INTEGER NOT NULL, player INTEGER NOT NULL, name TEXT NOT NULL,"
+    " token_hash TEXT NOT NULL, PRIMARY KEY(room, player)) WITHOUT ROWID;"
+    "CREATE TABLE events(seq INTEGER PRIMARY KEY, room INTEGER NOT NULL, t INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL, player INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL);"
+    "CREATE INDEX events_room ON events(room, seq);"
+    "CREATE TABLE answers(room INTEGER NOT NULL, player INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL, t INTEGER NOT NULL, choice INTEGER NOT NULL,"
+    " received_at INTEGER NOT NULL, time_ms INTEGER NOT NULL, correct INTEGER, points INTEGER,"
+    " PRIMARY KEY(room, player, idx)) WITHOUT ROWID;"
+    "CREATE TABLE results(room INTEGER NOT NULL, player INTEGER NOT NULL, rank INTEGER NOT NULL,"
+    " score INTEGER NOT NULL, correct INTEGER NOT NULL, best_streak INTEGER NOT NULL,"
+    " PRIMARY KEY(room, player)) WITHOUT ROWID;"
+    "INSERT INTO rooms(id, code, host_hash, pack_id, pack_hash, seed, settings, created_at,"
+    " phase, finished_at) VALUES(1, 'ABCDEF', 'h', 'p', 'ph', 1, 's', 1000, 'finished',"
+    " CAST(strftime('%%s', 'now') AS INTEGER) * 1000);"
+    "INSERT INTO answers VALUES(1, 1, 0, 1, 10, 2, 0, 100, 1, 900), (1, 1, 1, 2, 20, 0, 0, 100, 0, 0);"
+    "PRAGMA user_version = 1;";
+
+static long long db_int(const char *sql)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, STORE_DB_NAME);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    long long v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* A version-1 database, with or without `played` (both were made), opens
+ * and is migrated forward: the column is there, filled from what was scored. */
+static void test_v1_database_is_migrated(void)
+{
+    for (int with_played = 0; with_played < 2; with_played++) {
+        make_dir();
+        ASSERT_OK(mkdir(dir, 0700));
+        char path[128], sql[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, STORE_DB_NAME);
+        snprintf(sql, sizeof sql, v1_schema,
+                 with_played ? "played INTEGER NOT NULL DEFAULT 0," : "");
+        sqlite3 *db;
+        ASSERT_EQ(sqlite3_open(path, &db), SQLITE_OK);
+        char *err = NULL;
+        if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+            FAIL_AT("fixture: %s", err);
+        sqlite3_close(db);
+        struct store *s = open_store();
+        store_start(s, on_commit, NULL);
+        uint32_t id = store_new_room_id(s);
+        ASSERT_EQ(id, 2);
+        store_room(s, id, "GHIJKL", "h", "p", "ph", 1, "{}", 3000);
+        store_phase(s, id, "reveal", 1);
+        wait_committed(s, store_appended(s));
+        ASSERT(!store_failed(s));
+        store_close(s);
+        ASSERT_EQ(db_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+        ASSERT_EQ(db_int("SELECT played FROM rooms WHERE id = 2"), 1);
+        /* without the column, it was filled from the scored answers */
+        ASSERT_EQ(db_int("SELECT played FROM rooms WHERE id = 1"), with_played ? 0 : 2);
+        remove_dir();
+    }
+}
+
 static struct test_case tests[] = {
+    {"v1_database_is_migrated", test_v1_database_is_migrated},
     {"export_errors_do_not_leak", test_export_errors_do_not_leak},
     {"write_then_restore", test_write_then_restore},
     {"group_commit", test_group_commit},
