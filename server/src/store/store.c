@@ -365,6 +365,13 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
     int64_t v = 0;
     query_int(s->db, "SELECT value FROM meta WHERE key = 'clock'", &v);
     s->last_clock = v > 0 ? (uint64_t)v : 0;
+    /* Never resume before a recorded event: after a kill -9 the clock row
+     * may be older than the last batch (the core's times must not go back). */
+    v = 0;
+    query_int(s->db, "SELECT max(m) FROM (SELECT max(t) AS m FROM events UNION ALL"
+                     " SELECT max(t) FROM answers)", &v);
+    if (v > 0 && (uint64_t)v >= s->last_clock)
+        s->last_clock = (uint64_t)v + 1;
     v = 0;
     query_int(s->db, "SELECT max(id) FROM rooms", &v);
     s->next_room = (uint32_t)v + 1;
@@ -544,7 +551,9 @@ static void *writer_main(void *arg)
 
         uint64_t now = mono_ms();
         uint64_t clock = (uint64_t)((int64_t)now + off);
-        bool want_clock = stopping || now - last_clock_write >= STORE_CLOCK_MS;
+        /* with every batch of records (so the stored clock is never behind
+         * a stored event), and at least every STORE_CLOCK_MS */
+        bool want_clock = stopping || w.len || now - last_clock_write >= STORE_CLOCK_MS;
         int rc = SQLITE_OK;
         double ms = 0;
         if (!failed && (w.len || want_clock)) {

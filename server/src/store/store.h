@@ -22,7 +22,7 @@
 #define STORE_SCHEMA_VERSION 2
 #define STORE_HASH_HEX 64            /* SHA-256 in hex */
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
-#define STORE_CLOCK_MS 500           /* the writer records the game clock this often */
+#define STORE_CLOCK_MS 500           /* the writer records the game clock this often, and with every batch */
 #define STORE_DB_NAME "quizd.db"
 #define STORE_LOCK_NAME "quizd.lock"   /* flock'd by the one quizd using the directory */
 
@@ -64,7 +64,8 @@ void store_stop_notify(struct store *s);
  * the database. NULL-safe. */
 void store_close(struct store *s);
 
-/* The game clock the last run reached (0 for a new database), and the
+/* The game clock the last run reached (0 for a new database; never before
+ * a recorded event's time), and the
  * offset the writer adds to CLOCK_MONOTONIC ms to record the clock. */
 uint64_t store_last_clock(const struct store *s);
 const char *store_path(const struct store *s);   /* DIR/quizd.db */

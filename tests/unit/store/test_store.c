@@ -396,7 +396,55 @@ static void test_v1_database_is_migrated(void)
     }
 }
 
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The game clock a restart resumes at is never before a recorded event,
+ * and the clock row is written with every batch of records (a kill -9
+ * between two periodic clock writes must not send the core's time back). */
+static void test_clock_never_behind_events(void)
+{
+    make_dir();
+    struct store *s = open_store();
+    store_start(s, on_commit, NULL);
+    store_set_clock_offset(s, 1000 - (int64_t)mono_ms());   /* the clock reads about 1000 */
+    uint32_t id = store_new_room_id(s);
+    store_room(s, id, "ABCDEF", "h", "p", "ph", 1, "{}", 0);
+    store_event(s, id, SEV_START, 5000000, 0, 0, 0, NULL, NULL);
+    store_answer(s, id, 5000100, 1, 0, 1, 0, 100);
+    wait_committed(s, store_appended(s));
+    store_close(s);
+    s = open_store();
+    ASSERT_GE(store_last_clock(s), 5000101);
+    store_close(s);
+    remove_dir();
+
+    make_dir();
+    s = open_store();
+    store_start(s, on_commit, NULL);
+    int64_t off = 1000000000 - (int64_t)mono_ms();
+    store_set_clock_offset(s, off);
+    id = store_new_room_id(s);
+    store_room(s, id, "ABCDEF", "h", "p", "ph", 1, "{}", 0);
+    store_event(s, id, SEV_START, (uint64_t)((int64_t)mono_ms() + off), 0, 0, 0, NULL, NULL);
+    wait_committed(s, store_appended(s));
+    uint64_t t0 = mono_ms();
+    for (long spin = 0; mono_ms() < t0 + 2; spin++)   /* bounded: the clock moves */
+        ASSERT(spin < 1000000000L);
+    uint64_t t = (uint64_t)((int64_t)mono_ms() + off);
+    store_event(s, id, SEV_NEXT, t, 0, 0, 0, NULL, NULL);
+    wait_committed(s, store_appended(s));
+    ASSERT_GE(db_int("SELECT value FROM meta WHERE key = 'clock'"), (long long)t);
+    store_close(s);
+    remove_dir();
+}
+
 static struct test_case tests[] = {
+    {"clock_never_behind_events", test_clock_never_behind_events},
     {"v1_database_is_migrated", test_v1_database_is_migrated},
     {"export_errors_do_not_leak", test_export_errors_do_not_leak},
     {"write_then_restore", test_write_then_restore},
