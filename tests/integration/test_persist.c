@@ -839,7 +839,42 @@ static void test_start_that_cannot_bind_records_nothing(void)
     proc_rm_tree(r.dir);
 }
 
+/* A bad frame right behind an answer, in the same read: the error of the
+ * net layer does not overtake the answer_ack still waiting for its commit. */
+static void test_net_error_keeps_order_behind_held_ack(void)
+{
+    struct run r = {.sig = SIGTERM};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-order-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    start(&r);
+    struct wsc *h, *p;
+    room_with_player(&r, &h, &p, true);
+    const char *two[] = {"{\"type\":\"answer\",\"index\":0,\"choice\":1,\"req\":5}", "not json"};
+    ASSERT_OK(wsc_send_many(p, two, 2));
+    int ack_at = -1, err_at = -1;
+    for (int i = 0; i < 20 && (ack_at < 0 || err_at < 0); i++) {
+        char *m = wsc_recv(p, ITEST_T);
+        ASSERT(m);
+        json_t *x = json_loads(m, 0, NULL);
+        free(m);
+        ASSERT(x);
+        if (!strcmp(sget(x, "type"), "answer_ack"))
+            ack_at = i;
+        else if (!strcmp(sget(x, "type"), "error"))
+            err_at = i;
+        json_decref(x);
+    }
+    ASSERT(ack_at >= 0 && err_at >= 0);
+    ASSERT(ack_at < err_at);
+    wsc_free(p);
+    wsc_free(h);
+    itest_stop(&r.srv);
+    proc_rm_tree(r.dir);
+}
+
 static struct test_case tests[] = {
+    {"net_error_keeps_order_behind_held_ack", test_net_error_keeps_order_behind_held_ack},
     {"second_quizd_on_same_data_refused", test_second_quizd_on_same_data_refused},
     {"start_that_cannot_bind_records_nothing", test_start_that_cannot_bind_records_nothing},
     {"keep_days_purges_old_games", test_keep_days_purges_old_games},

@@ -4,8 +4,10 @@
  * replays a room's recorded events into a fresh game core.
  *
  * Durability rule: with a store, every frame is sent only once the last
- * record appended before it was committed. Per connection, frames keep
- * their order: while any frame is held, later ones queue behind it. */
+ * record appended before it was committed; a frame that depends on no
+ * record (a pong, a refused request, an error of the net layer) goes at
+ * once. Per connection, frames keep their order: while any frame for it is
+ * held, later ones queue behind it. */
 #include "rooms_int.h"
 
 #include "qz/texts.h"
@@ -52,9 +54,12 @@ void rooms__persist_cleanup(struct rooms *rs)
 /* ------------------------------------------------------------------ */
 /* held frames                                                         */
 
-bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f)
+bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f, bool depends)
 {
-    if (!rs->store || (!rs->held_len && rs->last_seq <= rs->committed))
+    /* Held while what it depends on is not committed, or behind m's own
+     * earlier held frames (their order is kept). Everything held before
+     * rs->last_seq is released by then, so that is its release point. */
+    if (!rs->store || (!m->held && (!depends || rs->last_seq <= rs->committed)))
         return false;
     if (rs->held_len == rs->held_cap) {
         size_t cap = rs->held_cap ? rs->held_cap * 2 : 1024;

@@ -316,8 +316,21 @@ void rooms_member_left(struct rooms *rs, struct member *m)
 
 void rooms__send(struct rooms *rs, struct member *m, struct frame *f)
 {
-    if (!rooms__hold(rs, m, f))
+    if (!rooms__hold(rs, m, f, true))
         rs->env.send(rs->env.arg, m, f);
+}
+
+void rooms_send_unrecorded(struct rooms *rs, struct member *m, struct frame *f)
+{
+    if (!rooms__hold(rs, m, f, false))
+        rs->env.send(rs->env.arg, m, f);
+}
+
+void rooms__send_new_unrecorded(struct rooms *rs, struct member *m, char *json, size_t len)
+{
+    struct frame *f = frame_take(json, len);
+    rooms_send_unrecorded(rs, m, f);
+    frame_unref(f);
 }
 
 void rooms__send_new(struct rooms *rs, struct member *m, char *json, size_t len)
