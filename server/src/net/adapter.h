@@ -48,6 +48,7 @@ struct server {
      * where the last run stopped, so restored deadlines keep their time. */
     int64_t clock_offset;
     uv_async_t store_async;       /* the writer committed, or an export is done (store/) */
+    uv_prepare_t store_prepare;   /* before the loop waits: hand the records to the writer */
     struct exporter *exporter;    /* exports' reader thread; NULL without a store */
     bool store_async_open;
     struct server_config cfg;

@@ -167,6 +167,14 @@ static void free_wait(void *owner)
     free(w);
 }
 
+/* Once per loop iteration, before it blocks: everything the iteration
+ * recorded goes to the writer in one hand-over (one wake-up). */
+static void on_store_prepare(uv_prepare_t *h)
+{
+    struct server *srv = h->data;
+    store_flush(srv->cfg.store);
+}
+
 static void store_notify(void *arg)
 {
     uv_async_send(arg);
@@ -550,6 +558,9 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         uv_async_init(loop, &srv->store_async, on_store_async);
         srv->store_async.data = srv;
         srv->store_async_open = true;
+        uv_prepare_init(loop, &srv->store_prepare);
+        srv->store_prepare.data = srv;
+        uv_prepare_start(&srv->store_prepare, on_store_prepare);
         store_start(cfg->store, store_notify, &srv->store_async);
         srv->exporter = exporter_open(cfg->store, packs, n_packs, store_notify, &srv->store_async);
     }
@@ -611,6 +622,7 @@ static void stop_store_async(struct server *srv)
     if (srv->exporter)
         exporter_stop_notify(srv->exporter);
     uv_close((uv_handle_t *)&srv->store_async, NULL);
+    uv_close((uv_handle_t *)&srv->store_prepare, NULL);
     srv->store_async_open = false;
 }
 

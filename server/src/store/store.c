@@ -102,11 +102,15 @@ struct store {
     uint64_t last_clock;
     uint32_t next_room;
 
+    /* the loop's side: records since the last store_flush, no lock */
+    struct buf local;
+    uint64_t seq_local;
+
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_t thread;
     bool running, stop;
-    struct buf pending;             /* the loop appends here (under mu) */
+    struct buf pending;             /* flushed by the loop, taken by the writer (under mu) */
     uint64_t seq_appended;          /* under mu */
     uint64_t seq_committed;         /* under mu */
     bool failed;                    /* under mu */
@@ -378,7 +382,7 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
     v = 0;
     query_int(s->db, "SELECT max(m) FROM (SELECT max(seq) AS m FROM events UNION ALL"
                      " SELECT max(seq) FROM answers)", &v);
-    s->seq_appended = s->seq_committed = (uint64_t)v;
+    s->seq_local = s->seq_appended = s->seq_committed = (uint64_t)v;
     if (prepare_all(s, why, why_len))
         goto fail;
     pthread_mutex_init(&s->mu, NULL);
@@ -480,9 +484,8 @@ static int bind_rec(struct store *s, const struct rec *r, const char *str)
         break;
     }
 #undef TXT
-    int rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);   /* every parameter is bound anew each time: no clear */
     sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -612,10 +615,37 @@ void store_stop_notify(struct store *s)
     pthread_mutex_unlock(&s->mu);
 }
 
+void store_flush(struct store *s)
+{
+    if (!s->local.len)
+        return;
+    pthread_mutex_lock(&s->mu);
+    bool wake = !s->pending.len;
+    if (!s->pending.len) {   /* hand the batch over: swap the buffers */
+        struct buf t = s->pending;
+        s->pending = s->local;
+        s->local = t;
+    } else {                 /* the writer has not taken the last one yet: add to it */
+        struct buf *b = &s->pending;
+        if (b->len + s->local.len > b->cap) {
+            b->cap = (b->len + s->local.len) * 2;
+            b->p = xrealloc(b->p, b->cap);
+        }
+        memcpy(b->p + b->len, s->local.p, s->local.len);
+        b->len += s->local.len;
+    }
+    s->local.len = 0;
+    s->seq_appended = s->seq_local;
+    pthread_mutex_unlock(&s->mu);
+    if (wake)
+        pthread_cond_signal(&s->cv);
+}
+
 void store_close(struct store *s)
 {
     if (!s)
         return;
+    store_flush(s);
     if (s->running) {
         pthread_mutex_lock(&s->mu);
         s->stop = true;
@@ -630,6 +660,7 @@ void store_close(struct store *s)
     pthread_cond_destroy(&s->cv);
     close(s->lock_fd);   /* releases the directory */
     free(s->pending.p);
+    free(s->local.p);
     free(s->path);
     free(s);
 }
@@ -667,8 +698,7 @@ static uint64_t append(struct store *s, struct rec *r, const char *const str[4],
     if (r->type == R_ROOM)
         r->u = (uint32_t)extra_len;
     size_t n = rec_size(r);
-    pthread_mutex_lock(&s->mu);
-    struct buf *b = &s->pending;
+    struct buf *b = &s->local;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 65536;
         while (cap < b->len + n)
@@ -676,7 +706,7 @@ static uint64_t append(struct store *s, struct rec *r, const char *const str[4],
         b->p = xrealloc(b->p, cap);
         b->cap = cap;
     }
-    uint64_t q = ++s->seq_appended;
+    uint64_t q = ++s->seq_local;
     if (seq)
         r->seq = q;
     unsigned char *p = b->p + b->len;
@@ -689,10 +719,6 @@ static uint64_t append(struct store *s, struct rec *r, const char *const str[4],
     if (extra_len)
         memcpy(p, extra, extra_len);
     b->len += n;
-    bool wake = b->len == n;   /* the writer sleeps only on an empty batch */
-    pthread_mutex_unlock(&s->mu);
-    if (wake)
-        pthread_cond_signal(&s->cv);
     return q;
 }
 
@@ -776,10 +802,7 @@ uint64_t store_result(struct store *s, uint32_t room, unsigned rank, uint32_t pl
 
 uint64_t store_appended(struct store *s)
 {
-    pthread_mutex_lock(&s->mu);
-    uint64_t v = s->seq_appended;
-    pthread_mutex_unlock(&s->mu);
-    return v;
+    return s->seq_local;
 }
 
 uint64_t store_committed(struct store *s)

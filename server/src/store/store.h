@@ -1,9 +1,11 @@
 /* The store: every game in one SQLite database (WAL), written by one writer
  * thread with group commit, so the loop never waits on the disk.
  *
- * The loop appends compact records (store_room, store_event, ...) under a
- * mutex; each gets a sequence number. The writer swaps the whole pending
- * batch out, writes it in one transaction with prepared statements, and
+ * The loop appends compact records (store_room, store_event, ...) to a
+ * buffer of its own, without a lock; each gets a sequence number. Once per
+ * loop iteration (before it waits for I/O) store_flush hands the batch to
+ * the writer under a mutex (a buffer swap) and wakes it. The writer takes
+ * the whole pending batch, writes it in one transaction with prepared statements, and
  * then publishes the last committed sequence number and calls the notify
  * callback (from the writer thread: the caller wakes its loop with it,
  * e.g. uv_async_send). What depends on a record is sent once
@@ -71,7 +73,8 @@ uint64_t store_last_clock(const struct store *s);
 const char *store_path(const struct store *s);   /* DIR/quizd.db */
 void store_set_clock_offset(struct store *s, int64_t offset_ms);
 
-/* Appends, from the loop. Each returns its record's sequence number. */
+/* Appends, from the loop only. Each returns its record's sequence number;
+ * nothing reaches the writer before store_flush. */
 uint32_t store_new_room_id(struct store *s);
 uint64_t store_room(struct store *s, uint32_t room, const char *code, const char *host_hash,
                     const char *pack_id, const char *pack_hash, uint64_t seed,
@@ -92,8 +95,13 @@ uint64_t store_finish(struct store *s, uint32_t room, const char *phase, int pla
 uint64_t store_result(struct store *s, uint32_t room, unsigned rank, uint32_t player,
                       int64_t score, unsigned correct, unsigned best_streak);
 
-/* Thread-safe reads. */
+/* Hands what was appended to the writer and wakes it (loop only; cheap
+ * when nothing is pending). */
+void store_flush(struct store *s);
+
+/* The last sequence number appended (loop only). */
 uint64_t store_appended(struct store *s);
+/* Thread-safe reads. */
 uint64_t store_committed(struct store *s);
 /* Writes failed (disk full, I/O error): nothing is saved any more. */
 bool store_failed(struct store *s);

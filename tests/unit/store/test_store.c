@@ -58,6 +58,7 @@ static void on_commit(void *arg)
 
 static void wait_committed(struct store *s, uint64_t seq)
 {
+    store_flush(s);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += 20;
