@@ -621,7 +621,8 @@ static void test_disk_full_tells_host(void)
         return;
     }
     snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
-    start(&r);
+    const char *extra[] = {r.data_arg, "--data-retry-ms=200", NULL};   /* then it gives up */
+    itest_start(&r.srv, extra);
     struct wsc *h = conn(&r);
     ASSERT_OK(wsc_send(h, "{\"type\":\"create_room\",\"pack\":\"test\",\"max_players\":500}"));
     json_t *o = itest_expect(h, "room_created");
@@ -643,6 +644,9 @@ static void test_disk_full_tells_host(void)
     }
     ASSERT(full);
     notice = itest_expect(h, "notice");
+    ASSERT_STR_EQ(sget(notice, "notice"), "results_not_saved");
+    json_decref(notice);
+    notice = itest_expect(p[0], "notice");   /* the players are told too */
     ASSERT_STR_EQ(sget(notice, "notice"), "results_not_saved");
     json_decref(notice);
     ASSERT_EQ(http_get(r.srv.port, "/healthz", &hd, &b, ITEST_T), 200);

@@ -55,6 +55,10 @@ static void send_state(struct rooms *rs, struct member *m, const struct proto_re
         j = proto_enc_review(r->g, player, &len);
         rooms__send_new(rs, m, j, len);
     }
+    if (r->unsaved_told) {   /* joined after the others were told */
+        j = proto_enc_notice("results_not_saved", proto_text(TEXT_RESULTS_NOT_SAVED), &len);
+        rooms__send_new_unrecorded(rs, m, j, len);
+    }
 }
 
 /* Per-address guess budget (ROOMS_MISS_*): refused before the lookup, so a

@@ -96,29 +96,39 @@ size_t rooms_held(const struct rooms *rs)
     return rs->held_len;
 }
 
+/* The store failed: every live room not told yet is, to every member
+ * (host and players), before anything held for it goes out: from here on
+ * an answer_ack is not durable, and the notice says so. */
 static void tell_unsaved(struct rooms *rs)
 {
-    rs->store_failed = true;
+    size_t len;
+    char *j = proto_enc_notice("results_not_saved", proto_text(TEXT_RESULTS_NOT_SAVED), &len);
+    struct frame *f = frame_take(j, len);
     for (size_t i = 0; i < rs->n_buckets; i++)
         for (struct room *r = rs->buckets[i]; r; r = r->hnext) {
             if (r->unsaved_told)
                 continue;
             r->unsaved_told = true;
+            rs->n_unsaved++;
             log_warn("results_not_saved room=%s", r->code);
-            if (r->host) {
-                size_t len;
-                char *j = proto_enc_notice("results_not_saved",
-                                           proto_text(TEXT_RESULTS_NOT_SAVED), &len);
-                rooms__send_new(rs, r->host, j, len);
-            }
+            for (struct member *m = r->members; m; m = m->next)
+                rs->env.send(rs->env.arg, m, f);   /* ahead of its held frames */
         }
+    frame_unref(f);
 }
 
 void rooms_durable(struct rooms *rs)
 {
     if (!rs->store)
         return;
+    uint64_t settled = store_settled(rs->store);
     rs->committed = store_committed(rs->store);
+    rs->store_failed = store_failed(rs->store);
+    /* Settled past committed: records were dropped. */
+    if (rs->store_failed || settled > rs->committed)
+        tell_unsaved(rs);
+    if (settled > rs->committed)
+        rs->committed = settled;   /* what waited for them may go, after the notice */
     while (rs->held_len) {
         struct held *h = &rs->held[rs->held_head];
         if (h->seq > rs->committed)
@@ -132,13 +142,11 @@ void rooms_durable(struct rooms *rs)
         }
         frame_unref(e.f);
     }
-    if (!rs->store_failed && store_failed(rs->store))
-        tell_unsaved(rs);
 }
 
 size_t rooms_unsaved(const struct rooms *rs)
 {
-    return rs->store_failed ? rs->n_rooms : 0;
+    return rs->n_unsaved;
 }
 
 /* ------------------------------------------------------------------ */

@@ -161,6 +161,8 @@ void rooms__remove(struct room *r, const char *why, bool notify)
     }
     if (r->owner)
         r->owner->rooms--;
+    if (r->unsaved_told)
+        rs->n_unsaved--;
     log_info("room_removed room=%s reason=%s", r->code, why);
     rs->env.timer_destroy(r->timer);
     rs->env.timer_destroy(r->throttle);

@@ -43,7 +43,8 @@ struct rooms {
         uint64_t seq;
     } *held;
     size_t held_head, held_len, held_cap;
-    bool store_failed;
+    bool store_failed;            /* as of the last rooms_durable */
+    size_t n_unsaved;             /* live rooms told their results are not saved */
 };
 
 static inline qz_ms rooms__now(struct rooms *rs)

@@ -8,6 +8,7 @@
 #include "util/xmalloc.h"
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the fake environment ---- */
@@ -551,11 +552,11 @@ static struct store *st;
 
 /* A real store in a fresh directory. Its writer is not started unless the
  * test does: nothing commits, so every frame after a record stays held. */
-static void setup_store(void)
+static void setup_store_with(struct store_options o)
 {
     snprintf(store_dir, sizeof store_dir, "/tmp/qz-rooms-XXXXXX");
     ASSERT(mkdtemp(store_dir));
-    struct store_options o = {.dir = store_dir};
+    o.dir = store_dir;
     char why[256] = "";
     st = store_open(&o, why, sizeof why);
     if (!st)
@@ -563,6 +564,35 @@ static void setup_store(void)
     struct rooms_config cfg = {.max_players_cap = 100, .room_idle_s = 1800, .reveal_ms = 8000,
                                .leaderboard_ms = 5000, .store = st};
     setup_cfg(cfg);
+}
+
+static void setup_store(void)
+{
+    setup_store_with((struct store_options){0});
+}
+
+static void no_notify(void *arg) { (void)arg; }
+
+/* Polls a condition of the writer's (bounded: 20 s). */
+static void wait_store(bool (*cond)(void))
+{
+    store_flush(st);
+    for (int i = 0; i < 2000 && !cond(); i++) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);   /* polling a real condition, bounded */
+    }
+    ASSERT(cond());
+}
+
+static bool st_failed(void) { return store_failed(st); }
+static bool st_settled(void) { return store_settled(st) >= store_appended(st); }
+
+static size_t index_of(struct member *m, const char *type)
+{
+    for (size_t i = 0; i < n_sent; i++)
+        if (sent[i].m == m && is_type(&sent[i], type))
+            return i;
+    return SIZE_MAX;
 }
 
 static void teardown_store(void)
@@ -595,7 +625,46 @@ static void test_member_left_after_destroy_with_held_frames(void)
     teardown_store();
 }
 
+/* The store gave up (a full disk past its retries): what waited for the
+ * dropped records goes out, but each member is told first that nothing is
+ * saved (no durable-looking ack without the notice); a player joining
+ * later is told too. */
+static void test_failed_store_tells_everyone_before_releasing(void)
+{
+    setup_store_with((struct store_options){.max_mb = 1, .retry_ms = 20});
+    store_start(st, no_notify, NULL);
+    char big[4000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    for (int i = 0; i < 600; i++)
+        store_question(st, 999, i, big, "0123");
+    wait_store(st_failed);
+    struct member h = {0}, a = {0};
+    request(&h, "{\"type\":\"create_room\",\"count\":3}");
+    ASSERT_EQ(count(&h, "room_created"), 0);   /* held until its record is settled */
+    wait_store(st_settled);
+    rooms_durable(rs);
+    ASSERT(index_of(&h, "notice") < index_of(&h, "room_created"));
+    ASSERT_CONTAINS(text(last(&h, "notice")), "results_not_saved");
+    ASSERT_EQ(rooms_unsaved(rs), 1);
+    const char *c = strstr(text(last(&h, "room_created")), "\"code\":\"");
+    char code[PROTO_CODE_LEN + 1];
+    memcpy(code, c + 8, PROTO_CODE_LEN);
+    code[PROTO_CODE_LEN] = '\0';
+    char j[128];
+    snprintf(j, sizeof j, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Ann\"}", code);
+    request(&a, j);
+    wait_store(st_settled);
+    rooms_durable(rs);
+    ASSERT(index_of(&a, "joined") != SIZE_MAX);
+    ASSERT(index_of(&a, "joined") < index_of(&a, "notice"));
+    rooms_member_left(rs, &a);
+    rooms_member_left(rs, &h);
+    teardown_store();
+}
+
 static struct test_case tests[] = {
+    {"failed_store_tells_everyone_before_releasing", test_failed_store_tells_everyone_before_releasing},
     {"member_left_after_destroy_with_held_frames", test_member_left_after_destroy_with_held_frames},
     {"players_see_one_lobby_length_everywhere", test_players_see_one_lobby_length_everywhere},
     {"rooms_are_found_by_code_among_many", test_rooms_are_found_by_code_among_many},

@@ -219,12 +219,43 @@ static void test_refuses_damaged_and_newer(void)
     ASSERT_OK(unlink(dir));
 }
 
-/* Past --data-max-mb writes fail like a full disk: counted, flagged, and
- * the commit still completes so the game goes on. */
+static long long db_int(const char *sql);
+
+/* Until `cond` holds for s (the writer's notify wakes the wait); bounded. */
+static void wait_until(struct store *s, bool (*cond)(struct store *s, uint64_t arg), uint64_t arg)
+{
+    store_flush(s);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 20;
+    pthread_mutex_lock(&mu);
+    while (!cond(s, arg)) {
+        /* the notify comes only when something settles: wake at least
+         * every 50 ms to look again (bounded by ts) */
+        struct timespec now, step;
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (now.tv_sec > ts.tv_sec || (now.tv_sec == ts.tv_sec && now.tv_nsec >= ts.tv_nsec))
+            break;
+        step = now;
+        step.tv_nsec += 50000000;
+        step.tv_sec += step.tv_nsec / 1000000000;
+        step.tv_nsec %= 1000000000;
+        pthread_cond_timedwait(&cv, &mu, &step);
+    }
+    pthread_mutex_unlock(&mu);
+    ASSERT(cond(s, arg));
+}
+
+static bool settled_to(struct store *s, uint64_t seq) { return store_settled(s) >= seq; }
+static bool retried(struct store *s, uint64_t n) { return store_retries(s) >= n; }
+static bool not_failed(struct store *s, uint64_t unused) { (void)unused; return !store_failed(s); }
+
+/* Past --data-max-mb writes fail like a full disk: retried, then counted,
+ * flagged, and settled (not committed) so the game goes on. */
 static void test_full_is_loud(void)
 {
     make_dir();
-    struct store_options o = {.dir = dir, .max_mb = 1};
+    struct store_options o = {.dir = dir, .max_mb = 1, .retry_ms = 50};
     char why[256];
     struct store *s = store_open(&o, why, sizeof why);
     ASSERT(s);
@@ -236,10 +267,89 @@ static void test_full_is_loud(void)
     uint64_t last = 0;
     for (int i = 0; i < 600; i++)
         last = store_question(s, id, i, big, "0123");
-    wait_committed(s, last);
+    wait_until(s, settled_to, last);
     ASSERT(store_failed(s));
     ASSERT_GE(store_failures(s), 1);
+    ASSERT_GE(store_retries(s), 1);     /* retried before giving up */
+    ASSERT(store_committed(s) < last);  /* dropped, never reported as committed */
     store_close(s);
+    remove_dir();
+}
+
+/* A write lock held elsewhere (an external `sqlite3 .backup`) past the busy
+ * timeout: the batch is kept and retried, nothing is settled meanwhile
+ * (what waits for it stays held), and it commits once the lock goes. */
+static void test_busy_is_retried(void)
+{
+    make_dir();
+    struct store_options o = {.dir = dir, .busy_ms = 20, .retry_ms = 60000};
+    char why[256];
+    struct store *s = store_open(&o, why, sizeof why);
+    ASSERT(s);
+    store_start(s, on_commit, NULL);
+    sqlite3 *other;
+    ASSERT_EQ(sqlite3_open(store_path(s), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    uint32_t id = store_new_room_id(s);
+    store_room(s, id, "ABCDEF", "h", "p", "ph", 1, "{}", 0);
+    uint64_t seq = store_answer(s, id, 10, 1, 0, 2, 0, 100);
+    wait_until(s, retried, 3);
+    ASSERT(store_settled(s) < seq);
+    ASSERT(store_committed(s) < seq);
+    ASSERT(!store_failed(s));
+    ASSERT_EQ(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    wait_committed(s, seq);
+    ASSERT(!store_failed(s));
+    ASSERT_EQ(store_failures(s), 0);
+    sqlite3_close(other);
+    store_close(s);
+    ASSERT_EQ(db_int("SELECT count(*) FROM answers"), 1);
+    remove_dir();
+}
+
+/* The disk stays full past the retries: the store fails; once space is
+ * free again it marks the rooms whose records were dropped as finished
+ * "unsaved" (never resumed with a hole), drops their later records, and
+ * saves the rooms created after that. */
+static void test_failed_store_marks_lost_rooms_and_recovers(void)
+{
+    make_dir();
+    struct store_options o = {.dir = dir, .max_mb = 1, .retry_ms = 50};
+    char why[256];
+    struct store *s = store_open(&o, why, sizeof why);
+    ASSERT(s);
+    store_start(s, on_commit, NULL);
+    uint32_t saved = store_new_room_id(s);
+    store_room(s, saved, "SAVED1", "h", "p", "ph", 1, "{}", 0);
+    wait_committed(s, store_appended(s));
+    uint32_t lost = store_new_room_id(s);
+    store_room(s, lost, "LOST11", "h", "p", "ph", 1, "{}", 0);
+    char big[4000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    uint64_t last = 0;
+    for (int i = 0; i < 600; i++)
+        last = store_question(s, saved, i, big, "0123");
+    wait_until(s, settled_to, last);
+    ASSERT(store_failed(s));
+    /* space comes back: the committed pages of `saved`'s questions are freed */
+    sqlite3 *other;
+    ASSERT_EQ(sqlite3_open(store_path(s), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "DELETE FROM questions", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    store_phase(s, saved, "question", 0);   /* dropped: its room lost records */
+    wait_until(s, not_failed, 0);
+    store_phase(s, lost, "question", 0);    /* dropped too */
+    uint32_t fresh = store_new_room_id(s);
+    store_room(s, fresh, "FRESH1", "h", "p", "ph", 1, "{}", 0);
+    wait_committed(s, store_appended(s));
+    ASSERT(!store_failed(s));
+    store_close(s);
+    ASSERT_EQ(db_int("SELECT count(*) FROM rooms WHERE phase = 'unsaved' AND finished_at IS NOT NULL"
+                     " AND code = 'SAVED1'"), 1);
+    /* LOST11's row was never written: nothing of it can be resumed */
+    ASSERT_EQ(db_int("SELECT count(*) FROM rooms WHERE code = 'LOST11'"), 0);
+    ASSERT_EQ(db_int("SELECT count(*) FROM rooms WHERE code = 'FRESH1' AND finished_at IS NULL"), 1);
     remove_dir();
 }
 
@@ -445,6 +555,8 @@ static void test_clock_never_behind_events(void)
 }
 
 static struct test_case tests[] = {
+    {"busy_is_retried", test_busy_is_retried},
+    {"failed_store_marks_lost_rooms_and_recovers", test_failed_store_marks_lost_rooms_and_recovers},
     {"clock_never_behind_events", test_clock_never_behind_events},
     {"v1_database_is_migrated", test_v1_database_is_migrated},
     {"export_errors_do_not_leak", test_export_errors_do_not_leak},
