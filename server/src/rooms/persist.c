@@ -36,8 +36,12 @@ void rooms__persist_init(struct rooms *rs)
 
 void rooms__persist_cleanup(struct rooms *rs)
 {
-    for (size_t i = 0; i < rs->held_len; i++)
-        frame_unref(rs->held[(rs->held_head + i) % rs->held_cap].f);
+    for (size_t i = 0; i < rs->held_len; i++) {   /* dropped: the server is stopping */
+        struct held *h = &rs->held[(rs->held_head + i) % rs->held_cap];
+        if (h->m)
+            h->m->held--;
+        frame_unref(h->f);
+    }
     free(rs->held);
     free(rs->pack_hash);
 }
@@ -68,6 +72,8 @@ bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f)
 
 void rooms__forget_member(struct rooms *rs, struct member *m)
 {
+    if (!rs)   /* the rooms are gone (shutdown): nothing is held */
+        return;
     for (size_t i = 0; m->held && i < rs->held_len; i++) {
         struct held *h = &rs->held[(rs->held_head + i) % rs->held_cap];
         if (h->m == m) {
