@@ -26,6 +26,7 @@
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
 #define STORE_CLOCK_MS 500           /* the writer records the game clock this often */
 #define STORE_DB_NAME "quizd.db"
+#define STORE_WAL_PAGES 16384        /* the writer checkpoints itself only past 64 MiB of WAL */
 
 enum store_sync { STORE_SYNC_NORMAL, STORE_SYNC_FULL };
 
