@@ -8,6 +8,7 @@
 #include "util/xmalloc.h"
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- the fake environment ---- */
 
@@ -542,7 +543,71 @@ static void test_empty_hostless_rooms_expire_fast(void)
     teardown();
 }
 
+/* ---- persistence: frames wait for the commit ---- */
+
+static void wait_commit(struct store *st)
+{
+    store_flush(st);
+    for (int i = 0; i < 2000 && store_committed(st) < store_appended(st); i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};   /* bounded poll of a real condition */
+        nanosleep(&ts, NULL);
+    }
+    ASSERT_GE(store_committed(st), store_appended(st));
+    rooms_durable(rs);
+}
+
+static void test_frames_wait_for_the_commit(void)
+{
+    char dir[] = "/tmp/qz-rooms-XXXXXX", cmd[64];
+    ASSERT(mkdtemp(dir));
+    struct store_options o = {.dir = dir};
+    char why[256];
+    struct store *st = store_open(&o, why, sizeof why);
+    ASSERT(st);
+    struct rooms_config cfg = {.max_players_cap = 100, .room_idle_s = 1800, .reveal_ms = 8000,
+                               .leaderboard_ms = 5000, .store = st};
+    setup_cfg(cfg);
+    struct member h = {0}, p = {0}, gone = {0};
+    /* the writer is not running yet: nothing can be committed */
+    request(&h, "{\"type\":\"create_room\",\"count\":3}");
+    ASSERT_EQ(count(&h, "room_created"), 0);
+    ASSERT_GE(rooms_held(rs), 1);
+    store_start(st, NULL, NULL);
+    wait_commit(st);
+    ASSERT_EQ(count(&h, "room_created"), 1);
+    ASSERT_EQ(rooms_held(rs), 0);
+    const char *c = strstr(text(last(&h, "room_created")), "\"code\":\"");
+    char code[PROTO_CODE_LEN + 1];
+    memcpy(code, c + 8, PROTO_CODE_LEN);
+    code[PROTO_CODE_LEN] = '\0';
+    join(&p, code, "Ann");
+    join(&gone, code, "Bob");
+    ASSERT_EQ(count(&p, "joined"), 0);
+    rooms_member_left(rs, &gone);   /* its held frames are never delivered */
+    ASSERT_EQ(gone.held, 0);
+    wait_commit(st);
+    ASSERT_EQ(count(&p, "joined"), 1);
+    ASSERT_EQ(count(&gone, "joined"), 0);
+    request(&h, "{\"type\":\"start\"}");
+    ASSERT_EQ(count(&p, "question"), 0);
+    wait_commit(st);
+    ASSERT_EQ(count(&p, "question"), 1);
+    size_t before = n_sent;
+    request(&p, "{\"type\":\"answer\",\"index\":0,\"choice\":1}");
+    /* the answer_ack waits for the answer's commit (nothing reaches the
+     * writer before store_flush, in wait_commit) */
+    ASSERT_EQ(count(&p, "answer_ack"), 0);
+    wait_commit(st);
+    ASSERT_EQ(count(&p, "answer_ack"), 1);
+    ASSERT(n_sent > before);
+    teardown();
+    store_close(st);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ASSERT_OK(system(cmd));
+}
+
 static struct test_case tests[] = {
+    {"frames_wait_for_the_commit", test_frames_wait_for_the_commit},
     {"players_see_one_lobby_length_everywhere", test_players_see_one_lobby_length_everywhere},
     {"rooms_are_found_by_code_among_many", test_rooms_are_found_by_code_among_many},
     {"broadcast_is_encoded_once_and_results_follow_the_core",
