@@ -41,10 +41,10 @@ void rooms__persist_init(struct rooms *rs)
  * it holds nothing any more. */
 void rooms__persist_cleanup(struct rooms *rs)
 {
-    for (size_t i = 0; i < rs->held_len; i++) {
+    for (size_t i = 0; i < rs->held_len; i++) {   /* dropped: the server is stopping */
         struct held *h = &rs->held[(rs->held_head + i) % rs->held_cap];
         if (h->m)
-            h->m->held = 0;
+            h->m->held--;
         frame_unref(h->f);
     }
     free(rs->held);
@@ -80,7 +80,7 @@ bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f, bool depen
 
 void rooms__forget_member(struct rooms *rs, struct member *m)
 {
-    if (!rs)
+    if (!rs)   /* the rooms are gone (shutdown): nothing is held */
         return;
     for (size_t i = 0; m->held && i < rs->held_len; i++) {
         struct held *h = &rs->held[(rs->held_head + i) % rs->held_cap];

@@ -337,10 +337,12 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
     }
     sqlite3_busy_timeout(s->db, o->busy_ms ? (int)o->busy_ms : STORE_BUSY_MS);
     s->retry_ms = o->retry_ms ? o->retry_ms : STORE_RETRY_MS;
-    char sql[160];
+    char sql[256];
+    /* Checkpoints are the exporter's (export.h), off this connection; this
+     * one checkpoints only if the WAL grows past STORE_WAL_PAGES. */
     snprintf(sql, sizeof sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;"
-             " PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;",
-             o->sync == STORE_SYNC_FULL ? "FULL" : "NORMAL");
+             " PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=%d;",
+             o->sync == STORE_SYNC_FULL ? "FULL" : "NORMAL", STORE_WAL_PAGES);
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(why, why_len, "%s is damaged or not a quizd database (%s); move it away to start"
                  " afresh, or restore a backup", s->path, sqlite3_errmsg(s->db));
@@ -374,16 +376,15 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
         if (exec_sql(s->db, sql, why, why_len, "data-max-mb"))
             goto fail;
     }
+    /* The clock goes on from the later of the last recorded clock and the
+     * last event: a kill -9 may come before the writer recorded the clock
+     * after an event, and the game clock never goes back. */
     int64_t v = 0;
-    query_int(s->db, "SELECT value FROM meta WHERE key = 'clock'", &v);
+    query_int(s->db, "SELECT max(coalesce((SELECT value FROM meta WHERE key = 'clock'), 0),"
+                     " coalesce((SELECT t FROM events ORDER BY seq DESC LIMIT 1), 0),"
+                     " coalesce((SELECT max(t) FROM answers WHERE room IN"
+                     " (SELECT id FROM rooms WHERE finished_at IS NULL)), 0))", &v);
     s->last_clock = v > 0 ? (uint64_t)v : 0;
-    /* Never resume before a recorded event: after a kill -9 the clock row
-     * may be older than the last batch (the core's times must not go back). */
-    v = 0;
-    query_int(s->db, "SELECT max(m) FROM (SELECT max(t) AS m FROM events UNION ALL"
-                     " SELECT max(t) FROM answers)", &v);
-    if (v > 0 && (uint64_t)v >= s->last_clock)
-        s->last_clock = (uint64_t)v + 1;
     v = 0;
     query_int(s->db, "SELECT max(id) FROM rooms", &v);
     s->next_room = (uint32_t)v + 1;

@@ -31,6 +31,7 @@
 #define STORE_PROBE_MS 2000          /* once failed, how often the writer tries to mark the lost rooms */
 #define STORE_DB_NAME "quizd.db"
 #define STORE_LOCK_NAME "quizd.lock"   /* flock'd by the one quizd using the directory */
+#define STORE_WAL_PAGES 16384        /* the writer checkpoints itself only past 64 MiB of WAL */
 
 enum store_sync { STORE_SYNC_NORMAL, STORE_SYNC_FULL };
 
