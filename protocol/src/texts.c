@@ -9,8 +9,10 @@ static const char *const texts[TEXT_COUNT_] = {
     [TEXT_NO_QUESTION_IN_CATEGORIES] = "categories: no question in the chosen categories",
     [TEXT_NO_SUCH_ROOM] = "no room with that code",
     [TEXT_ROOM_CLOSED] = "the room was closed",
-    [TEXT_RESULTS_NOT_SAVED] = "The server can no longer save results (its disk is full or"
-                               " failing). The game goes on, but a restart will lose it.",
+    [TEXT_RESULTS_NOT_SAVED] = "The server can no longer save this game (its disk is full or"
+                               " failing): answers are still taken but not kept. The game goes"
+                               " on; after a restart it will not resume, or resume from when"
+                               " saving stopped.",
     [TEXT_NOT_HOST_TOKEN] = "host_token: not this room's host token",
     [TEXT_HOST_RESUMED_ELSEWHERE] = "the host resumed on another connection",
     [TEXT_PLAYER_JOINED_ELSEWHERE] = "you joined from another tab or device",

@@ -11,7 +11,7 @@ enum proto_text {
     TEXT_NO_QUESTION_IN_CATEGORIES,
     TEXT_NO_SUCH_ROOM,
     TEXT_ROOM_CLOSED,              /* the room went away under its members */
-    TEXT_RESULTS_NOT_SAVED,        /* the store failed (disk full): notice to the host */
+    TEXT_RESULTS_NOT_SAVED,        /* the store failed (disk full): notice to host and players */
     TEXT_NOT_HOST_TOKEN,
     TEXT_HOST_RESUMED_ELSEWHERE,   /* told to the host connection that was replaced */
     TEXT_PLAYER_JOINED_ELSEWHERE,  /* told to the player connection that was replaced */

@@ -245,6 +245,16 @@ static int route_export(struct lws *wsi, struct http_pss *h, const struct http_s
     return 0;   /* the reply follows from HTTP_WRITEABLE (http_wait_done) */
 }
 
+void http_wait_abandon(struct http_wait *w)
+{
+    if (w->ready) {   /* done, waiting for WRITEABLE: nobody else will free it */
+        free(w->body);
+        free(w);
+    } else {          /* its export finishes into nothing: http_wait_done frees it */
+        w->wsi = NULL;
+    }
+}
+
 void http_wait_done(struct http_wait *w)
 {
     if (!w->wsi) {   /* the client left */
@@ -426,8 +436,8 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:   /* lws may unbind without CLOSED_HTTP */
         if (h)
             set_body(h, NULL, 0);
-        if (h && h->wait) {   /* its export finishes into nothing (http_wait_done frees) */
-            h->wait->wsi = NULL;
+        if (h && h->wait) {
+            http_wait_abandon(h->wait);
             h->wait = NULL;
         }
         break;

@@ -31,6 +31,9 @@ struct http_wait {
 };
 /* Sends the reply (or frees everything when the connection is gone). */
 void http_wait_done(struct http_wait *w);
+/* The connection of w is gone: frees w now if its reply was already done
+ * (it waited for WRITEABLE), else leaves it to http_wait_done. */
+void http_wait_abandon(struct http_wait *w);
 
 struct http_site {
     char web_root[4096];          /* real path of the directory served at / */

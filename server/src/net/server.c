@@ -108,8 +108,9 @@ static void site_health(void *arg, struct api_health *out)
     out->refused_connections = srv->refused;
     if (srv->cfg.store) {
         out->store_failures = store_failures(srv->cfg.store);
-        out->data = store_failed(srv->cfg.store) ? "not_saved" : "saved";
         out->unsaved_rooms = srv->rooms ? rooms_unsaved(srv->rooms) : 0;
+        /* not_saved while the store fails, and while live rooms lost records */
+        out->data = store_failed(srv->cfg.store) || out->unsaved_rooms ? "not_saved" : "saved";
     }
 }
 
@@ -521,17 +522,6 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         .timer_destroy = env_timer_destroy, .send = ws_send,
     };
     srv->rooms = rooms_create(&rc, &env, packs, n_packs);
-    if (cfg->store) {
-        rooms_restore(srv->rooms);
-        uv_async_init(loop, &srv->store_async, on_store_async);
-        srv->store_async.data = srv;
-        srv->store_async_open = true;
-        uv_prepare_init(loop, &srv->store_prepare);
-        srv->store_prepare.data = srv;
-        uv_prepare_start(&srv->store_prepare, on_store_prepare);
-        store_start(cfg->store, store_notify, &srv->store_async);
-        srv->exporter = exporter_open(cfg->store, packs, n_packs, store_notify, &srv->store_async);
-    }
 
     lws_set_log_level(log_level_current >= LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE
                                                       : LLL_ERR | LLL_WARN,
@@ -574,6 +564,20 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         rooms_destroy(srv->rooms);
         srv->rooms = NULL;
         return srv;
+    }
+    /* Listening: only now are the stored rooms replayed and the writer
+     * started (a start that cannot bind records nothing). No connection is
+     * served before the loop runs, so every client finds them back. */
+    if (cfg->store) {
+        rooms_restore(srv->rooms);
+        uv_async_init(loop, &srv->store_async, on_store_async);
+        srv->store_async.data = srv;
+        srv->store_async_open = true;
+        uv_prepare_init(loop, &srv->store_prepare);
+        srv->store_prepare.data = srv;
+        uv_prepare_start(&srv->store_prepare, on_store_prepare);
+        store_start(cfg->store, store_notify, &srv->store_async);
+        srv->exporter = exporter_open(cfg->store, packs, n_packs, store_notify, &srv->store_async);
     }
     uv_timer_init(loop, &srv->ka_timer);
     srv->ka_timer.data = srv;

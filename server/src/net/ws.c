@@ -22,12 +22,17 @@ static const char *room_of(const struct conn *c)
     return c->m.room ? room_code(c->m.room) : "-";
 }
 
+/* Through rooms/, which keeps it behind an answer_ack (or any frame) still
+ * held for this connection waiting for a commit. */
 static void send_error(struct conn *c, int code, const char *message, bool has_req, int64_t req)
 {
     size_t len;
     char *j = proto_enc_error(code, message, has_req, req, &len);
     struct frame *f = frame_take(j, len);
-    ws_send(c->srv, &c->m, f);
+    if (c->srv->rooms)
+        rooms_send_unrecorded(c->srv->rooms, &c->m, f);
+    else
+        ws_send(c->srv, &c->m, f);
     frame_unref(f);
 }
 

@@ -4,8 +4,10 @@
  * replays a room's recorded events into a fresh game core.
  *
  * Durability rule: with a store, every frame is sent only once the last
- * record appended before it was committed. Per connection, frames keep
- * their order: while any frame is held, later ones queue behind it. */
+ * record appended before it was committed; a frame that depends on no
+ * record (a pong, a refused request, an error of the net layer) goes at
+ * once. Per connection, frames keep their order: while any frame for it is
+ * held, later ones queue behind it. */
 #include "rooms_int.h"
 
 #include "qz/texts.h"
@@ -34,10 +36,17 @@ void rooms__persist_init(struct rooms *rs)
     rs->last_seq = store_appended(rs->store);
 }
 
+/* The held frames are dropped (the server is stopping); their members
+ * outlive the registry (lws closes the connections later), so each is told
+ * it holds nothing any more. */
 void rooms__persist_cleanup(struct rooms *rs)
 {
-    for (size_t i = 0; i < rs->held_len; i++)
-        frame_unref(rs->held[(rs->held_head + i) % rs->held_cap].f);
+    for (size_t i = 0; i < rs->held_len; i++) {   /* dropped: the server is stopping */
+        struct held *h = &rs->held[(rs->held_head + i) % rs->held_cap];
+        if (h->m)
+            h->m->held--;
+        frame_unref(h->f);
+    }
     free(rs->held);
     free(rs->pack_hash);
 }
@@ -45,9 +54,12 @@ void rooms__persist_cleanup(struct rooms *rs)
 /* ------------------------------------------------------------------ */
 /* held frames                                                         */
 
-bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f)
+bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f, bool depends)
 {
-    if (!rs->store || (!rs->held_len && rs->last_seq <= rs->committed))
+    /* Held while what it depends on is not committed, or behind m's own
+     * earlier held frames (their order is kept). Everything held before
+     * rs->last_seq is released by then, so that is its release point. */
+    if (!rs->store || (!m->held && (!depends || rs->last_seq <= rs->committed)))
         return false;
     if (rs->held_len == rs->held_cap) {
         size_t cap = rs->held_cap ? rs->held_cap * 2 : 1024;
@@ -68,6 +80,8 @@ bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f)
 
 void rooms__forget_member(struct rooms *rs, struct member *m)
 {
+    if (!rs)   /* the rooms are gone (shutdown): nothing is held */
+        return;
     for (size_t i = 0; m->held && i < rs->held_len; i++) {
         struct held *h = &rs->held[(rs->held_head + i) % rs->held_cap];
         if (h->m == m) {
@@ -82,29 +96,39 @@ size_t rooms_held(const struct rooms *rs)
     return rs->held_len;
 }
 
+/* The store failed: every live room not told yet is, to every member
+ * (host and players), before anything held for it goes out: from here on
+ * an answer_ack is not durable, and the notice says so. */
 static void tell_unsaved(struct rooms *rs)
 {
-    rs->store_failed = true;
+    size_t len;
+    char *j = proto_enc_notice("results_not_saved", proto_text(TEXT_RESULTS_NOT_SAVED), &len);
+    struct frame *f = frame_take(j, len);
     for (size_t i = 0; i < rs->n_buckets; i++)
         for (struct room *r = rs->buckets[i]; r; r = r->hnext) {
             if (r->unsaved_told)
                 continue;
             r->unsaved_told = true;
+            rs->n_unsaved++;
             log_warn("results_not_saved room=%s", r->code);
-            if (r->host) {
-                size_t len;
-                char *j = proto_enc_notice("results_not_saved",
-                                           proto_text(TEXT_RESULTS_NOT_SAVED), &len);
-                rooms__send_new(rs, r->host, j, len);
-            }
+            for (struct member *m = r->members; m; m = m->next)
+                rs->env.send(rs->env.arg, m, f);   /* ahead of its held frames */
         }
+    frame_unref(f);
 }
 
 void rooms_durable(struct rooms *rs)
 {
     if (!rs->store)
         return;
+    uint64_t settled = store_settled(rs->store);
     rs->committed = store_committed(rs->store);
+    rs->store_failed = store_failed(rs->store);
+    /* Settled past committed: records were dropped. */
+    if (rs->store_failed || settled > rs->committed)
+        tell_unsaved(rs);
+    if (settled > rs->committed)
+        rs->committed = settled;   /* what waited for them may go, after the notice */
     while (rs->held_len) {
         struct held *h = &rs->held[rs->held_head];
         if (h->seq > rs->committed)
@@ -118,13 +142,11 @@ void rooms_durable(struct rooms *rs)
         }
         frame_unref(e.f);
     }
-    if (!rs->store_failed && store_failed(rs->store))
-        tell_unsaved(rs);
 }
 
 size_t rooms_unsaved(const struct rooms *rs)
 {
-    return rs->store_failed ? rs->n_rooms : 0;
+    return rs->n_unsaved;
 }
 
 /* ------------------------------------------------------------------ */

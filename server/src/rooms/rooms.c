@@ -161,6 +161,8 @@ void rooms__remove(struct room *r, const char *why, bool notify)
     }
     if (r->owner)
         r->owner->rooms--;
+    if (r->unsaved_told)
+        rs->n_unsaved--;
     log_info("room_removed room=%s reason=%s", r->code, why);
     rs->env.timer_destroy(r->timer);
     rs->env.timer_destroy(r->throttle);
@@ -292,6 +294,8 @@ void rooms__detach(struct member *m)
 
 void rooms_member_left(struct rooms *rs, struct member *m)
 {
+    if (!rs)
+        return;   /* rooms_destroy already detached it and dropped what it held */
     struct room *r = m->room;
     rooms__forget_member(rs, m);
     if (!r)
@@ -315,8 +319,21 @@ void rooms_member_left(struct rooms *rs, struct member *m)
 
 void rooms__send(struct rooms *rs, struct member *m, struct frame *f)
 {
-    if (!rooms__hold(rs, m, f))
+    if (!rooms__hold(rs, m, f, true))
         rs->env.send(rs->env.arg, m, f);
+}
+
+void rooms_send_unrecorded(struct rooms *rs, struct member *m, struct frame *f)
+{
+    if (!rooms__hold(rs, m, f, false))
+        rs->env.send(rs->env.arg, m, f);
+}
+
+void rooms__send_new_unrecorded(struct rooms *rs, struct member *m, char *json, size_t len)
+{
+    struct frame *f = frame_take(json, len);
+    rooms_send_unrecorded(rs, m, f);
+    frame_unref(f);
 }
 
 void rooms__send_new(struct rooms *rs, struct member *m, char *json, size_t len)

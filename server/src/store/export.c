@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <time.h>
 
 struct exporter {
     sqlite3 *db;
@@ -54,7 +56,9 @@ static void set_error(struct export_query *q, unsigned status, const char *msg)
 {
     q->status = status;
     q->type = "application/json";
-    q->body = json_dumps(json_pack("{s:s}", "error", msg), JSON_COMPACT);   /* steals */
+    json_t *o = json_pack("{s:s}", "error", msg);
+    q->body = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
     q->len = q->body ? strlen(q->body) : 0;
 }
 
@@ -328,13 +332,32 @@ out:
 /* ------------------------------------------------------------------ */
 /* the reader thread                                                   */
 
+/* The WAL's pages go back into the database here, off the writer: a
+ * passive checkpoint never blocks it, so its commits (and the acks that
+ * wait for them) do not stall behind the checkpoint's fsyncs. */
+static void checkpoint(struct exporter *x)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(x->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        log_warn("checkpoint_failed err=\"%s\"", sqlite3_errmsg(x->db));
+}
+
 static void *reader_main(void *arg)
 {
     struct exporter *x = arg;
     pthread_mutex_lock(&x->mu);
     for (;;) {
-        while (!x->todo && !x->stop)
-            pthread_cond_wait(&x->cv, &x->mu);
+        while (!x->todo && !x->stop) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += EXPORT_CHECKPOINT_S;
+            if (pthread_cond_timedwait(&x->cv, &x->mu, &ts) == ETIMEDOUT) {
+                pthread_mutex_unlock(&x->mu);
+                checkpoint(x);
+                pthread_mutex_lock(&x->mu);
+            }
+        }
         if (x->stop)
             break;
         struct export_query *q = x->todo;
@@ -357,7 +380,8 @@ struct exporter *exporter_open(struct store *s, struct qz_pack *const *packs, si
                                void (*notify)(void *arg), void *arg)
 {
     struct exporter *x = xcalloc(1, sizeof *x);
-    if (sqlite3_open_v2(store_path(s), &x->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+    /* read-write only for the checkpoints: it writes no row */
+    if (sqlite3_open_v2(store_path(s), &x->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         log_err("export_unavailable err=\"%s\"", x->db ? sqlite3_errmsg(x->db) : "out of memory");
         sqlite3_close(x->db);

@@ -1,4 +1,6 @@
-/* The socket-free parts of http/: the MIME map and QR SVG bounds. */
+/* The socket-free parts of http/: the MIME map, QR SVG bounds, and who
+ * frees an export's reply when its connection goes. */
+#include "http/http.h"
 #include "http/mime.h"
 #include "http/qr.h"
 #include "test.h"
@@ -83,7 +85,30 @@ static void test_qr_cache_lru(void)
     qr_cache_destroy(NULL);
 }
 
+/* The client left after its export's reply was ready but before
+ * WRITEABLE sent it: the wait and its body are freed then, not leaked
+ * (LeakSanitizer checks it in the ASan build). */
+static void test_wait_abandoned_when_ready_is_freed(void)
+{
+    struct http_wait *w = calloc(1, sizeof *w);
+    ASSERT(w);
+    w->wsi = (struct lws *)w;   /* never dereferenced */
+    w->body = strdup("{\"error\":\"no such room\"}");
+    w->len = strlen(w->body);
+    w->ready = true;
+    http_wait_abandon(w);
+    /* not ready yet: left to http_wait_done, which frees it without a connection */
+    w = calloc(1, sizeof *w);
+    ASSERT(w);
+    w->wsi = (struct lws *)w;
+    http_wait_abandon(w);
+    ASSERT(w->wsi == NULL);
+    w->body = strdup("late");
+    http_wait_done(w);
+}
+
 static struct test_case tests[] = {
+    {"wait_abandoned_when_ready_is_freed", test_wait_abandoned_when_ready_is_freed},
     {"mime_types", test_mime_types},
     {"qr_bounds", test_qr_bounds},
     {"qr_cache_lru", test_qr_cache_lru},
