@@ -388,6 +388,8 @@ test('projector and phones: readable and on screen at every common resolution', 
         const rows = await host.$$eval('#leaderboard .lb-row', (els) => els.map((e) => { const r = e.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; }));
         rows.forEach((b) => inside(b, vp, 'leaderboard row'));
         inside(await host.evaluate(() => { const r = document.querySelector('#next-btn').getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; }), vp, 'leaderboard next');
+        await host.evaluate(() => document.getAnimations().forEach((x) => x.finish()));
+        await shot(host, `projector-leaderboard-${vp.width}x${vp.height}`);
       }
       await resize(host, PROJECTOR);
       await shot(host, 'projector-leaderboard');
@@ -470,7 +472,9 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
       await late.fill('#join-name', 'Late');
       await late.click('#join-btn');
       await late.waitForSelector('#late-note');
-      assert.match(await late.textContent('#late-note'), /next one/);
+      assert.match(await late.textContent('#late-note'), /next one, question 2/);
+      await shot(late, 'phone-late-joiner-waiting');
+      await axe(late, 'late joiner waiting');
     }
     // q1: only Ada is right; q2 and q3: Bob then Cy are right, Ada wrong.
     const order = q === 0 ? [[a, true], [b, false], [c, false]] : [[b, true], [c, true], [a, false]];
@@ -540,6 +544,14 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
   assert.ok(rest.length >= 1 && rest.every((t) => /^\d+\D/.test(t) && !/^\d+\.\s*\d+/.test(t)), JSON.stringify(rest));
   await host.evaluate(() => document.getAnimations().forEach((x) => x.finish()));
   await shot(host, 'projector-podium');
+  // The podium, the other places and the host's buttons fit every projector.
+  for (const vp of PROJECTORS) {
+    await resize(host, vp);
+    const boxes = await host.$$eval('#podium .step, #rest li, #again-btn, #report-link', (els) => els.map((e) => { const r = e.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; }));
+    boxes.forEach((b) => inside(b, vp, `podium at ${vp.width}×${vp.height}`));
+    await shot(host, `projector-podium-${vp.width}x${vp.height}`);
+  }
+  await resize(host, PROJECTOR);
   // Every phone says its own place; the winner's says so.
   const winner = steps[0].name;
   for (const [p, name] of [[a, 'Ada'], [b, 'Bob'], [c, 'Cy'], [d, rtl]]) {
