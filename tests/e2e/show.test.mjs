@@ -656,8 +656,10 @@ test('a lobby of 100 fills the projector, removal is the host\'s, locking hides 
   // The host's own control shows the Remove buttons; removal asks in the page.
   await host.click('#manage-btn');
   assert.equal(await host.$$eval('#players button', (els) => els.filter((e) => e.getClientRects().length).length), 100);
+  await axe(host, 'lobby, managing players');
   await host.click('#players .pchip:first-child button');
   await host.waitForSelector('dialog#confirm[open]');
+  await axe(host, 'removal confirmation');
   await host.click('#confirm-yes');
   await host.waitForFunction(() => document.querySelectorAll('#players .pchip').length === 99);
   // A removed player who tries the name again is told why.
@@ -714,6 +716,15 @@ test('auto-advance counts down on the projector; a reloaded host keeps the room 
   // Nobody presses anything: the leaderboard, then the podium, arrive.
   await host.waitForSelector('#auto-next:text("Podium in")', { timeout: 15000 });
   await host.waitForSelector('#podium', { timeout: 15000 });
+  // The report arrives right after the podium.
+  await host.waitForSelector('#report-questions tbody tr');
+  await axe(host, 'podium with the report');
+  // The same seat opened in another tab: the first tab says so.
+  const tab2 = await p.context().newPage();
+  await tab2.goto(`${server.url}/?room=${code}`);
+  await tab2.waitForSelector('#finish');
+  await p.waitForSelector('h1:text("Opened somewhere else")');
+  await axe(p, 'seat taken elsewhere');
   assert.deepEqual(problems, []);
   for (const x of [host, p]) await x.context().close();
 });
