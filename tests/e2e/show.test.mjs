@@ -519,6 +519,11 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
       assert.match(await c.textContent('#gap'), /(points behind|Level on points with) (Ada|Bob)|lead/);
       await host.evaluate(() => document.getAnimations().forEach((x) => x.finish()));
       await shot(host, 'projector-leaderboard-movement');
+      // The movement comes from the server: a reloaded projector shows the same.
+      const moves = await host.$$eval('#leaderboard .lb-row', (els) => els.map((e) => `${e.querySelector('.pname').textContent} ${e.querySelector('.move').textContent} ${e.querySelector('.gain').textContent}`));
+      await host.reload();
+      await host.waitForSelector('#leaderboard .lb-row');
+      assert.deepEqual(await host.$$eval('#leaderboard .lb-row', (els) => els.map((e) => `${e.querySelector('.pname').textContent} ${e.querySelector('.move').textContent} ${e.querySelector('.gain').textContent}`)), moves);
       await shot(c, 'phone-leaderboard-reduced-motion');
     }
     prevRows = rows;
