@@ -505,7 +505,7 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         .arg = srv, .now = env_now, .now_ns = env_now_ns, .random = env_random,
         .timer_create = env_timer_create, .timer_start = env_timer_start,
         .timer_stop = env_timer_stop, .timer_active = env_timer_active,
-        .timer_destroy = env_timer_destroy, .send = ws_send,
+        .timer_destroy = env_timer_destroy, .send = ws_send, .drop = ws_drop,
     };
     srv->rooms = rooms_create(&rc, &env, packs, n_packs);
 

@@ -61,6 +61,13 @@ bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f, bool depen
      * rs->last_seq is released by then, so that is its release point. */
     if (!rs->store || (!m->held && (!depends || rs->last_seq <= rs->committed)))
         return false;
+    if (m->held >= ROOMS_HELD_PER_MEMBER || rs->held_len >= ROOMS_HELD_MAX) {
+        log_warn("held_overflow closed player=%u held=%u held_total=%zu", m->player, m->held,
+                 rs->held_len);
+        rooms__forget_member(rs, m);   /* its frames are never sent */
+        rs->env.drop(rs->env.arg, m);
+        return true;
+    }
     if (rs->held_len == rs->held_cap) {
         size_t cap = rs->held_cap ? rs->held_cap * 2 : 1024;
         struct held *h = xmalloc(cap * sizeof *h);

@@ -670,7 +670,8 @@ static void *writer_main(void *arg)
                              (unsigned long long)(now - retry_since));
                 retry_since = 0;
                 backoff = 0;
-            } else if (transient(rc) && (!retry_since || now - retry_since < s->retry_ms)) {
+            } else if (transient(rc) && (!retry_since || now - retry_since < s->retry_ms) &&
+                       w.len <= STORE_RETRY_MAX_BYTES) {
                 if (!retry_since)
                     log_warn("store_write_retry err=\"%s\" bytes=%zu (kept; acks wait)",
                              sqlite3_errstr(rc), w.len);

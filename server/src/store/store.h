@@ -28,6 +28,7 @@
 #define STORE_BUSY_MS 5000           /* SQLite's busy timeout per attempt (a `.backup` holds the lock) */
 #define STORE_RETRY_MS 10000         /* a batch failing with BUSY/FULL/IOERR is retried this long */
 #define STORE_RETRY_MAX_BACKOFF_MS 1000
+#define STORE_RETRY_MAX_BYTES (64u << 20) /* a batch kept for retries grows at most this big */
 #define STORE_PROBE_MS 2000          /* once failed, how often the writer tries to mark the lost rooms */
 #define STORE_DB_NAME "quizd.db"
 #define STORE_LOCK_NAME "quizd.lock"   /* flock'd by the one quizd using the directory */

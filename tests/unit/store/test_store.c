@@ -307,6 +307,39 @@ static void test_busy_is_retried(void)
     remove_dir();
 }
 
+static bool is_failed(struct store *s, uint64_t unused) { (void)unused; return store_failed(s); }
+
+/* A batch kept for retries is bounded: past STORE_RETRY_MAX_BYTES the store
+ * gives up at once (fails loudly) instead of growing while the lock is held. */
+static void test_retry_batch_is_bounded(void)
+{
+    make_dir();
+    struct store_options o = {.dir = dir, .busy_ms = 20, .retry_ms = 600000};
+    char why[256];
+    struct store *s = store_open(&o, why, sizeof why);
+    ASSERT(s);
+    store_start(s, on_commit, NULL);
+    sqlite3 *other;
+    ASSERT_EQ(sqlite3_open(store_path(s), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    uint32_t id = store_new_room_id(s);
+    store_room(s, id, "ABCDEF", "h", "p", "ph", 1, "{}", 0);
+    wait_until(s, retried, 1);
+    static char big[4001];
+    memset(big, 'x', sizeof big - 1);
+    for (unsigned i = 0; i * 4000 <= STORE_RETRY_MAX_BYTES + 4000; i++) {
+        store_question(s, id, (int)i, big, "0123");
+        if (i % 1024 == 0)
+            store_flush(s);
+    }
+    wait_until(s, is_failed, 0);
+    ASSERT(store_committed(s) < store_appended(s));
+    ASSERT_EQ(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    store_close(s);
+    remove_dir();
+}
+
 /* The disk stays full past the retries: the store fails; once space is
  * free again it marks the rooms whose records were dropped as finished
  * "unsaved" (never resumed with a hole), drops their later records, and
@@ -555,6 +588,7 @@ static void test_clock_never_behind_events(void)
 }
 
 static struct test_case tests[] = {
+    {"retry_batch_is_bounded", test_retry_batch_is_bounded},
     {"busy_is_retried", test_busy_is_retried},
     {"failed_store_marks_lost_rooms_and_recovers", test_failed_store_marks_lost_rooms_and_recovers},
     {"clock_never_behind_events", test_clock_never_behind_events},
