@@ -121,7 +121,15 @@ static void test_write_then_restore(void)
     uint64_t last = 0;
     for (int i = 0; i < 3; i++)
         last = store_answer(s, id, 30 + (uint64_t)i, 1, i, 2, 5000, 123);
-    store_scored(s, id, 1, 0, true, 900);
+    unsigned char sc[2 * STORE_SCORE_BYTES];
+    store_score_pack(sc, 1, 900, true);
+    store_score_pack(sc + STORE_SCORE_BYTES, 7, 0, false);
+    store_scores(s, id, 0, sc, sizeof sc);
+    unsigned pts;
+    bool ok;
+    ASSERT(store_score_find(sc, sizeof sc, 1, &pts, &ok) && pts == 900 && ok);
+    ASSERT(store_score_find(sc, sizeof sc, 7, &pts, &ok) && pts == 0 && !ok);
+    ASSERT(!store_score_find(sc, sizeof sc, 3, &pts, &ok));
     /* a finished room is not restored */
     uint32_t done = store_new_room_id(s);
     store_room(s, done, "GHIJKL", th, "pack", "ph", 7, "{}", 1000);
