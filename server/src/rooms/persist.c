@@ -291,12 +291,16 @@ void rooms__rec_reveal(struct room *r)
         return;
     struct rooms *rs = r->rs;
     int qi = game_index(r->g);
-    for (uint32_t id = 1; id <= game_player_slots(r->g); id++) {
+    size_t n = 0, slots = game_player_slots(r->g);
+    unsigned char *buf = xmalloc(slots * STORE_SCORE_BYTES + 1);
+    for (uint32_t id = 1; id <= slots; id++) {   /* increasing ids, as store_scores wants */
         const struct game_player *p = game_player(r->g, id);
         if (p && p->answers[qi].choice >= 0)
-            rs->last_seq = store_scored(rs->store, r->store_id, id, qi, p->answers[qi].correct,
-                                        p->answers[qi].points);
+            store_score_pack(buf + STORE_SCORE_BYTES * n++, id, p->answers[qi].points,
+                             p->answers[qi].correct);
     }
+    rs->last_seq = store_scores(rs->store, r->store_id, qi, buf, n * STORE_SCORE_BYTES);
+    free(buf);
     rooms__rec_phase(r);
 }
 
