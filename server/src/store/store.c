@@ -23,7 +23,8 @@
 
 /* migrations[v] takes a database at user_version v to v + 1; `unless`, a
  * query, skips its SQL when it returns non-zero (the change is already in:
- * some version-1 databases were made with `played` in their CREATE). */
+ * some version-1 and version-2 databases were made with `played` in their
+ * CREATE of rooms). */
 static const struct migration {
     const char *sql, *unless;
 } migrations[STORE_SCHEMA_VERSION] = {
@@ -49,16 +50,21 @@ static const struct migration {
      " score INTEGER NOT NULL, correct INTEGER NOT NULL, best_streak INTEGER NOT NULL,"
      " PRIMARY KEY(room, player)) WITHOUT ROWID;",
      NULL},
-    /* 2: questions closed so far, for exports; older rooms get it from
-     * their scored answers (a scored question was revealed) */
+    /* 2: a question's scores in one row (store_scores), not one UPDATE per answer */
+    {"CREATE TABLE scores(room INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,"
+     " PRIMARY KEY(room, idx)) WITHOUT ROWID;",
+     NULL},
+    /* 3: questions closed so far, for exports; older rooms get it from what
+     * was scored (a scored question was revealed) */
     {"ALTER TABLE rooms ADD COLUMN played INTEGER NOT NULL DEFAULT 0;"
-     "UPDATE rooms SET played = coalesce((SELECT max(idx) + 1 FROM answers a"
-     " WHERE a.room = rooms.id AND a.correct IS NOT NULL), 0);",
+     "UPDATE rooms SET played = max(coalesce((SELECT max(idx) + 1 FROM answers a"
+     " WHERE a.room = rooms.id AND a.correct IS NOT NULL), 0),"
+     " coalesce((SELECT max(idx) + 1 FROM scores c WHERE c.room = rooms.id), 0));",
      "SELECT count(*) FROM pragma_table_info('rooms') WHERE name = 'played'"},
 };
 
 enum rec_type {
-    R_ROOM, R_QUESTION, R_PLAYER, R_EVENT, R_ANSWER, R_SCORED, R_PHASE, R_FINISH, R_RESULT, R_N
+    R_ROOM, R_QUESTION, R_PLAYER, R_EVENT, R_ANSWER, R_SCORES, R_PHASE, R_FINISH, R_RESULT, R_N
 };
 
 static const char *const rec_sql[R_N] = {
@@ -69,8 +75,7 @@ static const char *const rec_sql[R_N] = {
     [R_EVENT] = "INSERT INTO events VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [R_ANSWER] = "INSERT OR REPLACE INTO answers(room, player, idx, seq, t, choice, received_at,"
                  " time_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [R_SCORED] = "UPDATE answers SET correct = ?4, points = ?5"
-                 " WHERE room = ?1 AND player = ?2 AND idx = ?3",
+    [R_SCORES] = "INSERT OR REPLACE INTO scores VALUES(?1, ?2, ?3)",
     [R_PHASE] = "UPDATE rooms SET phase = ?2, played = ?3 WHERE id = ?1",
     [R_FINISH] = "UPDATE rooms SET phase = ?2, finished_at = ?3, played = max(played, ?4)"
                  " WHERE id = ?1",
@@ -249,7 +254,8 @@ static int purge(sqlite3 *db, unsigned keep_days, int64_t epoch_ms, char *why, s
              " AND finished_at < %lld;"
              "DELETE FROM events WHERE room IN gone; DELETE FROM answers WHERE room IN gone;"
              "DELETE FROM players WHERE room IN gone; DELETE FROM questions WHERE room IN gone;"
-             "DELETE FROM results WHERE room IN gone; DELETE FROM rooms WHERE id IN gone;"
+             "DELETE FROM results WHERE room IN gone; DELETE FROM scores WHERE room IN gone;"
+             "DELETE FROM rooms WHERE id IN gone;"
              "DROP TABLE gone; COMMIT;",
              (long long)before);
     if (exec_sql(db, sql, why, why_len, "purge")) {
@@ -465,12 +471,10 @@ static int bind_rec(struct store *s, const struct rec *r, const char *str)
         sqlite3_bind_int64(st, 7, r->x);
         sqlite3_bind_int64(st, 8, r->u);
         break;
-    case R_SCORED:
+    case R_SCORES:
         sqlite3_bind_int64(st, 1, r->room);
-        sqlite3_bind_int64(st, 2, r->player);
-        sqlite3_bind_int(st, 3, r->a);
-        sqlite3_bind_int(st, 4, r->b);
-        sqlite3_bind_int64(st, 5, r->u);
+        sqlite3_bind_int(st, 2, r->a);
+        sqlite3_bind_blob(st, 3, sv[3] + r->slen[3], (int)r->u, SQLITE_STATIC);
         break;
     case R_PHASE:
     case R_FINISH:
@@ -508,8 +512,8 @@ static int step_reset(sqlite3_stmt *st)
 static size_t rec_size(const struct rec *r)
 {
     size_t n = sizeof *r + r->slen[0] + r->slen[1] + r->slen[2] + r->slen[3];
-    if (r->type == R_ROOM)
-        n += r->u;   /* the settings JSON, a fifth string */
+    if (r->type == R_ROOM || r->type == R_SCORES)
+        n += r->u;   /* the settings JSON or the scores, after the strings */
     return (n + 7) & ~(size_t)7;
 }
 
@@ -670,7 +674,8 @@ static void *writer_main(void *arg)
                              (unsigned long long)(now - retry_since));
                 retry_since = 0;
                 backoff = 0;
-            } else if (transient(rc) && (!retry_since || now - retry_since < s->retry_ms)) {
+            } else if (transient(rc) && (!retry_since || now - retry_since < s->retry_ms) &&
+                       w.len <= STORE_RETRY_MAX_BYTES) {
                 if (!retry_since)
                     log_warn("store_write_retry err=\"%s\" bytes=%zu (kept; acks wait)",
                              sqlite3_errstr(rc), w.len);
@@ -820,7 +825,7 @@ static uint64_t append(struct store *s, struct rec *r, const char *const str[4],
             len[i] = UINT16_MAX;   /* every string quizd stores is far shorter */
         r->slen[i] = (uint16_t)len[i];
     }
-    if (r->type == R_ROOM)
+    if (r->type == R_ROOM || r->type == R_SCORES)
         r->u = (uint32_t)extra_len;
     size_t n = rec_size(r);
     struct buf *b = &s->local;
@@ -892,13 +897,44 @@ uint64_t store_answer(struct store *s, uint32_t room, uint64_t t, uint32_t playe
     return append(s, &r, none, NULL, 0, true);
 }
 
-uint64_t store_scored(struct store *s, uint32_t room, uint32_t player, int index, bool correct,
-                      unsigned points)
+uint64_t store_scores(struct store *s, uint32_t room, int index, const unsigned char *data,
+                      size_t len)
 {
     static const char *const none[4];
-    struct rec r = {.type = R_SCORED, .room = room, .player = player, .a = index, .b = correct,
-                    .u = points};
-    return append(s, &r, none, NULL, 0, false);
+    struct rec r = {.type = R_SCORES, .room = room, .a = index};
+    return append(s, &r, none, (const char *)data, len, false);
+}
+
+void store_score_pack(unsigned char out[STORE_SCORE_BYTES], uint32_t player, unsigned points,
+                      bool correct)
+{
+    for (int i = 0; i < 4; i++)
+        out[i] = (unsigned char)(player >> (8 * i));
+    out[4] = (unsigned char)(points & 0xff);
+    out[5] = (unsigned char)(points >> 8);
+    out[6] = correct ? 1 : 0;
+}
+
+bool store_score_find(const unsigned char *data, size_t len, uint32_t player, unsigned *points,
+                      bool *correct)
+{
+    size_t lo = 0, hi = len / STORE_SCORE_BYTES;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const unsigned char *e = data + mid * STORE_SCORE_BYTES;
+        uint32_t id = (uint32_t)e[0] | (uint32_t)e[1] << 8 | (uint32_t)e[2] << 16 |
+                      (uint32_t)e[3] << 24;
+        if (id == player) {
+            *points = (unsigned)e[4] | (unsigned)e[5] << 8;
+            *correct = e[6] != 0;
+            return true;
+        }
+        if (id < player)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
 }
 
 uint64_t store_phase(struct store *s, uint32_t room, const char *phase, int played)

@@ -21,13 +21,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_HASH_HEX 64            /* SHA-256 in hex */
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
 #define STORE_CLOCK_MS 500           /* the writer records the game clock this often, and with every batch */
 #define STORE_BUSY_MS 5000           /* SQLite's busy timeout per attempt (a `.backup` holds the lock) */
 #define STORE_RETRY_MS 10000         /* a batch failing with BUSY/FULL/IOERR is retried this long */
 #define STORE_RETRY_MAX_BACKOFF_MS 1000
+#define STORE_RETRY_MAX_BYTES (64u << 20) /* a batch kept for retries grows at most this big */
 #define STORE_PROBE_MS 2000          /* once failed, how often the writer tries to mark the lost rooms */
 #define STORE_DB_NAME "quizd.db"
 #define STORE_LOCK_NAME "quizd.lock"   /* flock'd by the one quizd using the directory */
@@ -91,8 +92,16 @@ uint64_t store_event(struct store *s, uint32_t room, enum store_ev kind, uint64_
                      uint32_t player, int a, int b, const char *name, const char *token_hash);
 uint64_t store_answer(struct store *s, uint32_t room, uint64_t t, uint32_t player, int index,
                       int choice, int64_t recv_epoch_ms, uint32_t time_ms);
-uint64_t store_scored(struct store *s, uint32_t room, uint32_t player, int index, bool correct,
-                      unsigned points);
+/* A closed question's scores: STORE_SCORE_BYTES per answering player, in
+ * increasing player id (store_score_pack), in one row. */
+#define STORE_SCORE_BYTES 7
+uint64_t store_scores(struct store *s, uint32_t room, int index, const unsigned char *data,
+                      size_t len);
+void store_score_pack(unsigned char out[STORE_SCORE_BYTES], uint32_t player, unsigned points,
+                      bool correct);
+/* Looks a player up in a question's scores; false when it did not answer. */
+bool store_score_find(const unsigned char *data, size_t len, uint32_t player, unsigned *points,
+                      bool *correct);
 /* `played`: questions closed so far (what exports and reviews show). */
 uint64_t store_phase(struct store *s, uint32_t room, const char *phase, int played);
 /* The room is over (finished, or closed unfinished): never restored again. */
