@@ -354,6 +354,26 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
                  " afresh, or restore a backup", s->path, sqlite3_errmsg(s->db));
         goto fail;
     }
+    /* SQLite opens a write-protected file read-only without a word: every
+     * write would fail later, in the middle of a game. */
+    if (sqlite3_db_readonly(s->db, "main") == 1) {
+        snprintf(why, why_len, "%s is read-only (check its owner and mode)", s->path);
+        goto fail;
+    }
+    {   /* WAL or nothing: the exporter reads while the writer writes */
+        sqlite3_stmt *st = NULL;
+        const unsigned char *mode = NULL;
+        bool wal = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+                   sqlite3_step(st) == SQLITE_ROW && (mode = sqlite3_column_text(st, 0)) &&
+                   !strcmp((const char *)mode, "wal");
+        if (!wal)
+            snprintf(why, why_len, "%s cannot use write-ahead logging (journal mode %s; is the"
+                     " directory on a network file system?)", s->path,
+                     mode ? (const char *)mode : sqlite3_errmsg(s->db));
+        sqlite3_finalize(st);
+        if (!wal)
+            goto fail;
+    }
     int64_t ok = 0;
     {
         sqlite3_stmt *st;
@@ -391,6 +411,8 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
                      " coalesce((SELECT max(t) FROM answers WHERE room IN"
                      " (SELECT id FROM rooms WHERE finished_at IS NULL)), 0))", &v);
     s->last_clock = v > 0 ? (uint64_t)v : 0;
+    if (s->last_clock < STORE_CLOCK_FIRST_MS)
+        s->last_clock = STORE_CLOCK_FIRST_MS;   /* 0 is the rooms' "never" */
     v = 0;
     query_int(s->db, "SELECT max(id) FROM rooms", &v);
     s->next_room = (uint32_t)v + 1;

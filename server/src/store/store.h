@@ -25,6 +25,8 @@
 #define STORE_HASH_HEX 64            /* SHA-256 in hex */
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
 #define STORE_CLOCK_MS 500           /* the writer records the game clock this often, and with every batch */
+#define STORE_CLOCK_FIRST_MS 10000   /* a new database's game clock starts here, not at 0
+                                        (the rooms' throttles read 0 as "never") */
 #define STORE_BUSY_MS 5000           /* SQLite's busy timeout per attempt (a `.backup` holds the lock) */
 #define STORE_RETRY_MS 10000         /* a batch failing with BUSY/FULL/IOERR is retried this long */
 #define STORE_RETRY_MAX_BACKOFF_MS 1000
@@ -73,7 +75,7 @@ void store_stop_notify(struct store *s);
  * the database. NULL-safe. */
 void store_close(struct store *s);
 
-/* The game clock the last run reached (0 for a new database; never before
+/* The game clock the last run reached (STORE_CLOCK_FIRST_MS for a new database; never before
  * a recorded event's time), and the
  * offset the writer adds to CLOCK_MONOTONIC ms to record the clock. */
 uint64_t store_last_clock(const struct store *s);
