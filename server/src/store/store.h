@@ -24,6 +24,7 @@
 #define STORE_SCHEMA_VERSION 2
 #define STORE_HASH_HEX 64            /* SHA-256 in hex */
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
+#define STORE_COMMIT_GAP_US 2000     /* group commit: at most one transaction per 2 ms */
 #define STORE_CLOCK_MS 500           /* the writer records the game clock this often */
 #define STORE_DB_NAME "quizd.db"
 #define STORE_WAL_PAGES 16384        /* the writer checkpoints itself only past 64 MiB of WAL */
