@@ -88,22 +88,26 @@ size_t rooms_held(const struct rooms *rs)
     return rs->held_len;
 }
 
+void rooms__tell_unsaved(struct room *r)
+{
+    if (!r->rs->store_failed)
+        return;
+    if (!r->unsaved_told)
+        log_warn("results_not_saved room=%s", r->code);
+    r->unsaved_told = true;
+    if (r->host) {
+        size_t len;
+        char *j = proto_enc_notice("results_not_saved", proto_text(TEXT_RESULTS_NOT_SAVED), &len);
+        rooms__send_new(r->rs, r->host, j, len);
+    }
+}
+
 static void tell_unsaved(struct rooms *rs)
 {
     rs->store_failed = true;
     for (size_t i = 0; i < rs->n_buckets; i++)
-        for (struct room *r = rs->buckets[i]; r; r = r->hnext) {
-            if (r->unsaved_told)
-                continue;
-            r->unsaved_told = true;
-            log_warn("results_not_saved room=%s", r->code);
-            if (r->host) {
-                size_t len;
-                char *j = proto_enc_notice("results_not_saved",
-                                           proto_text(TEXT_RESULTS_NOT_SAVED), &len);
-                rooms__send_new(rs, r->host, j, len);
-            }
-        }
+        for (struct room *r = rs->buckets[i]; r; r = r->hnext)
+            rooms__tell_unsaved(r);
 }
 
 void rooms_durable(struct rooms *rs)
