@@ -679,6 +679,14 @@ static void test_disk_full_tells_host(void)
     ASSERT_CONTAINS(b, "\"unsaved_rooms\":1");
     free(hd), free(b);
     fprintf(stderr, "disk full after %d joins\n", n);
+    /* a room created afterwards: its host is told at once */
+    struct wsc *h2 = conn(&r);
+    ASSERT_OK(wsc_send(h2, "{\"type\":\"create_room\",\"pack\":\"test\"}"));
+    json_decref(itest_expect(h2, "room_created"));
+    notice = itest_expect(h2, "notice");
+    ASSERT_STR_EQ(sget(notice, "notice"), "results_not_saved");
+    json_decref(notice);
+    wsc_free(h2);
     /* still playing: the host starts, a player answers and is acknowledged */
     ASSERT_OK(wsc_send(h, "{\"type\":\"start\",\"req\":1}"));
     json_decref(itest_expect(h, "ack"));

@@ -96,6 +96,8 @@ void rooms__rec_closed(struct room *r);
  * when earlier frames for m are still held. */
 bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f, bool depends);
 void rooms__forget_member(struct rooms *rs, struct member *m);
+/* Once the store failed: tells r's host (again, e.g. after a resume). */
+void rooms__tell_unsaved(struct room *r);
 void rooms__flush_lobby(struct room *r);
 
 #endif

@@ -24,6 +24,7 @@
 #define STORE_SCHEMA_VERSION 3
 #define STORE_HASH_HEX 64            /* SHA-256 in hex */
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
+#define STORE_COMMIT_GAP_US 2000     /* group commit: at most one transaction per 2 ms */
 #define STORE_CLOCK_MS 500           /* the writer records the game clock this often, and with every batch */
 #define STORE_CLOCK_FIRST_MS 10000   /* a new database's game clock starts here, not at 0
                                         (the rooms' throttles read 0 as "never") */
