@@ -98,6 +98,18 @@ void rooms__forget_member(struct rooms *rs, struct member *m)
     }
 }
 
+void rooms__set_timed(struct room *r, bool timed)
+{
+    struct rooms *rs = r->rs;
+    if (r->timed == timed)
+        return;
+    r->timed = timed;
+    size_t before = rs->n_timed;
+    rs->n_timed += timed ? 1 : (size_t)-1;
+    if (rs->store && (before == 0) != (rs->n_timed == 0))
+        store_clock_wanted(rs->store, rs->n_timed > 0);
+}
+
 size_t rooms_held(const struct rooms *rs)
 {
     return rs->held_len;

@@ -126,6 +126,8 @@ struct store {
     double commit_ms_max;           /* under mu */
     uint64_t commits;               /* under mu: transactions with records */
     int64_t clock_offset;           /* under mu */
+    bool clock_wanted;              /* under mu: a deadline runs, so the idle clock is kept */
+    uint64_t clock_writes;          /* under mu: transactions that wrote only the clock */
     void (*notify)(void *arg);
     void *notify_arg;
 };
@@ -678,16 +680,20 @@ static void *writer_main(void *arg)
         uint64_t upto = s->seq_appended;
         bool failed = s->failed;
         int64_t off = s->clock_offset;
+        bool clock_wanted = s->clock_wanted;
         pthread_mutex_unlock(&s->mu);
 
         uint64_t now = mono_ms();
         uint64_t clock = (uint64_t)((int64_t)now + off);
         /* with every batch of records (so the stored clock is never behind
-         * a stored event), and at least every STORE_CLOCK_MS */
-        bool want_clock = stopping || w.len || now - last_clock_write >= STORE_CLOCK_MS;
+         * a stored event), and at least every STORE_CLOCK_MS while a
+         * deadline runs (an open question keeps the time it had left); an
+         * idle server writes nothing */
+        bool want_clock = stopping || w.len ||
+                          (clock_wanted && now - last_clock_write >= STORE_CLOCK_MS);
         int rc = SQLITE_OK;
         double ms = 0;
-        bool commit = false, drop = false, recovered = false;
+        bool commit = false, drop = false, recovered = false, clock_only = false;
         if (failed) {
             max_room = max_room_of(&w, max_room);
             drop = w.len > 0;
@@ -709,6 +715,7 @@ static void *writer_main(void *arg)
             ms = (double)(z.tv_sec - a.tv_sec) * 1e3 + (double)(z.tv_nsec - a.tv_nsec) / 1e6;
             if (rc == SQLITE_OK) {
                 commit = w.len > 0;
+                clock_only = !commit;
                 if (want_clock)
                     last_clock_write = now;
                 if (retry_since)
@@ -744,6 +751,8 @@ static void *writer_main(void *arg)
         bool was_failed = s->failed;
         if (keep)
             s->retries++;
+        if (clock_only)
+            s->clock_writes++;
         if (commit) {
             s->commits++;
             s->seq_committed = upto;
@@ -1020,6 +1029,21 @@ uint64_t store_settled(struct store *s)
 {
     pthread_mutex_lock(&s->mu);
     uint64_t v = s->seq_settled;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+void store_clock_wanted(struct store *s, bool wanted)
+{
+    pthread_mutex_lock(&s->mu);
+    s->clock_wanted = wanted;
+    pthread_mutex_unlock(&s->mu);
+}
+
+uint64_t store_clock_writes(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    uint64_t v = s->clock_writes;
     pthread_mutex_unlock(&s->mu);
     return v;
 }

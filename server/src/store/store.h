@@ -132,6 +132,12 @@ bool store_failed(struct store *s);
  * waited for a record may go out once it is settled (after telling the
  * clients when it was dropped). Thread-safe. */
 uint64_t store_settled(struct store *s);
+/* Whether a game deadline runs (the loop says so when it changes): only
+ * then does the writer record the clock between batches, every
+ * STORE_CLOCK_MS; with every batch it always does. Thread-safe. */
+void store_clock_wanted(struct store *s, bool wanted);
+/* Transactions that recorded only the clock. */
+uint64_t store_clock_writes(struct store *s);
 /* Attempts that failed with a transient error and were retried. */
 uint64_t store_retries(struct store *s);
 uint64_t store_failures(struct store *s);
