@@ -579,6 +579,31 @@ static void test_read_only_data_dir_fails_start(void)
     proc_rm_tree(dir);
 }
 
+/* A write-protected quizd.db in a writable directory: SQLite would open it
+ * read-only without a word and fail at the first write; the start stops
+ * with a clear message instead. */
+static void test_read_only_db_fails_start(void)
+{
+    struct run r = {.sig = SIGTERM};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-rodb-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    start(&r);
+    itest_stop(&r.srv);
+    char path[128], err[2048];
+    snprintf(path, sizeof path, "%s/quizd.db", r.dir);
+    bool root = geteuid() == 0;
+    if (root) {   /* root ignores mode bits: the server runs as nobody, who owns the dir */
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "chown -R 65534:65534 '%s' && chown 0:0 '%s'", r.dir, path);
+        ASSERT_EQ(system(cmd), 0);
+    }
+    ASSERT_OK(chmod(path, 0444));
+    ASSERT_EQ(run_quizd_on(r.dir, root, 0, err, sizeof err), 1);
+    ASSERT_CONTAINS(err, "is read-only");
+    proc_rm_tree(r.dir);
+}
+
 static void test_truncated_db_fails_start(void)
 {
     struct run r = {.sig = SIGTERM};
@@ -762,6 +787,14 @@ static void test_disk_full_tells_host(void)
     ASSERT_CONTAINS(b, "\"unsaved_rooms\":1");
     free(hd), free(b);
     fprintf(stderr, "disk full after %d joins\n", n);
+    /* a room created afterwards: its host is told at once */
+    struct wsc *h2 = conn(&r);
+    ASSERT_OK(wsc_send(h2, "{\"type\":\"create_room\",\"pack\":\"test\"}"));
+    json_decref(itest_expect(h2, "room_created"));
+    notice = itest_expect(h2, "notice");
+    ASSERT_STR_EQ(sget(notice, "notice"), "results_not_saved");
+    json_decref(notice);
+    wsc_free(h2);
     /* still playing: the host starts, a player answers and is acknowledged */
     ASSERT_OK(wsc_send(h, "{\"type\":\"start\",\"req\":1}"));
     json_decref(itest_expect(h, "ack"));
@@ -1046,6 +1079,7 @@ static void test_export_misses_share_the_guess_budget(void)
 }
 
 static struct test_case tests[] = {
+    {"read_only_db_fails_start", test_read_only_db_fails_start},
     {"export_misses_share_the_guess_budget", test_export_misses_share_the_guess_budget},
     {"net_error_keeps_order_behind_held_ack", test_net_error_keeps_order_behind_held_ack},
     {"second_quizd_on_same_data_refused", test_second_quizd_on_same_data_refused},

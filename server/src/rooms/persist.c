@@ -98,9 +98,39 @@ void rooms__forget_member(struct rooms *rs, struct member *m)
     }
 }
 
+void rooms__set_timed(struct room *r, bool timed)
+{
+    struct rooms *rs = r->rs;
+    if (r->timed == timed)
+        return;
+    r->timed = timed;
+    size_t before = rs->n_timed;
+    rs->n_timed += timed ? 1 : (size_t)-1;
+    if (rs->store && (before == 0) != (rs->n_timed == 0))
+        store_clock_wanted(rs->store, rs->n_timed > 0);
+}
+
 size_t rooms_held(const struct rooms *rs)
 {
     return rs->held_len;
+}
+
+/* Once the store failed: tells r's host (again, e.g. after a resume). */
+void rooms__tell_unsaved(struct room *r)
+{
+    struct rooms *rs = r->rs;
+    if (!rs->store_failed)
+        return;
+    if (!r->unsaved_told) {
+        log_warn("results_not_saved room=%s", r->code);
+        r->unsaved_told = true;
+        rs->n_unsaved++;
+    }
+    if (r->host) {
+        size_t len;
+        char *j = proto_enc_notice("results_not_saved", proto_text(TEXT_RESULTS_NOT_SAVED), &len);
+        rooms__send_new(rs, r->host, j, len);
+    }
 }
 
 /* The store failed: every live room not told yet is, to every member

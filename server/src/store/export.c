@@ -219,12 +219,14 @@ void export_run(sqlite3 *db, struct qz_pack *const *packs, size_t n_packs, struc
     sqlite3_bind_int64(st, 2, played);
     while (sqlite3_step(st) == SQLITE_ROW) {
         int idx = sqlite3_column_int(st, 0);
+        const void *src = sqlite3_column_blob(st, 1);   /* NULL when empty (nobody answered) */
         size_t n = (size_t)sqlite3_column_bytes(st, 1);
         if (idx < 0 || idx >= played || sc[idx].p)
             continue;
         sc[idx].p = xmalloc(n + 1);
-        memcpy(sc[idx].p, sqlite3_column_blob(st, 1), n);
-        sc[idx].n = n;
+        if (src && n)
+            memcpy(sc[idx].p, src, n);
+        sc[idx].n = src ? n : 0;
     }
 
     /* players with the stored final ranking, if any */

@@ -126,6 +126,8 @@ struct store {
     double commit_ms_max;           /* under mu */
     uint64_t commits;               /* under mu: transactions with records */
     int64_t clock_offset;           /* under mu */
+    bool clock_wanted;              /* under mu: a deadline runs, so the idle clock is kept */
+    uint64_t clock_writes;          /* under mu: transactions that wrote only the clock */
     void (*notify)(void *arg);
     void *notify_arg;
 };
@@ -354,6 +356,26 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
                  " afresh, or restore a backup", s->path, sqlite3_errmsg(s->db));
         goto fail;
     }
+    /* SQLite opens a write-protected file read-only without a word: every
+     * write would fail later, in the middle of a game. */
+    if (sqlite3_db_readonly(s->db, "main") == 1) {
+        snprintf(why, why_len, "%s is read-only (check its owner and mode)", s->path);
+        goto fail;
+    }
+    {   /* WAL or nothing: the exporter reads while the writer writes */
+        sqlite3_stmt *st = NULL;
+        const unsigned char *mode = NULL;
+        bool wal = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+                   sqlite3_step(st) == SQLITE_ROW && (mode = sqlite3_column_text(st, 0)) &&
+                   !strcmp((const char *)mode, "wal");
+        if (!wal)
+            snprintf(why, why_len, "%s cannot use write-ahead logging (journal mode %s; is the"
+                     " directory on a network file system?)", s->path,
+                     mode ? (const char *)mode : sqlite3_errmsg(s->db));
+        sqlite3_finalize(st);
+        if (!wal)
+            goto fail;
+    }
     int64_t ok = 0;
     {
         sqlite3_stmt *st;
@@ -391,6 +413,8 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
                      " coalesce((SELECT max(t) FROM answers WHERE room IN"
                      " (SELECT id FROM rooms WHERE finished_at IS NULL)), 0))", &v);
     s->last_clock = v > 0 ? (uint64_t)v : 0;
+    if (s->last_clock < STORE_CLOCK_FIRST_MS)
+        s->last_clock = STORE_CLOCK_FIRST_MS;   /* 0 is the rooms' "never" */
     v = 0;
     query_int(s->db, "SELECT max(id) FROM rooms", &v);
     s->next_room = (uint32_t)v + 1;
@@ -423,6 +447,13 @@ static uint64_t mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static int bind_rec(struct store *s, const struct rec *r, const char *str)
@@ -602,7 +633,7 @@ static void *writer_main(void *arg)
 {
     struct store *s = arg;
     struct buf w = {0};             /* the batch being written (kept across retries) */
-    uint64_t last_clock_write = 0, retry_since = 0, last_probe = 0;
+    uint64_t last_clock_write = 0, retry_since = 0, last_probe = 0, last_commit_us = 0;
     unsigned backoff = 0;
     uint32_t max_room = 0, lost_upto = 0;
     pthread_mutex_lock(&s->mu);
@@ -619,6 +650,19 @@ static void *writer_main(void *arg)
         while (backoff || (!s->pending.len && !s->stop))
             if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT)
                 break;   /* time to retry, to probe, or to record the clock */
+        /* Group commit: at most one transaction per STORE_COMMIT_GAP_US.
+         * Under load everything that arrives meanwhile joins the next one
+         * (without the gap, each loop iteration's few records were a
+         * transaction, with its locks, WAL writes and two context switches);
+         * an isolated record is written at once. */
+        uint64_t since = mono_us() - last_commit_us;
+        if (!s->stop && s->pending.len && since < STORE_COMMIT_GAP_US) {
+            pthread_mutex_unlock(&s->mu);
+            struct timespec gap = {0, (long)(STORE_COMMIT_GAP_US - since) * 1000};
+            nanosleep(&gap, NULL);
+            pthread_mutex_lock(&s->mu);
+        }
+        last_commit_us = mono_us();
         bool stopping = s->stop;
         if (!w.len) {                /* swap: the loop gets the empty buffer */
             struct buf t = s->pending;
@@ -636,16 +680,20 @@ static void *writer_main(void *arg)
         uint64_t upto = s->seq_appended;
         bool failed = s->failed;
         int64_t off = s->clock_offset;
+        bool clock_wanted = s->clock_wanted;
         pthread_mutex_unlock(&s->mu);
 
         uint64_t now = mono_ms();
         uint64_t clock = (uint64_t)((int64_t)now + off);
         /* with every batch of records (so the stored clock is never behind
-         * a stored event), and at least every STORE_CLOCK_MS */
-        bool want_clock = stopping || w.len || now - last_clock_write >= STORE_CLOCK_MS;
+         * a stored event), and at least every STORE_CLOCK_MS while a
+         * deadline runs (an open question keeps the time it had left); an
+         * idle server writes nothing */
+        bool want_clock = stopping || w.len ||
+                          (clock_wanted && now - last_clock_write >= STORE_CLOCK_MS);
         int rc = SQLITE_OK;
         double ms = 0;
-        bool commit = false, drop = false, recovered = false;
+        bool commit = false, drop = false, recovered = false, clock_only = false;
         if (failed) {
             max_room = max_room_of(&w, max_room);
             drop = w.len > 0;
@@ -667,6 +715,7 @@ static void *writer_main(void *arg)
             ms = (double)(z.tv_sec - a.tv_sec) * 1e3 + (double)(z.tv_nsec - a.tv_nsec) / 1e6;
             if (rc == SQLITE_OK) {
                 commit = w.len > 0;
+                clock_only = !commit;
                 if (want_clock)
                     last_clock_write = now;
                 if (retry_since)
@@ -702,6 +751,8 @@ static void *writer_main(void *arg)
         bool was_failed = s->failed;
         if (keep)
             s->retries++;
+        if (clock_only)
+            s->clock_writes++;
         if (commit) {
             s->commits++;
             s->seq_committed = upto;
@@ -978,6 +1029,21 @@ uint64_t store_settled(struct store *s)
 {
     pthread_mutex_lock(&s->mu);
     uint64_t v = s->seq_settled;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+void store_clock_wanted(struct store *s, bool wanted)
+{
+    pthread_mutex_lock(&s->mu);
+    s->clock_wanted = wanted;
+    pthread_mutex_unlock(&s->mu);
+}
+
+uint64_t store_clock_writes(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    uint64_t v = s->clock_writes;
     pthread_mutex_unlock(&s->mu);
     return v;
 }

@@ -762,7 +762,40 @@ static void test_held_frames_are_capped(void)
     teardown_store();
 }
 
+/* The server's game clock starts where the store says (a fresh database
+ * included): a room's first answer progress reaches the host at once, not one
+ * throttle period late because the clock read as the rooms' "never" (0). */
+static void test_fresh_store_clock_is_not_never(void)
+{
+    setup_store();
+    fake_now = store_last_clock(rst);   /* what server.c's clock offset does */
+    store_start(rst, no_notify, NULL);
+    struct member h = {0};
+    request(&h, "{\"type\":\"create_room\",\"count\":3}");
+    wait_store(st_settled);
+    rooms_durable(rs);
+    ASSERT_EQ(count(&h, "room_created"), 1);
+    const char *c = strstr(text(last(&h, "room_created")), "\"code\":\"");
+    ASSERT(c);
+    char j[128], code[PROTO_CODE_LEN + 1];
+    memcpy(code, c + 8, PROTO_CODE_LEN);
+    code[PROTO_CODE_LEN] = '\0';
+    struct member a = {0};
+    snprintf(j, sizeof j, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Ann\"}", code);
+    request(&a, j);
+    request(&h, "{\"type\":\"start\"}");
+    wait_store(st_settled);
+    rooms_durable(rs);
+    ASSERT_EQ(count(&a, "question"), 1);
+    /* the host's first answer progress goes with the question, at once */
+    ASSERT_EQ(count(&h, "answers"), 1);
+    rooms_member_left(rs, &a);
+    rooms_member_left(rs, &h);
+    teardown_store();
+}
+
 static struct test_case tests[] = {
+    {"fresh_store_clock_is_not_never", test_fresh_store_clock_is_not_never},
     {"held_frames_are_capped", test_held_frames_are_capped},
     {"failed_store_tells_everyone_before_releasing", test_failed_store_tells_everyone_before_releasing},
     {"member_left_after_destroy_with_held_frames", test_member_left_after_destroy_with_held_frames},

@@ -228,6 +228,7 @@ static void test_refuses_damaged_and_newer(void)
 }
 
 static long long db_int(const char *sql);
+static uint64_t mono_ms(void);
 
 /* Until `cond` holds for s (the writer's notify wakes the wait); bounded. */
 static void wait_until(struct store *s, bool (*cond)(struct store *s, uint64_t arg), uint64_t arg)
@@ -602,7 +603,32 @@ static void test_clock_never_behind_events(void)
     remove_dir();
 }
 
+static bool clock_written(struct store *s, uint64_t n) { return store_clock_writes(s) >= n; }
+
+/* An idle server (no deadline running) writes no transaction every
+ * STORE_CLOCK_MS; while a deadline runs it records the clock that often. */
+static void test_idle_store_writes_nothing(void)
+{
+    make_dir();
+    struct store *s = open_store();
+    store_start(s, on_commit, NULL);
+    /* a window of three clock periods: nothing may be written in it (an
+     * observation window, not a synchronisation: a write fails the test) */
+    uint64_t t0 = mono_ms();
+    while (mono_ms() < t0 + 3 * STORE_CLOCK_MS) {
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+    ASSERT_EQ(store_clock_writes(s), 0);
+    ASSERT_EQ(store_commits(s), 0);
+    store_clock_wanted(s, true);
+    wait_until(s, clock_written, 1);
+    store_close(s);
+    remove_dir();
+}
+
 static struct test_case tests[] = {
+    {"idle_store_writes_nothing", test_idle_store_writes_nothing},
     {"retry_batch_is_bounded", test_retry_batch_is_bounded},
     {"busy_is_retried", test_busy_is_retried},
     {"failed_store_marks_lost_rooms_and_recovers", test_failed_store_marks_lost_rooms_and_recovers},
