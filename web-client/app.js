@@ -438,6 +438,11 @@ function handle(m) {
       S.report = m;
       if (S.role === 'host' && S.phase === 'finished') renderPodium();
       break;
+    case 'notice':
+      // A warning that lasts (results_not_saved): kept on screen until the
+      // connection drops; the server repeats it to whoever resumes.
+      banner(m.message || 'The server can no longer save this game.', 'warn');
+      break;
     case 'kicked':
       store.del(`quizd:player:${S.code}`);
       store.set(`quizd:kicked:${S.code}`, S.name);

@@ -216,6 +216,36 @@ test('a nickname with markup is shown as text and runs nothing', async () => {
   for (const x of [host, p]) await x.context().close();
 });
 
+// A notice (PROTOCOL.md: `notice`, e.g. results_not_saved when the server's
+// disk fails) stays on screen as a banner the room can read. The frame is
+// injected into the page's real WebSocket to the real server: filling a disk
+// is the integration tests' job (test_persist.disk_full_tells_host).
+test('a results_not_saved notice stays on the host screen', async () => {
+  const problems = [];
+  const host = await newPage(browser, PROJECTOR, problems);
+  let socket;
+  await host.routeWebSocket(/\/ws/, (ws) => {
+    ws.connectToServer();
+    socket = ws;
+  });
+  await host.goto(server.url + '/');
+  await host.click('#host-btn');
+  await host.selectOption('#pack', 'test');
+  await host.click('#create-btn');
+  await host.waitForSelector('#room-code');
+  assert.ok(await host.locator('#banner').isHidden());
+  const message = 'The server can no longer save this game (test).';
+  socket.send(JSON.stringify({ type: 'notice', notice: 'results_not_saved', message }));
+  await host.waitForSelector('#banner:not([hidden])');
+  assert.equal((await host.textContent('#banner')).trim(), message);
+  assert.equal(await host.getAttribute('#banner', 'role'), 'status');
+  // The game goes on under the banner: the host can still start it.
+  assert.ok(await host.isVisible('#start-btn'));
+  await shot(host, 'projector-notice-not-saved');
+  assert.deepEqual(problems, []);
+  await host.close();
+});
+
 test('pages load with no console errors and no 404s, favicon included', async () => {
   const problems = [];
   const p = await newPage(browser, PHONE, problems);
