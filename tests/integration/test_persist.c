@@ -8,7 +8,10 @@
  * random moments, a read-only and a damaged data directory. */
 #include "itest.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -531,17 +534,18 @@ static void test_crash_loop(void)
 /* ---- a data directory that cannot be used ---- */
 
 /* Runs quizd (as `nobody` when the test runs as root, whom no mode bit
- * stops) on --data=dir; returns its exit status, stderr in err. */
-static int run_on_data(const char *dir, bool as_nobody, char *err, size_t n)
+ * stops) on --data=dir and --port=port; returns its exit status, stderr in
+ * err. One that keeps running is stopped after a bounded time (exit 124). */
+static int run_quizd_on(const char *dir, bool as_nobody, int port, char *err, size_t n)
 {
     char cmd[2048], errf[] = "/tmp/qz-err-XXXXXX";
     int fd = mkstemp(errf);
     ASSERT(fd >= 0);
     close(fd);
-    snprintf(cmd, sizeof cmd, "%s %s --no-corpus --packs=%s/tests/data/packs --bind=127.0.0.1"
-             " --port=0 --data=%s </dev/null >/dev/null 2>%s",
-             as_nobody ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "",
-             proc_quizd_path(), getenv("QZ_SOURCE_DIR"), dir, errf);
+    snprintf(cmd, sizeof cmd, "timeout %d %s %s --no-corpus --packs=%s/tests/data/packs"
+             " --bind=127.0.0.1 --port=%d --data=%s </dev/null >/dev/null 2>%s",
+             proc_timeout(10000) / 1000, as_nobody ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "",
+             proc_quizd_path(), getenv("QZ_SOURCE_DIR"), port, dir, errf);
     int st = system(cmd);
     FILE *f = fopen(errf, "r");
     ASSERT(f);
@@ -551,6 +555,11 @@ static int run_on_data(const char *dir, bool as_nobody, char *err, size_t n)
     unlink(errf);
     ASSERT(WIFEXITED(st));
     return WEXITSTATUS(st);
+}
+
+static int run_on_data(const char *dir, bool as_nobody, char *err, size_t n)
+{
+    return run_quizd_on(dir, as_nobody, 0, err, n);
 }
 
 static void test_read_only_data_dir_fails_start(void)
@@ -593,6 +602,114 @@ static void test_truncated_db_fails_start(void)
     proc_rm_tree(r.dir);
 }
 
+static int right_of(json_t *question)
+{
+    return choice_for(question, 0, 0);   /* player 0 always plays right */
+}
+
+/* Play again is a game of its own in the store: after a finished game, a
+ * play_again (one player removed before it) and an acknowledged answer of
+ * the new game, kill -9 and a restart bring back the new game mid-question
+ * with the same players and tokens, the removed one still removed; the
+ * finished game stays a record of its own. */
+static void test_kill9_after_play_again(void)
+{
+    struct run r = {.sig = SIGKILL};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-persist-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    start(&r);
+    r.host.c = conn(&r);
+    ASSERT_OK(wsc_send(r.host.c, "{\"type\":\"create_room\",\"req\":1,\"pack\":\"test\",\"count\":1,"
+                                 "\"scoring\":\"accuracy\",\"seconds\":60}"));
+    json_t *o = itest_expect(r.host.c, "room_created");
+    snprintf(r.code, sizeof r.code, "%s", sget(o, "code"));
+    snprintf(r.host.token, sizeof r.host.token, "%s", sget(o, "host_token"));
+    json_decref(o);
+    for (int i = 0; i < NP; i++) {
+        struct client *p = &r.p[i];
+        p->c = conn(&r);
+        ASSERT_OK(wsc_sendf(p->c, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"%s\"}", r.code, names[i]));
+        o = itest_expect(p->c, "joined");
+        p->id = iget(o, "player_id");
+        snprintf(p->token, sizeof p->token, "%s", sget(o, "token"));
+        json_decref(o);
+    }
+    host_cmd(&r, "start");
+    for (int i = 0; i < NP; i++) {
+        o = itest_expect(r.p[i].c, "question");
+        ASSERT_OK(wsc_sendf(r.p[i].c, "{\"type\":\"answer\",\"index\":0,\"choice\":%d}", right_of(o)));
+        json_decref(o);
+        json_decref(itest_expect(r.p[i].c, "answer_ack"));
+    }
+    host_cmd(&r, "next");
+    host_cmd(&r, "next");
+    json_decref(itest_expect(r.host.c, "report"));
+    ASSERT_OK(wsc_sendf(r.host.c, "{\"type\":\"kick\",\"player_id\":%lld,\"req\":9}", r.p[2].id));
+    json_decref(itest_expect(r.host.c, "ack"));
+    ASSERT_OK(wsc_send(r.host.c, "{\"type\":\"play_again\",\"req\":9,\"count\":2}"));
+    json_decref(itest_expect(r.host.c, "ack"));
+    o = itest_expect(r.host.c, "state");
+    ASSERT_STR_EQ(sget(o, "phase"), "lobby");
+    json_decref(o);
+    host_cmd(&r, "start");
+    o = itest_expect(r.p[0].c, "question");
+    ASSERT_EQ(iget(o, "index"), 0);
+    int ch = right_of(o);
+    json_decref(o);
+    ASSERT_OK(wsc_sendf(r.p[0].c, "{\"type\":\"answer\",\"index\":0,\"choice\":%d}", ch));
+    json_decref(itest_expect(r.p[0].c, "answer_ack"));
+    ASSERT_EQ(proc_stop(&r.srv, SIGKILL, 5000), 128 + SIGKILL);
+    disconnect_all(&r);
+    start(&r);
+    r.host.c = conn(&r);
+    ASSERT_OK(wsc_sendf(r.host.c, "{\"type\":\"host_resume\",\"code\":\"%s\",\"host_token\":\"%s\"}",
+                        r.code, r.host.token));
+    o = itest_expect(r.host.c, "state");
+    ASSERT_STR_EQ(sget(o, "phase"), "question");
+    ASSERT_EQ(iget(o, "total"), 2);
+    ASSERT_EQ(iget(o, "answered_count"), 1);
+    json_decref(o);
+    for (int i = 0; i < 2; i++) {
+        struct client *p = &r.p[i];
+        p->c = conn(&r);
+        ASSERT_OK(wsc_sendf(p->c, "{\"type\":\"join\",\"code\":\"%s\",\"token\":\"%s\"}", r.code, p->token));
+        o = itest_expect(p->c, "joined");
+        ASSERT_EQ(iget(o, "player_id"), p->id);
+        json_decref(o);
+        o = itest_expect(p->c, "state");
+        ASSERT_STR_EQ(sget(o, "phase"), "question");
+        ASSERT_EQ(iget(json_object_get(o, "player"), "score"), 0);
+        if (i == 0)
+            ASSERT_EQ(iget(o, "answered"), ch);
+        else
+            ASSERT(json_is_null(json_object_get(o, "answered")));
+        json_decref(o);
+    }
+    r.p[2].c = conn(&r);
+    ASSERT_OK(wsc_sendf(r.p[2].c, "{\"type\":\"join\",\"code\":\"%s\",\"token\":\"%s\"}", r.code, r.p[2].token));
+    o = itest_expect(r.p[2].c, "error");
+    ASSERT_STR_EQ(sget(o, "code"), "bad_token");
+    json_decref(o);
+    /* Two records for the code: the finished game and the running one. */
+    char path[128];
+    snprintf(path, sizeof path, "%s/quizd.db", r.dir);
+    itest_stop(&r.srv);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM rooms WHERE code = ?1", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, r.code, -1, SQLITE_STATIC);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    ASSERT_EQ(sqlite3_column_int(st, 0), 2);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    disconnect_all(&r);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", r.dir);
+    ASSERT_EQ(system(cmd), 0);
+}
+
 /* ---- a disk that fills during a game ---- */
 
 /* A real full disk: a 320 KiB tmpfs as the data directory (needs mount(2),
@@ -612,7 +729,8 @@ static void test_disk_full_tells_host(void)
         return;
     }
     snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
-    start(&r);
+    const char *extra[] = {r.data_arg, "--data-retry-ms=200", NULL};   /* then it gives up */
+    itest_start(&r.srv, extra);
     struct wsc *h = conn(&r);
     ASSERT_OK(wsc_send(h, "{\"type\":\"create_room\",\"pack\":\"test\",\"max_players\":500}"));
     json_t *o = itest_expect(h, "room_created");
@@ -636,6 +754,9 @@ static void test_disk_full_tells_host(void)
     notice = itest_expect(h, "notice");
     ASSERT_STR_EQ(sget(notice, "notice"), "results_not_saved");
     json_decref(notice);
+    notice = itest_expect(p[0], "notice");   /* the players are told too */
+    ASSERT_STR_EQ(sget(notice, "notice"), "results_not_saved");
+    json_decref(notice);
     ASSERT_EQ(http_get(r.srv.port, "/healthz", &hd, &b, ITEST_T), 200);
     ASSERT_CONTAINS(b, "\"data\":\"not_saved\"");
     ASSERT_CONTAINS(b, "\"unsaved_rooms\":1");
@@ -644,10 +765,17 @@ static void test_disk_full_tells_host(void)
     /* a room created afterwards: its host is told at once */
     struct wsc *h2 = conn(&r);
     ASSERT_OK(wsc_send(h2, "{\"type\":\"create_room\",\"pack\":\"test\"}"));
-    json_decref(itest_expect(h2, "room_created"));
-    notice = itest_expect(h2, "notice");
-    ASSERT_STR_EQ(sget(notice, "notice"), "results_not_saved");
-    json_decref(notice);
+    bool created = false, told = false;   /* the notice may come first */
+    char *m;
+    while ((!created || !told) && (m = wsc_recv(h2, ITEST_T))) {
+        json_t *x = json_loads(m, 0, NULL);
+        free(m);
+        created |= x && !strcmp(sget(x, "type"), "room_created");
+        told |= x && !strcmp(sget(x, "type"), "notice") &&
+                !strcmp(sget(x, "notice"), "results_not_saved");
+        json_decref(x);
+    }
+    ASSERT(created && told);
     wsc_free(h2);
     /* still playing: the host starts, a player answers and is acknowledged */
     ASSERT_OK(wsc_send(h, "{\"type\":\"start\",\"req\":1}"));
@@ -750,7 +878,132 @@ static void test_keep_days_purges_old_games(void)
     proc_rm_tree(r.dir);
 }
 
+/* ---- one quizd per data directory ---- */
+
+static void room_with_player(struct run *r, struct wsc **h, struct wsc **p, bool started)
+{
+    *h = conn(r);
+    ASSERT_OK(wsc_send(*h, "{\"type\":\"create_room\",\"req\":1,\"pack\":\"test\",\"count\":2,"
+                           "\"seconds\":60,\"auto_advance\":false}"));
+    json_t *o = itest_expect(*h, "room_created");
+    snprintf(r->code, sizeof r->code, "%s", sget(o, "code"));
+    snprintf(r->host.token, sizeof r->host.token, "%s", sget(o, "host_token"));
+    json_decref(o);
+    *p = conn(r);
+    ASSERT_OK(wsc_sendf(*p, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Ann\"}", r->code));
+    json_decref(itest_expect(*p, "joined"));
+    if (!started)
+        return;
+    ASSERT_OK(wsc_send(*h, "{\"type\":\"start\",\"req\":2}"));
+    json_decref(itest_expect(*h, "ack"));
+    json_decref(itest_expect(*p, "question"));
+}
+
+/* A second quizd on the same --data (another port, or the same one) is
+ * refused at once with a clear message; the first one goes on saving. */
+static void test_second_quizd_on_same_data_refused(void)
+{
+    struct run r = {.sig = SIGTERM};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-lock-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    start(&r);
+    struct wsc *h, *p;
+    room_with_player(&r, &h, &p, true);
+    char err[2048];
+    ASSERT_EQ(run_quizd_on(r.dir, false, 0, err, sizeof err), 1);
+    ASSERT_CONTAINS(err, "another quizd is using the data directory");
+    ASSERT_EQ(run_quizd_on(r.dir, false, r.srv.port, err, sizeof err), 1);
+    ASSERT_CONTAINS(err, "another quizd is using the data directory");
+    ASSERT_OK(wsc_send(p, "{\"type\":\"answer\",\"index\":0,\"choice\":0}"));
+    json_decref(itest_expect(p, "answer_ack"));
+    wsc_free(p);
+    wsc_free(h);
+    itest_stop(&r.srv);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM answers"), 1);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM rooms WHERE finished_at IS NOT NULL"), 0);
+    proc_rm_tree(r.dir);
+}
+
+/* A start whose port is taken replays nothing and records nothing: the
+ * stored rooms are left exactly as the last run left them. */
+static void test_start_that_cannot_bind_records_nothing(void)
+{
+    struct run r = {.sig = SIGKILL};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-bind-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    start(&r);
+    struct wsc *h, *p;
+    room_with_player(&r, &h, &p, false);   /* Ann is connected when it dies */
+    ASSERT_EQ(proc_stop(&r.srv, SIGKILL, 5000), 128 + SIGKILL);
+    wsc_free(p);
+    wsc_free(h);
+    long long events = sql_count(&r, "SELECT count(*) FROM events");
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    ASSERT_OK(bind(fd, (struct sockaddr *)&a, sizeof a));
+    ASSERT_OK(listen(fd, 1));
+    ASSERT_OK(getsockname(fd, (struct sockaddr *)&a, &al));
+    char err[2048];
+    ASSERT_EQ(run_quizd_on(r.dir, false, ntohs(a.sin_port), err, sizeof err), 1);
+    ASSERT_CONTAINS(err, "cannot listen");
+    close(fd);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM events"), events);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM rooms WHERE finished_at IS NOT NULL"), 0);
+    /* the next start that can listen finds the room */
+    start(&r);
+    h = conn(&r);
+    ASSERT_OK(wsc_sendf(h, "{\"type\":\"host_resume\",\"code\":\"%s\",\"host_token\":\"%s\"}",
+                        r.code, r.host.token));
+    json_t *st = itest_expect(h, "state");
+    ASSERT_STR_EQ(sget(st, "phase"), "lobby");
+    json_decref(st);
+    wsc_free(h);
+    itest_stop(&r.srv);
+    proc_rm_tree(r.dir);
+}
+
+/* A bad frame right behind an answer, in the same read: the error of the
+ * net layer does not overtake the answer_ack still waiting for its commit. */
+static void test_net_error_keeps_order_behind_held_ack(void)
+{
+    struct run r = {.sig = SIGTERM};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-order-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    start(&r);
+    struct wsc *h, *p;
+    room_with_player(&r, &h, &p, true);
+    const char *two[] = {"{\"type\":\"answer\",\"index\":0,\"choice\":1,\"req\":5}", "not json"};
+    ASSERT_OK(wsc_send_many(p, two, 2));
+    int ack_at = -1, err_at = -1;
+    for (int i = 0; i < 20 && (ack_at < 0 || err_at < 0); i++) {
+        char *m = wsc_recv(p, ITEST_T);
+        ASSERT(m);
+        json_t *x = json_loads(m, 0, NULL);
+        free(m);
+        ASSERT(x);
+        if (!strcmp(sget(x, "type"), "answer_ack"))
+            ack_at = i;
+        else if (!strcmp(sget(x, "type"), "error"))
+            err_at = i;
+        json_decref(x);
+    }
+    ASSERT(ack_at >= 0 && err_at >= 0);
+    ASSERT(ack_at < err_at);
+    wsc_free(p);
+    wsc_free(h);
+    itest_stop(&r.srv);
+    proc_rm_tree(r.dir);
+}
+
 static struct test_case tests[] = {
+    {"net_error_keeps_order_behind_held_ack", test_net_error_keeps_order_behind_held_ack},
+    {"second_quizd_on_same_data_refused", test_second_quizd_on_same_data_refused},
+    {"start_that_cannot_bind_records_nothing", test_start_that_cannot_bind_records_nothing},
     {"keep_days_purges_old_games", test_keep_days_purges_old_games},
     {"disk_full_tells_host", test_disk_full_tells_host},
     {"crash_loop", test_crash_loop},
@@ -761,6 +1014,7 @@ static struct test_case tests[] = {
     {"kill9_in_reveal", test_kill9_in_reveal},
     {"kill9_in_leaderboard", test_kill9_in_leaderboard},
     {"sigterm_mid_question", test_sigterm_mid_question},
+    {"kill9_after_play_again", test_kill9_after_play_again},
 };
 
 TEST_MAIN(tests)

@@ -72,13 +72,15 @@ static void usage(FILE *f)
             "      --data-max-mb=N      stop saving past N MiB, as on a full disk (default: no cap)\n"
             "      --data-sync=MODE     normal (default: an acknowledged answer survives kill -9\n"
             "                           and crashes of quizd) or full (also power loss, slower)\n"
+            "      --data-retry-ms=N    retry a write failing on a full disk, I/O error or a held\n"
+            "                           lock this long before results stop being saved (default %u)\n"
             "  -l, --log-level=LEVEL    error, warn, info (default) or debug\n"
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n",
             QZ_WEB_ROOT, QZ_DATA_DIR, QZ_DATA_DIR, SERVER_MAX_PLAYERS_CAP, SERVER_ROOM_IDLE_S,
             GAME_REVEAL_MS, GAME_LEADERBOARD_MS, KA_PING_MS, SERVER_FD_RESERVE + SERVER_HTTP_RESERVE,
             SERVER_MAX_PER_ADDR, SERVER_HTTP_TIMEOUT_S, SERVER_MAX_ROOMS, SERVER_MAX_ROOMS_PER_ADDR,
-            SERVER_EMPTY_ROOM_IDLE_S, STORE_KEEP_DAYS);
+            SERVER_EMPTY_ROOM_IDLE_S, STORE_KEEP_DAYS, STORE_RETRY_MS);
 }
 
 static int bad_value(const char *opt, const char *val, const char *why)
@@ -173,6 +175,7 @@ int main(int argc, char **argv)
         {"keep-days", required_argument, NULL, 17},
         {"data-max-mb", required_argument, NULL, 18},
         {"data-sync", required_argument, NULL, 19},
+        {"data-retry-ms", required_argument, NULL, 20},
         {"log-level", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
     };
@@ -294,6 +297,11 @@ int main(int argc, char **argv)
                 so.sync = STORE_SYNC_FULL;
             else
                 return bad_value("data-sync", optarg, "expected normal or full");
+            break;
+        case 20:
+            if (parse_uint(optarg, 1, 600000, &v))
+                return bad_value("data-retry-ms", optarg, "expected 1 to 600000 ms");
+            so.retry_ms = (unsigned)v;
             break;
         case 'l': {
             int l = log_level_parse(optarg);

@@ -2,6 +2,7 @@
  * environment rooms/ runs in (uv clock and timers, getrandom, ws_send). */
 #include "adapter.h"
 
+#include "http/qr.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -107,8 +108,9 @@ static void site_health(void *arg, struct api_health *out)
     out->refused_connections = srv->refused;
     if (srv->cfg.store) {
         out->store_failures = store_failures(srv->cfg.store);
-        out->data = store_failed(srv->cfg.store) ? "not_saved" : "saved";
         out->unsaved_rooms = srv->rooms ? rooms_unsaved(srv->rooms) : 0;
+        /* not_saved while the store fails, and while live rooms lost records */
+        out->data = store_failed(srv->cfg.store) || out->unsaved_rooms ? "not_saved" : "saved";
     }
 }
 
@@ -178,6 +180,17 @@ static void on_store_prepare(uv_prepare_t *h)
 static void store_notify(void *arg)
 {
     uv_async_send(arg);
+}
+
+static struct sockrec *sock_find(struct server *srv, const struct lws *wsi);
+
+/* Every socket was admitted with its address (admit below); one that was
+ * not draws nothing. */
+static bool site_qr_may_draw(void *arg, struct lws *wsi)
+{
+    struct server *srv = arg;
+    struct sockrec *r = sock_find(srv, wsi);
+    return r && bucket_take(&r->e->qr_draws, server__now(srv), 1, QR_DRAW_BURST, QR_DRAW_PER_SEC);
 }
 
 /* ------------------------------------------------------------------ */
@@ -309,7 +322,7 @@ static int admit(struct server *srv, const struct lws_filter_network_conn_args *
         server__refused(srv, "max_connections", addr);
         return 1;
     }
-    struct addr_entry *e = addrtab_get(srv->addrs, addr, now, ROOMS_MISS_BURST);
+    struct addr_entry *e = addrtab_get(srv->addrs, addr, now, ROOMS_MISS_BURST, QR_DRAW_BURST);
     if (srv->cfg.max_per_addr && e->conns >= srv->cfg.max_per_addr) {
         server__refused(srv, "max_per_address", addr);
         return 1;
@@ -435,8 +448,10 @@ static void setup_protocols(struct server *srv, const struct server_config *cfg,
     srv->site.allowed_origins = srv->cfg.allowed_origins;
     srv->site.n_allowed_origins = srv->cfg.n_allowed_origins;
     srv->site.health = site_health;
-    srv->site.health_arg = srv;
+    srv->site.qr_may_draw = site_qr_may_draw;
     srv->site.export_start = site_export;
+    srv->site.arg = srv;
+    srv->site.qr_cache = srv->qr_cache = qr_cache_create(QR_CACHE_ENTRIES, QR_CACHE_BYTES);
 
     /* One callback mount: we route /healthz, /api/ and static files ourselves
      * (lws 4.1.6's file mount drops the connection on a missing file). */
@@ -448,12 +463,12 @@ static void setup_protocols(struct server *srv, const struct server_config *cfg,
     /* rx_buffer_size: 1024. Measured with bench/run: 512 saved only ~100 B
      * per connection but cost 20% more server CPU and a 35% worse fan-out
      * p99 at 10,000 players (more reads per burst of answers). */
-    srv->protocols[1] = (struct lws_protocols){"quizd", ws_callback, sizeof(struct conn), 1024, 0,
-                                               NULL, WS_TX_PACKET_SIZE};
+    srv->protocols[1] = (struct lws_protocols){HTTP_WS_PROTOCOL, ws_callback, sizeof(struct conn),
+                                               1024, 0, NULL, WS_TX_PACKET_SIZE};
     memset(&srv->protocols[2], 0, sizeof srv->protocols[2]);
     /* Browsers send no subprotocol: make "quizd" the default for upgrades. */
     srv->pvo_default = (struct lws_protocol_vhost_options){NULL, NULL, "default", ""};
-    srv->pvo = (struct lws_protocol_vhost_options){NULL, &srv->pvo_default, "quizd", ""};
+    srv->pvo = (struct lws_protocol_vhost_options){NULL, &srv->pvo_default, HTTP_WS_PROTOCOL, ""};
 }
 
 struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
@@ -507,17 +522,6 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         .timer_destroy = env_timer_destroy, .send = ws_send,
     };
     srv->rooms = rooms_create(&rc, &env, packs, n_packs);
-    if (cfg->store) {
-        rooms_restore(srv->rooms);
-        uv_async_init(loop, &srv->store_async, on_store_async);
-        srv->store_async.data = srv;
-        srv->store_async_open = true;
-        uv_prepare_init(loop, &srv->store_prepare);
-        srv->store_prepare.data = srv;
-        uv_prepare_start(&srv->store_prepare, on_store_prepare);
-        store_start(cfg->store, store_notify, &srv->store_async);
-        srv->exporter = exporter_open(cfg->store, packs, n_packs, store_notify, &srv->store_async);
-    }
 
     lws_set_log_level(log_level_current >= LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE
                                                       : LLL_ERR | LLL_WARN,
@@ -560,6 +564,20 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         rooms_destroy(srv->rooms);
         srv->rooms = NULL;
         return srv;
+    }
+    /* Listening: only now are the stored rooms replayed and the writer
+     * started (a start that cannot bind records nothing). No connection is
+     * served before the loop runs, so every client finds them back. */
+    if (cfg->store) {
+        rooms_restore(srv->rooms);
+        uv_async_init(loop, &srv->store_async, on_store_async);
+        srv->store_async.data = srv;
+        srv->store_async_open = true;
+        uv_prepare_init(loop, &srv->store_prepare);
+        srv->store_prepare.data = srv;
+        uv_prepare_start(&srv->store_prepare, on_store_prepare);
+        store_start(cfg->store, store_notify, &srv->store_async);
+        srv->exporter = exporter_open(cfg->store, packs, n_packs, store_notify, &srv->store_async);
     }
     uv_timer_init(loop, &srv->ka_timer);
     srv->ka_timer.data = srv;
@@ -661,6 +679,7 @@ void server_destroy(struct server *srv)
     rooms_destroy(srv->rooms);   /* before the address table its rooms count into */
     exporter_close(srv->exporter, free_wait);
     addrtab_destroy(srv->addrs);
+    qr_cache_destroy(srv->qr_cache);
     free(srv->socks);
     free(srv);
 }

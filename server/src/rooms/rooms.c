@@ -161,11 +161,14 @@ void rooms__remove(struct room *r, const char *why, bool notify)
     }
     if (r->owner)
         r->owner->rooms--;
+    if (r->unsaved_told)
+        rs->n_unsaved--;
     log_info("room_removed room=%s reason=%s", r->code, why);
     rs->env.timer_destroy(r->timer);
     rs->env.timer_destroy(r->throttle);
     game_destroy(r->g);
     free(r->by_player);
+    free(r->player_hash);
     free(r);
 }
 
@@ -291,6 +294,8 @@ void rooms__detach(struct member *m)
 
 void rooms_member_left(struct rooms *rs, struct member *m)
 {
+    if (!rs)
+        return;   /* rooms_destroy already detached it and dropped what it held */
     struct room *r = m->room;
     rooms__forget_member(rs, m);
     if (!r)
@@ -314,8 +319,21 @@ void rooms_member_left(struct rooms *rs, struct member *m)
 
 void rooms__send(struct rooms *rs, struct member *m, struct frame *f)
 {
-    if (!rooms__hold(rs, m, f))
+    if (!rooms__hold(rs, m, f, true))
         rs->env.send(rs->env.arg, m, f);
+}
+
+void rooms_send_unrecorded(struct rooms *rs, struct member *m, struct frame *f)
+{
+    if (!rooms__hold(rs, m, f, false))
+        rs->env.send(rs->env.arg, m, f);
+}
+
+void rooms__send_new_unrecorded(struct rooms *rs, struct member *m, char *json, size_t len)
+{
+    struct frame *f = frame_take(json, len);
+    rooms_send_unrecorded(rs, m, f);
+    frame_unref(f);
 }
 
 void rooms__send_new(struct rooms *rs, struct member *m, char *json, size_t len)
@@ -515,7 +533,18 @@ void rooms__process(struct room *r, uint64_t t0_ns)
                     rooms__send_new(rs, m, j, len);
                 }
             }
+            if (r->host) {
+                j = proto_enc_report(r->g, &len);
+                rooms__send_new(rs, r->host, j, len);
+            }
             log_info("game_over room=%s players=%zu", r->code, game_player_count(r->g));
+            break;
+        case GEV_RESTART:
+            /* Back to the lobby: each member rebuilds its screen from a
+             * snapshot, as after a reconnect. */
+            for (struct member *m = r->members; m; m = m->next)
+                if (m->role == MEMBER_HOST || m->role == MEMBER_PLAYER)
+                    rooms__send_state(rs, m);
             break;
         case GEV_KICKED: {
             struct member *m = rooms__player(r, ev[i].player);

@@ -98,7 +98,12 @@ const struct game *room_game(const struct room *r);
 /* Handles one decoded request from `m`'s connection; replies and fan-out
  * go through env->send. */
 void rooms_request(struct rooms *rs, struct member *m, const struct proto_req *q);
-/* The connection of `m` is gone: leaves its room (the game is told). */
+/* Delivers f, which depends on no record (an error of the net layer), to
+ * m: at once, or behind the frames for m still waiting for a commit, so a
+ * connection's frames keep their order. */
+void rooms_send_unrecorded(struct rooms *rs, struct member *m, struct frame *f);
+/* The connection of `m` is gone: leaves its room (the game is told). rs may
+ * be NULL (the registry was destroyed before lws closed the connection). */
 void rooms_member_left(struct rooms *rs, struct member *m);
 /* The store committed more: sends what was waiting for it, and tells the
  * hosts once when results are no longer being saved. Call on the loop. */

@@ -21,12 +21,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_HASH_HEX 64            /* SHA-256 in hex */
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
 #define STORE_COMMIT_GAP_US 2000     /* group commit: at most one transaction per 2 ms */
-#define STORE_CLOCK_MS 500           /* the writer records the game clock this often */
+#define STORE_CLOCK_MS 500           /* the writer records the game clock this often, and with every batch */
+#define STORE_BUSY_MS 5000           /* SQLite's busy timeout per attempt (a `.backup` holds the lock) */
+#define STORE_RETRY_MS 10000         /* a batch failing with BUSY/FULL/IOERR is retried this long */
+#define STORE_RETRY_MAX_BACKOFF_MS 1000
+#define STORE_PROBE_MS 2000          /* once failed, how often the writer tries to mark the lost rooms */
 #define STORE_DB_NAME "quizd.db"
+#define STORE_LOCK_NAME "quizd.lock"   /* flock'd by the one quizd using the directory */
 #define STORE_WAL_PAGES 16384        /* the writer checkpoints itself only past 64 MiB of WAL */
 
 enum store_sync { STORE_SYNC_NORMAL, STORE_SYNC_FULL };
@@ -37,6 +42,7 @@ struct store_options {
     unsigned keep_days;              /* finished rooms older than this are purged at start */
     unsigned max_mb;                 /* 0 = no cap; past it writes fail like a full disk */
     int64_t epoch_ms;                /* wall clock now, for the purge */
+    unsigned busy_ms, retry_ms;      /* 0 = STORE_BUSY_MS, STORE_RETRY_MS (tests shorten them) */
 };
 
 /* What the replay needs, in the order it happened. */
@@ -55,8 +61,9 @@ enum store_ev {
 
 struct store;
 
-/* Opens (creating and migrating) DIR/quizd.db. On failure returns NULL and
- * writes a one-line reason into why. */
+/* Opens (creating and migrating) DIR/quizd.db, holding an exclusive lock
+ * on DIR/quizd.lock until store_close (another process holding it: refused).
+ * On failure returns NULL and writes a one-line reason into why. */
 struct store *store_open(const struct store_options *o, char *why, size_t why_len);
 /* Starts the writer thread; notify(arg) is called from it after each commit. */
 void store_start(struct store *s, void (*notify)(void *arg), void *arg);
@@ -66,7 +73,8 @@ void store_stop_notify(struct store *s);
  * the database. NULL-safe. */
 void store_close(struct store *s);
 
-/* The game clock the last run reached (0 for a new database), and the
+/* The game clock the last run reached (0 for a new database; never before
+ * a recorded event's time), and the
  * offset the writer adds to CLOCK_MONOTONIC ms to record the clock. */
 uint64_t store_last_clock(const struct store *s);
 const char *store_path(const struct store *s);   /* DIR/quizd.db */
@@ -110,8 +118,19 @@ void store_flush(struct store *s);
 uint64_t store_appended(struct store *s);
 /* Thread-safe reads. */
 uint64_t store_committed(struct store *s);
-/* Writes failed (disk full, I/O error): nothing is saved any more. */
+/* Writes failed and stayed failed past the retries (disk full, I/O error):
+ * nothing is saved now. The records of that time are dropped, and so are
+ * the later ones of every room that existed by then: once a write works
+ * again the writer marks those rooms finished with phase "unsaved" (never
+ * restored: their record has a hole) and store_failed turns false; rooms
+ * created after that are saved. */
 bool store_failed(struct store *s);
+/* Records settled: committed, or dropped because the store failed. What
+ * waited for a record may go out once it is settled (after telling the
+ * clients when it was dropped). Thread-safe. */
+uint64_t store_settled(struct store *s);
+/* Attempts that failed with a transient error and were retried. */
+uint64_t store_retries(struct store *s);
 uint64_t store_failures(struct store *s);
 double store_commit_ms_max(struct store *s);
 uint64_t store_commits(struct store *s);   /* transactions that wrote records */
