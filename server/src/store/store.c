@@ -23,7 +23,8 @@
 
 /* migrations[v] takes a database at user_version v to v + 1; `unless`, a
  * query, skips its SQL when it returns non-zero (the change is already in:
- * some version-1 databases were made with `played` in their CREATE). */
+ * some version-1 and version-2 databases were made with `played` in their
+ * CREATE of rooms). */
 static const struct migration {
     const char *sql, *unless;
 } migrations[STORE_SCHEMA_VERSION] = {
@@ -49,16 +50,17 @@ static const struct migration {
      " score INTEGER NOT NULL, correct INTEGER NOT NULL, best_streak INTEGER NOT NULL,"
      " PRIMARY KEY(room, player)) WITHOUT ROWID;",
      NULL},
-    /* 2: questions closed so far, for exports; older rooms get it from
-     * their scored answers (a scored question was revealed) */
-    {"ALTER TABLE rooms ADD COLUMN played INTEGER NOT NULL DEFAULT 0;"
-     "UPDATE rooms SET played = coalesce((SELECT max(idx) + 1 FROM answers a"
-     " WHERE a.room = rooms.id AND a.correct IS NOT NULL), 0);",
-     "SELECT count(*) FROM pragma_table_info('rooms') WHERE name = 'played'"},
-    /* 3: a question's scores in one row (store_scores), not one UPDATE per answer */
+    /* 2: a question's scores in one row (store_scores), not one UPDATE per answer */
     {"CREATE TABLE scores(room INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,"
      " PRIMARY KEY(room, idx)) WITHOUT ROWID;",
      NULL},
+    /* 3: questions closed so far, for exports; older rooms get it from what
+     * was scored (a scored question was revealed) */
+    {"ALTER TABLE rooms ADD COLUMN played INTEGER NOT NULL DEFAULT 0;"
+     "UPDATE rooms SET played = max(coalesce((SELECT max(idx) + 1 FROM answers a"
+     " WHERE a.room = rooms.id AND a.correct IS NOT NULL), 0),"
+     " coalesce((SELECT max(idx) + 1 FROM scores c WHERE c.room = rooms.id), 0));",
+     "SELECT count(*) FROM pragma_table_info('rooms') WHERE name = 'played'"},
 };
 
 enum rec_type {
@@ -124,6 +126,8 @@ struct store {
     double commit_ms_max;           /* under mu */
     uint64_t commits;               /* under mu: transactions with records */
     int64_t clock_offset;           /* under mu */
+    bool clock_wanted;              /* under mu: a deadline runs, so the idle clock is kept */
+    uint64_t clock_writes;          /* under mu: transactions that wrote only the clock */
     void (*notify)(void *arg);
     void *notify_arg;
 };
@@ -352,6 +356,26 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
                  " afresh, or restore a backup", s->path, sqlite3_errmsg(s->db));
         goto fail;
     }
+    /* SQLite opens a write-protected file read-only without a word: every
+     * write would fail later, in the middle of a game. */
+    if (sqlite3_db_readonly(s->db, "main") == 1) {
+        snprintf(why, why_len, "%s is read-only (check its owner and mode)", s->path);
+        goto fail;
+    }
+    {   /* WAL or nothing: the exporter reads while the writer writes */
+        sqlite3_stmt *st = NULL;
+        const unsigned char *mode = NULL;
+        bool wal = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+                   sqlite3_step(st) == SQLITE_ROW && (mode = sqlite3_column_text(st, 0)) &&
+                   !strcmp((const char *)mode, "wal");
+        if (!wal)
+            snprintf(why, why_len, "%s cannot use write-ahead logging (journal mode %s; is the"
+                     " directory on a network file system?)", s->path,
+                     mode ? (const char *)mode : sqlite3_errmsg(s->db));
+        sqlite3_finalize(st);
+        if (!wal)
+            goto fail;
+    }
     int64_t ok = 0;
     {
         sqlite3_stmt *st;
@@ -389,6 +413,8 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
                      " coalesce((SELECT max(t) FROM answers WHERE room IN"
                      " (SELECT id FROM rooms WHERE finished_at IS NULL)), 0))", &v);
     s->last_clock = v > 0 ? (uint64_t)v : 0;
+    if (s->last_clock < STORE_CLOCK_FIRST_MS)
+        s->last_clock = STORE_CLOCK_FIRST_MS;   /* 0 is the rooms' "never" */
     v = 0;
     query_int(s->db, "SELECT max(id) FROM rooms", &v);
     s->next_room = (uint32_t)v + 1;
@@ -655,16 +681,20 @@ static void *writer_main(void *arg)
         uint64_t upto = s->seq_appended;
         bool failed = s->failed;
         int64_t off = s->clock_offset;
+        bool clock_wanted = s->clock_wanted;
         pthread_mutex_unlock(&s->mu);
 
         uint64_t now = mono_ms();
         uint64_t clock = (uint64_t)((int64_t)now + off);
         /* with every batch of records (so the stored clock is never behind
-         * a stored event), and at least every STORE_CLOCK_MS */
-        bool want_clock = stopping || w.len || now - last_clock_write >= STORE_CLOCK_MS;
+         * a stored event), and at least every STORE_CLOCK_MS while a
+         * deadline runs (an open question keeps the time it had left); an
+         * idle server writes nothing */
+        bool want_clock = stopping || w.len ||
+                          (clock_wanted && now - last_clock_write >= STORE_CLOCK_MS);
         int rc = SQLITE_OK;
         double ms = 0;
-        bool commit = false, drop = false, recovered = false;
+        bool commit = false, drop = false, recovered = false, clock_only = false;
         if (failed) {
             max_room = max_room_of(&w, max_room);
             drop = w.len > 0;
@@ -686,6 +716,7 @@ static void *writer_main(void *arg)
             ms = (double)(z.tv_sec - a.tv_sec) * 1e3 + (double)(z.tv_nsec - a.tv_nsec) / 1e6;
             if (rc == SQLITE_OK) {
                 commit = w.len > 0;
+                clock_only = !commit;
                 if (want_clock)
                     last_clock_write = now;
                 if (retry_since)
@@ -693,7 +724,8 @@ static void *writer_main(void *arg)
                              (unsigned long long)(now - retry_since));
                 retry_since = 0;
                 backoff = 0;
-            } else if (transient(rc) && (!retry_since || now - retry_since < s->retry_ms)) {
+            } else if (transient(rc) && (!retry_since || now - retry_since < s->retry_ms) &&
+                       w.len <= STORE_RETRY_MAX_BYTES) {
                 if (!retry_since)
                     log_warn("store_write_retry err=\"%s\" bytes=%zu (kept; acks wait)",
                              sqlite3_errstr(rc), w.len);
@@ -720,6 +752,8 @@ static void *writer_main(void *arg)
         bool was_failed = s->failed;
         if (keep)
             s->retries++;
+        if (clock_only)
+            s->clock_writes++;
         if (commit) {
             s->commits++;
             s->seq_committed = upto;
@@ -996,6 +1030,21 @@ uint64_t store_settled(struct store *s)
 {
     pthread_mutex_lock(&s->mu);
     uint64_t v = s->seq_settled;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+void store_clock_wanted(struct store *s, bool wanted)
+{
+    pthread_mutex_lock(&s->mu);
+    s->clock_wanted = wanted;
+    pthread_mutex_unlock(&s->mu);
+}
+
+uint64_t store_clock_writes(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    uint64_t v = s->clock_writes;
     pthread_mutex_unlock(&s->mu);
     return v;
 }

@@ -26,9 +26,12 @@
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
 #define STORE_COMMIT_GAP_US 2000     /* group commit: at most one transaction per 2 ms */
 #define STORE_CLOCK_MS 500           /* the writer records the game clock this often, and with every batch */
+#define STORE_CLOCK_FIRST_MS 10000   /* a new database's game clock starts here, not at 0
+                                        (the rooms' throttles read 0 as "never") */
 #define STORE_BUSY_MS 5000           /* SQLite's busy timeout per attempt (a `.backup` holds the lock) */
 #define STORE_RETRY_MS 10000         /* a batch failing with BUSY/FULL/IOERR is retried this long */
 #define STORE_RETRY_MAX_BACKOFF_MS 1000
+#define STORE_RETRY_MAX_BYTES (64u << 20) /* a batch kept for retries grows at most this big */
 #define STORE_PROBE_MS 2000          /* once failed, how often the writer tries to mark the lost rooms */
 #define STORE_DB_NAME "quizd.db"
 #define STORE_LOCK_NAME "quizd.lock"   /* flock'd by the one quizd using the directory */
@@ -73,7 +76,7 @@ void store_stop_notify(struct store *s);
  * the database. NULL-safe. */
 void store_close(struct store *s);
 
-/* The game clock the last run reached (0 for a new database; never before
+/* The game clock the last run reached (STORE_CLOCK_FIRST_MS for a new database; never before
  * a recorded event's time), and the
  * offset the writer adds to CLOCK_MONOTONIC ms to record the clock. */
 uint64_t store_last_clock(const struct store *s);
@@ -129,6 +132,12 @@ bool store_failed(struct store *s);
  * waited for a record may go out once it is settled (after telling the
  * clients when it was dropped). Thread-safe. */
 uint64_t store_settled(struct store *s);
+/* Whether a game deadline runs (the loop says so when it changes): only
+ * then does the writer record the clock between batches, every
+ * STORE_CLOCK_MS; with every batch it always does. Thread-safe. */
+void store_clock_wanted(struct store *s, bool wanted);
+/* Transactions that recorded only the clock. */
+uint64_t store_clock_writes(struct store *s);
 /* Attempts that failed with a transient error and were retried. */
 uint64_t store_retries(struct store *s);
 uint64_t store_failures(struct store *s);
