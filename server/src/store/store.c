@@ -654,9 +654,10 @@ static void *writer_main(void *arg)
          * Under load everything that arrives meanwhile joins the next one
          * (without the gap, each loop iteration's few records were a
          * transaction, with its locks, WAL writes and two context switches);
-         * an isolated record is written at once. */
+         * an isolated record is written at once. Not while retrying: the
+         * backoff is the wait then. */
         uint64_t since = mono_us() - last_commit_us;
-        if (!s->stop && s->pending.len && since < STORE_COMMIT_GAP_US) {
+        if (!s->stop && !backoff && s->pending.len && since < STORE_COMMIT_GAP_US) {
             pthread_mutex_unlock(&s->mu);
             struct timespec gap = {0, (long)(STORE_COMMIT_GAP_US - since) * 1000};
             nanosleep(&gap, NULL);
