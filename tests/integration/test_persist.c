@@ -538,15 +538,34 @@ static void test_crash_loop(void)
  * err. One that keeps running is stopped after a bounded time (exit 124). */
 static int run_quizd_on(const char *dir, bool as_nobody, int port, char *err, size_t n)
 {
-    char cmd[2048], errf[] = "/tmp/qz-err-XXXXXX";
+    char cmd[12288], errf[] = "/tmp/qz-err-XXXXXX";
     int fd = mkstemp(errf);
     ASSERT(fd >= 0);
     close(fd);
-    snprintf(cmd, sizeof cmd, "timeout %d %s %s --no-corpus --packs=%s/tests/data/packs"
+    /* nobody may not be able to read the checkout (a clone in a 0700
+     * directory): it runs its own readable copy of quizd, the packs and the
+     * web root. */
+    char pub[] = "/tmp/qz-pub-XXXXXX", bin[4200], paths[4200];
+    const char *src = getenv("QZ_SOURCE_DIR");
+    if (as_nobody) {
+        ASSERT(mkdtemp(pub));
+        snprintf(cmd, sizeof cmd, "cp -r '%s/tests/data/packs' '%s/web-client' '%s' '%s/' && chmod -R a+rX '%s'",
+                 src, src, proc_quizd_path(), pub, pub);
+        ASSERT_EQ(system(cmd), 0);
+        const char *base = strrchr(proc_quizd_path(), '/');
+        snprintf(bin, sizeof bin, "%s/%s", pub, base ? base + 1 : proc_quizd_path());
+        snprintf(paths, sizeof paths, "--packs=%s/packs --web-root=%s/web-client", pub, pub);
+    } else {
+        snprintf(bin, sizeof bin, "%s", proc_quizd_path());
+        snprintf(paths, sizeof paths, "--packs=%s/tests/data/packs", src);
+    }
+    snprintf(cmd, sizeof cmd, "timeout %d %s %s --no-corpus %s"
              " --bind=127.0.0.1 --port=%d --data=%s </dev/null >/dev/null 2>%s",
              proc_timeout(10000) / 1000, as_nobody ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "",
-             proc_quizd_path(), getenv("QZ_SOURCE_DIR"), port, dir, errf);
+             bin, paths, port, dir, errf);
     int st = system(cmd);
+    if (as_nobody)
+        proc_rm_tree(pub);
     FILE *f = fopen(errf, "r");
     ASSERT(f);
     size_t got = fread(err, 1, n - 1, f);
