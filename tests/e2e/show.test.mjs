@@ -61,7 +61,15 @@ before(async () => {
   execFileSync(QUIZD_PACK, ['derive', path.join(SOURCE_DIR, 'server/data/corpus/senior-python-interview.txt'), '-o', derived]);
   const full = JSON.parse(readFileSync(derived, 'utf8'));
   rmSync(derived);
-  showPack = { format: 'quizd-pack/1', id: 'show', title: 'Layout worst cases', source: 'tests', questions: worstCases(full) };
+  // Beyond the pack: the longest code block with an explanation as long as
+  // the pack format allows (2,000 bytes), so the reveal's scrolling "Why"
+  // is exercised whatever the derivation writes.
+  const questions = worstCases(full);
+  const tallest = maxBy(full.questions.filter((q) => q.code), (q) => q.code.split('\n').length);
+  const sentence = 'The explanation is long on purpose: it must scroll inside its own box. ';
+  questions.push({ ...tallest, id: 'layout-long-why', prompt: `${tallest.prompt} (long explanation)`,
+    explanation: sentence.repeat(Math.floor(2000 / sentence.length)).trim() });
+  showPack = { format: 'quizd-pack/1', id: 'show', title: 'Layout worst cases', source: 'tests', questions };
   writeFileSync(path.join(packDir, 'show.json'), JSON.stringify(showPack));
   copyFileSync(path.join(SOURCE_DIR, 'tests/data/packs/test.json'), path.join(packDir, 'test.json'));
   server = await startQuizd([], { packs: packDir });
@@ -152,7 +160,11 @@ function measure() {
       countdown: box('.countdown'), next: box('#next-btn'), end: box('#end-btn'), why: box('#why'),
       room: box('#stage-room'), opts: box('.opts'), code: box('.code-wrap'),
     },
-    whyScroll: why ? { sh: why.scrollHeight, ch: why.clientHeight } : null,
+    whyScroll: why ? {
+      sh: why.scrollHeight, ch: why.clientHeight, focusable: why.tabIndex >= 0,
+      hint: (() => { const h = why.querySelector('.why-more'); return !!h && getComputedStyle(h).display !== 'none' && h.getClientRects().length > 0; })(),
+      fs: parseFloat(getComputedStyle(why).fontSize), lh: parseFloat(getComputedStyle(why).lineHeight),
+    } : null,
     buttons: [...document.querySelectorAll('button.opt')].map((b) => { const r = b.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; }),
     vh: innerHeight,
     vw: innerWidth,
@@ -182,8 +194,16 @@ function assertProjector(m, vp, label, { reveal = false } = {}) {
   inside(m.boxes.room, vp, `${where}: room code`);
   inside(m.boxes.opts, vp, `${where}: options`);
   if (reveal) {
+    // A long explanation shrinks within the floor, then scrolls in its own
+    // box (hint, keyboard focus, a few lines visible): it never pushes the
+    // host's controls off the screen (checked above).
     inside(m.boxes.why, vp, `${where}: "Why"`);
-    assert.ok(m.whyScroll.sh <= m.whyScroll.ch + 1, `${where}: the explanation does not fit`);
+    const w = m.whyScroll;
+    assert.ok(w.fs >= MIN_CODE * vp.height - 0.5, `${where}: explanation ${w.fs}px < ${MIN_CODE * 100} %`);
+    if (w.sh > w.ch + 1) {
+      assert.ok(w.hint && w.focusable, `${where}: the explanation scrolls without a hint: ${JSON.stringify(w)}`);
+      assert.ok(w.ch >= 2.5 * w.lh, `${where}: the scrolling explanation shows under 3 lines: ${JSON.stringify(w)}`);
+    }
   } else {
     inside(m.boxes.countdown, vp, `${where}: countdown`);
   }
@@ -463,6 +483,8 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
     await host.keyboard.press('ArrowRight');
     await host.waitForSelector('.question.host.revealed');
     if (q === 0) {
+      // Answered of those who could answer: Sara could and did not, Late could not.
+      assert.equal(await host.textContent('.sfoot .answered'), '3 of 4 answered');
       await late.waitForSelector('#verdict-late');
       assert.ok(await late.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'late joiner reveal fits sideways');
       await shot(late, 'phone-late-joiner-reveal');
@@ -491,6 +513,7 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
       assert.equal(await c.evaluate(() => document.getAnimations().length), 0);
       // "N points behind <name>" (or in the lead).
       assert.match(await c.textContent('#gap'), /(points behind|Level on points with) (Ada|Bob)|lead/);
+      await host.evaluate(() => document.getAnimations().forEach((x) => x.finish()));
       await shot(host, 'projector-leaderboard-movement');
       await shot(c, 'phone-leaderboard-reduced-motion');
     }
@@ -549,8 +572,30 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
   assert.deepEqual(shares, [...shares].sort((x, y) => x - y));
   const [csv] = await Promise.all([host.waitForEvent('download'), host.click('#csv-players')]);
   const lines = readFileSync(await csv.path(), 'utf8').trim().split(/\r\n/);
-  assert.equal(lines[0], 'rank,name,score,correct,streak');
+  assert.equal(lines[0], 'rank,name,score,correct,streak,best_streak');
   assert.equal(lines.length, 6);
+  assert.ok(lines.some((l) => /^\d+,Bob,\d+,2,2,2$/.test(l)), lines.join(' | '));
+  // A reloaded host gets the report again from the server.
+  await host.reload();
+  await host.waitForSelector('#report-questions tbody tr');
+  assert.equal((await host.$$eval('#report-questions tbody tr', (els) => els.length)), 3);
+  // Play again: same room, same players, another selection, scores from 0.
+  await host.click('#again-btn');
+  await host.waitForSelector('#setup-form');
+  await axe(host, 'play again form');
+  await host.fill('#count', '1');
+  await host.click('#create-btn');
+  await host.waitForSelector('#host-lobby');
+  await host.waitForFunction(() => document.querySelectorAll('#players .pchip').length === 5);
+  assert.equal(await host.textContent('#stage-room b'), code);
+  for (const p of [a, b, c, d, late]) await p.waitForSelector('.waiting h1');
+  await shot(host, 'projector-play-again-lobby');
+  await host.keyboard.press('PageDown');
+  await a.waitForSelector(`.question.player .qnum:text("${qnum(0)}")`);
+  await late.waitForSelector('.question.player button.opt0');   /* the late joiner plays from the start */
+  await host.waitForSelector('.question.host #answered');
+  assert.equal(await host.textContent('#answered'), '0 of 5 answered');
+  assert.equal(await host.textContent('.qnum'), 'Question 1 of 1');
   assert.deepEqual(problems, []);
   for (const p of [host, a, b, c, d, late]) await p.context().close();
 });

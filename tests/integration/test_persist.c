@@ -627,6 +627,114 @@ static void test_truncated_db_fails_start(void)
     proc_rm_tree(r.dir);
 }
 
+static int right_of(json_t *question)
+{
+    return choice_for(question, 0, 0);   /* player 0 always plays right */
+}
+
+/* Play again is a game of its own in the store: after a finished game, a
+ * play_again (one player removed before it) and an acknowledged answer of
+ * the new game, kill -9 and a restart bring back the new game mid-question
+ * with the same players and tokens, the removed one still removed; the
+ * finished game stays a record of its own. */
+static void test_kill9_after_play_again(void)
+{
+    struct run r = {.sig = SIGKILL};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-persist-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    start(&r);
+    r.host.c = conn(&r);
+    ASSERT_OK(wsc_send(r.host.c, "{\"type\":\"create_room\",\"req\":1,\"pack\":\"test\",\"count\":1,"
+                                 "\"scoring\":\"accuracy\",\"seconds\":60}"));
+    json_t *o = itest_expect(r.host.c, "room_created");
+    snprintf(r.code, sizeof r.code, "%s", sget(o, "code"));
+    snprintf(r.host.token, sizeof r.host.token, "%s", sget(o, "host_token"));
+    json_decref(o);
+    for (int i = 0; i < NP; i++) {
+        struct client *p = &r.p[i];
+        p->c = conn(&r);
+        ASSERT_OK(wsc_sendf(p->c, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"%s\"}", r.code, names[i]));
+        o = itest_expect(p->c, "joined");
+        p->id = iget(o, "player_id");
+        snprintf(p->token, sizeof p->token, "%s", sget(o, "token"));
+        json_decref(o);
+    }
+    host_cmd(&r, "start");
+    for (int i = 0; i < NP; i++) {
+        o = itest_expect(r.p[i].c, "question");
+        ASSERT_OK(wsc_sendf(r.p[i].c, "{\"type\":\"answer\",\"index\":0,\"choice\":%d}", right_of(o)));
+        json_decref(o);
+        json_decref(itest_expect(r.p[i].c, "answer_ack"));
+    }
+    host_cmd(&r, "next");
+    host_cmd(&r, "next");
+    json_decref(itest_expect(r.host.c, "report"));
+    ASSERT_OK(wsc_sendf(r.host.c, "{\"type\":\"kick\",\"player_id\":%lld,\"req\":9}", r.p[2].id));
+    json_decref(itest_expect(r.host.c, "ack"));
+    ASSERT_OK(wsc_send(r.host.c, "{\"type\":\"play_again\",\"req\":9,\"count\":2}"));
+    json_decref(itest_expect(r.host.c, "ack"));
+    o = itest_expect(r.host.c, "state");
+    ASSERT_STR_EQ(sget(o, "phase"), "lobby");
+    json_decref(o);
+    host_cmd(&r, "start");
+    o = itest_expect(r.p[0].c, "question");
+    ASSERT_EQ(iget(o, "index"), 0);
+    int ch = right_of(o);
+    json_decref(o);
+    ASSERT_OK(wsc_sendf(r.p[0].c, "{\"type\":\"answer\",\"index\":0,\"choice\":%d}", ch));
+    json_decref(itest_expect(r.p[0].c, "answer_ack"));
+    ASSERT_EQ(proc_stop(&r.srv, SIGKILL, 5000), 128 + SIGKILL);
+    disconnect_all(&r);
+    start(&r);
+    r.host.c = conn(&r);
+    ASSERT_OK(wsc_sendf(r.host.c, "{\"type\":\"host_resume\",\"code\":\"%s\",\"host_token\":\"%s\"}",
+                        r.code, r.host.token));
+    o = itest_expect(r.host.c, "state");
+    ASSERT_STR_EQ(sget(o, "phase"), "question");
+    ASSERT_EQ(iget(o, "total"), 2);
+    ASSERT_EQ(iget(o, "answered_count"), 1);
+    json_decref(o);
+    for (int i = 0; i < 2; i++) {
+        struct client *p = &r.p[i];
+        p->c = conn(&r);
+        ASSERT_OK(wsc_sendf(p->c, "{\"type\":\"join\",\"code\":\"%s\",\"token\":\"%s\"}", r.code, p->token));
+        o = itest_expect(p->c, "joined");
+        ASSERT_EQ(iget(o, "player_id"), p->id);
+        json_decref(o);
+        o = itest_expect(p->c, "state");
+        ASSERT_STR_EQ(sget(o, "phase"), "question");
+        ASSERT_EQ(iget(json_object_get(o, "player"), "score"), 0);
+        if (i == 0)
+            ASSERT_EQ(iget(o, "answered"), ch);
+        else
+            ASSERT(json_is_null(json_object_get(o, "answered")));
+        json_decref(o);
+    }
+    r.p[2].c = conn(&r);
+    ASSERT_OK(wsc_sendf(r.p[2].c, "{\"type\":\"join\",\"code\":\"%s\",\"token\":\"%s\"}", r.code, r.p[2].token));
+    o = itest_expect(r.p[2].c, "error");
+    ASSERT_STR_EQ(sget(o, "code"), "bad_token");
+    json_decref(o);
+    /* Two records for the code: the finished game and the running one. */
+    char path[128];
+    snprintf(path, sizeof path, "%s/quizd.db", r.dir);
+    itest_stop(&r.srv);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM rooms WHERE code = ?1", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, r.code, -1, SQLITE_STATIC);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    ASSERT_EQ(sqlite3_column_int(st, 0), 2);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    disconnect_all(&r);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", r.dir);
+    ASSERT_EQ(system(cmd), 0);
+}
+
 /* ---- a disk that fills during a game ---- */
 
 /* A real full disk: a 320 KiB tmpfs as the data directory (needs mount(2),
@@ -986,6 +1094,7 @@ static struct test_case tests[] = {
     {"kill9_in_reveal", test_kill9_in_reveal},
     {"kill9_in_leaderboard", test_kill9_in_leaderboard},
     {"sigterm_mid_question", test_sigterm_mid_question},
+    {"kill9_after_play_again", test_kill9_after_play_again},
 };
 
 TEST_MAIN(tests)

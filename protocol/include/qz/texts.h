@@ -21,6 +21,7 @@ enum proto_text {
     TEXT_NOTHING_TO_ADVANCE,
     TEXT_NO_SUCH_PLAYER,
     TEXT_ALREADY_FINISHED,
+    TEXT_PLAY_AGAIN_NOT_FINISHED,  /* play_again before the game is over */
     TEXT_ANSWER_NEEDS_JOIN,
     TEXT_RATE_LIMITED,
     TEXT_TOO_MANY_GUESSES,         /* the address named too many rooms that do not exist */
@@ -31,7 +32,9 @@ enum proto_text {
     TEXT_CLOSE_TOO_LARGE,
     TEXT_CLOSE_POLICY,
     TEXT_HTTP_ONLY_GET,            /* HTTP JSON errors */
+    TEXT_HTTP_URI_TOO_LONG,
     TEXT_HTTP_QR_TEXT,
+    TEXT_HTTP_QR_BUSY,             /* the address drew too many uncached QR codes */
     TEXT_HTTP_NO_BODY,             /* a request carried a body: nothing here takes one */
     TEXT_HTTP_BAD_HOST,            /* the API under a host name that is not ours */
     TEXT_HTTP_NOT_FOUND,

@@ -78,6 +78,10 @@ bool derive__is_fragment(const char *s);
 /* True when a word of option echoes a word of text (equal, or a shared
  * prefix: "attr" / "Attribute", "microcontrollers" / "MicroPython"). */
 bool derive__shares_word(const char *option, const char *text);
+/* Every distractor shares a word the answer lacks ("Exception middleware",
+ * "View middleware", "Response middleware" against "View function/class"):
+ * the answer is the odd one out, a cue for a player who knows nothing. */
+bool derive__odd_one_out(const struct qz_question *q);
 /* Sets c's four options: the answer and the first three of cands (hash
  * order, up to the first ten tried) that leave no surface cue. Returns 0, or
  * -1 with c->gate set to the reason when no such set exists. */

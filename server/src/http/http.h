@@ -10,7 +10,10 @@
 
 #include "core/question.h"
 #include "qz/api.h"
+#include <stdbool.h>
 #include <stddef.h>
+
+struct qr_cache;
 
 /* What the exports under /api/rooms/CODE/ answer. */
 enum http_export { HTTP_EXPORT_RESULTS_JSON, HTTP_EXPORT_RESULTS_CSV, HTTP_EXPORT_REVIEW };
@@ -45,18 +48,27 @@ struct http_site {
     size_t n_allowed_origins;
     /* Fills the live figures of /healthz (version excluded). */
     void (*health)(void *arg, struct api_health *out);
-    void *health_arg;
+    /* Whether the address of `wsi` may draw one more uncached QR code now
+     * (QR_DRAW_PER_SEC, QR_DRAW_BURST); a true answer counts it. */
+    bool (*qr_may_draw)(void *arg, struct lws *wsi);
     /* Starts an export; returns 0 when it took `w`, -1 when this server
      * keeps no results, 1 when the client's address is out of its budget of
      * misses (answered 429). NULL = none. */
     int (*export_start)(void *arg, struct http_wait *w, enum http_export what, const char *code,
                         const char *token);
+    void *arg;                    /* for health, qr_may_draw and export_start */
+    struct qr_cache *qr_cache;    /* borrowed: the owner of the site creates and frees it */
 };
+
+/* The one WebSocket endpoint and its subprotocol (also lws's protocol name). */
+#define HTTP_WS_PATH "/ws"
+#define HTTP_WS_PROTOCOL "quizd"
 
 /* Per-request state (lws allocates and zeroes it). */
 struct http_pss {
     char *body;
     size_t len, off;
+    bool head;                    /* a HEAD request: headers only */
     struct http_wait *wait;       /* an export under way (owned by whoever took it) */
 };
 
@@ -66,5 +78,13 @@ void http_site_set_root(struct http_site *site, const char *dir);
 /* The lws callback of the "http" protocol. */
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                   size_t len);
+
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE, which lws sends to the protocol the
+ * connection is bound to (the vhost default, "quizd", on a fresh one:
+ * roles/h1/ops-h1.c:937-942): `up` is the Upgrade token. Only an upgrade to
+ * a WebSocket on HTTP_WS_PATH selecting HTTP_WS_PROTOCOL goes on; others
+ * get 404 or 400 here (returns 1); h2c is ignored and the request answered
+ * over HTTP/1.1 (returns 0). */
+int http_confirm_upgrade(struct lws *wsi, char *up);
 
 #endif

@@ -86,6 +86,7 @@ struct server {
         uint64_t drained;         /* queued frames written from WRITEABLE */
     } stats;
     struct http_site site;
+    struct qr_cache *qr_cache;    /* the site's, owned here */
     struct lws_http_mount mounts[1];
     struct lws_protocol_vhost_options headers[4];
     struct lws_protocol_vhost_options pvo_default, pvo;

@@ -2,6 +2,7 @@
  * environment rooms/ runs in (uv clock and timers, getrandom, ws_send). */
 #include "adapter.h"
 
+#include "http/qr.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -195,6 +196,17 @@ static void store_notify(void *arg)
     uv_async_send(arg);
 }
 
+static struct sockrec *sock_find(struct server *srv, const struct lws *wsi);
+
+/* Every socket was admitted with its address (admit below); one that was
+ * not draws nothing. */
+static bool site_qr_may_draw(void *arg, struct lws *wsi)
+{
+    struct server *srv = arg;
+    struct sockrec *r = sock_find(srv, wsi);
+    return r && bucket_take(&r->e->qr_draws, server__now(srv), 1, QR_DRAW_BURST, QR_DRAW_PER_SEC);
+}
+
 /* ------------------------------------------------------------------ */
 /* every socket: caps, per-address counts, the non-WebSocket timeout    */
 
@@ -324,7 +336,7 @@ static int admit(struct server *srv, const struct lws_filter_network_conn_args *
         server__refused(srv, "max_connections", addr);
         return 1;
     }
-    struct addr_entry *e = addrtab_get(srv->addrs, addr, now, ROOMS_MISS_BURST);
+    struct addr_entry *e = addrtab_get(srv->addrs, addr, now, ROOMS_MISS_BURST, QR_DRAW_BURST);
     if (srv->cfg.max_per_addr && e->conns >= srv->cfg.max_per_addr) {
         server__refused(srv, "max_per_address", addr);
         return 1;
@@ -450,8 +462,10 @@ static void setup_protocols(struct server *srv, const struct server_config *cfg,
     srv->site.allowed_origins = srv->cfg.allowed_origins;
     srv->site.n_allowed_origins = srv->cfg.n_allowed_origins;
     srv->site.health = site_health;
-    srv->site.health_arg = srv;
+    srv->site.qr_may_draw = site_qr_may_draw;
     srv->site.export_start = site_export;
+    srv->site.arg = srv;
+    srv->site.qr_cache = srv->qr_cache = qr_cache_create(QR_CACHE_ENTRIES, QR_CACHE_BYTES);
 
     /* One callback mount: we route /healthz, /api/ and static files ourselves
      * (lws 4.1.6's file mount drops the connection on a missing file). */
@@ -463,12 +477,12 @@ static void setup_protocols(struct server *srv, const struct server_config *cfg,
     /* rx_buffer_size: 1024. Measured with bench/run: 512 saved only ~100 B
      * per connection but cost 20% more server CPU and a 35% worse fan-out
      * p99 at 10,000 players (more reads per burst of answers). */
-    srv->protocols[1] = (struct lws_protocols){"quizd", ws_callback, sizeof(struct conn), 1024, 0,
-                                               NULL, WS_TX_PACKET_SIZE};
+    srv->protocols[1] = (struct lws_protocols){HTTP_WS_PROTOCOL, ws_callback, sizeof(struct conn),
+                                               1024, 0, NULL, WS_TX_PACKET_SIZE};
     memset(&srv->protocols[2], 0, sizeof srv->protocols[2]);
     /* Browsers send no subprotocol: make "quizd" the default for upgrades. */
     srv->pvo_default = (struct lws_protocol_vhost_options){NULL, NULL, "default", ""};
-    srv->pvo = (struct lws_protocol_vhost_options){NULL, &srv->pvo_default, "quizd", ""};
+    srv->pvo = (struct lws_protocol_vhost_options){NULL, &srv->pvo_default, HTTP_WS_PROTOCOL, ""};
 }
 
 struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
@@ -679,6 +693,7 @@ void server_destroy(struct server *srv)
     rooms_destroy(srv->rooms);   /* before the address table its rooms count into */
     exporter_close(srv->exporter, free_wait);
     addrtab_destroy(srv->addrs);
+    qr_cache_destroy(srv->qr_cache);
     free(srv->socks);
     free(srv);
 }

@@ -42,8 +42,16 @@ void ws_close(struct conn *c, uint16_t code)
         return;
     c->closing = true;
     c->close_code = code;
-    /* A peer that never becomes writable is killed by the timeout. */
-    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 3);
+    /* A peer that never becomes writable is killed by the timeout; at
+     * shutdown, by the grace period instead (app/process.c). Each
+     * lws_set_timeout is an insertion into one list sorted by deadline and
+     * walked from its head (core-net/sorted-usec-list.c:51-65, lws_dll2_
+     * add_sorted), and every new deadline is the latest: closing 15,000
+     * connections that way is 15,000^2/2 steps, which blocked the loop for
+     * seconds (2.57 s to exit, issue 11 item 8), past the grace, so no 1001
+     * went out at all. */
+    if (!c->srv->shutting_down)
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 3);
     lws_callback_on_writable(c->wsi);
 }
 
@@ -257,6 +265,20 @@ static void flush_corked(struct conn *c)
      * 189-190); a closing connection asked for it in ws_close. */
 }
 
+/* Takes `cost` from the connection's bucket; when it is short, answers
+ * (the first refusals, then 1 in 50), closes a flooder with 1008, and
+ * returns false. */
+static bool rate_ok(struct conn *c, uint32_t cost, bool has_req, int64_t req)
+{
+    if (!cost || sess_bucket_take(&c->bucket, cost, server__now(c->srv)))
+        return true;
+    if (sess_bucket_abusive(&c->bucket))
+        ws_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+    if (sess_bucket_should_report(&c->bucket))
+        send_error(c, QZ_ERATELIMIT, proto_text(TEXT_RATE_LIMITED), has_req, req);
+    return false;
+}
+
 static void dispatch(struct conn *c, const char *buf, size_t len)
 {
     struct proto_req q;
@@ -265,14 +287,8 @@ static void dispatch(struct conn *c, const char *buf, size_t len)
         return;
     int rc = proto_decode(buf, len, &q, &e);
     uint32_t cost = rc == 0 ? sess_request_cost(&q, c->m.role == MEMBER_HOST) : 1;
-    if (cost && !sess_bucket_take(&c->bucket, cost, server__now(c->srv))) {
-        if (sess_bucket_abusive(&c->bucket))
-            ws_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
-        if (sess_bucket_should_report(&c->bucket))
-            send_error(c, QZ_ERATELIMIT, proto_text(TEXT_RATE_LIMITED),
-                       rc == 0 ? q.has_req : e.has_req, rc == 0 ? q.req : e.req);
+    if (!rate_ok(c, cost, rc == 0 ? q.has_req : e.has_req, rc == 0 ? q.req : e.req))
         return;
-    }
     if (rc) {
         log_debug("bad_request err=%s msg=\"%s\"", qz_strerror(e.code), e.message);
         send_error(c, e.code, e.message, e.has_req, e.req);
@@ -378,12 +394,15 @@ static int on_receive(struct conn *c, struct lws *wsi, const char *in, size_t le
     size_t n;
     if (c->closing)
         return 0;
-    if (lws_frame_is_binary(wsi) && !c->rx.skipping) {
-        send_error(c, QZ_EBADJSON, proto_text(TEXT_BINARY_FRAME), false, 0);
-        sess_rx_skip(&c->rx, first, final);
-        return 0;
-    }
-    switch (sess_rx_feed(&c->rx, c->srv->cfg.rx_max, in, len, first, final, &msg, &n)) {
+    /* A binary message (lws keeps the flag across its continuation frames,
+     * roles/ws/ops-ws.c:162-184) gets one error once it is complete, and
+     * 1009 past the limit like text (issue 11, item 8: it was one error per
+     * rx_buffer_size chunk, and never 1009). It is counted, not kept. */
+    enum sess_rx_result r =
+        lws_frame_is_binary(wsi)
+            ? sess_rx_discard(&c->rx, c->srv->cfg.rx_max, len, first, final)
+            : sess_rx_feed(&c->rx, c->srv->cfg.rx_max, in, len, first, final, &msg, &n);
+    switch (r) {
     case SESS_RX_MORE:
         return 0;
     case SESS_RX_TOO_LARGE:
@@ -393,6 +412,11 @@ static int on_receive(struct conn *c, struct lws *wsi, const char *in, size_t le
                          strlen(proto_text(TEXT_CLOSE_TOO_LARGE)));
         return -1;
     case SESS_RX_MESSAGE:
+        if (lws_frame_is_binary(wsi)) {
+            if (!c->closing && rate_ok(c, 1, false, 0))
+                send_error(c, QZ_EBADJSON, proto_text(TEXT_BINARY_FRAME), false, 0);
+            return 0;
+        }
         dispatch(c, msg, n);
         sess_rx_release(&c->rx);
         return 0;
@@ -430,12 +454,15 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        /* The WebSocket endpoint is /ws only; refuse upgrades elsewhere. */
-        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/ws"))
+        /* Only /ws (http.c refused other paths before this; this is the
+         * last check before a 101 whatever the route). */
+        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, HTTP_WS_PATH))
             return 1;
         if (srv->shutting_down)
             return 1;
         return ws_admit(srv, wsi);
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return http_confirm_upgrade(wsi, in);
     case LWS_CALLBACK_ESTABLISHED:
         on_established(c, wsi, srv);
         return 0;

@@ -55,10 +55,19 @@ static void send_state(struct rooms *rs, struct member *m, const struct proto_re
         j = proto_enc_review(r->g, player, &len);
         rooms__send_new(rs, m, j, len);
     }
+    if (!player && game_phase(r->g) == GAME_FINISHED) {
+        j = proto_enc_report(r->g, &len);
+        rooms__send_new(rs, m, j, len);
+    }
     if (player && r->unsaved_told) {   /* joined after the others were told (hosts: do_host_resume) */
         j = proto_enc_notice("results_not_saved", proto_text(TEXT_RESULTS_NOT_SAVED), &len);
         rooms__send_new_unrecorded(rs, m, j, len);
     }
+}
+
+void rooms__send_state(struct rooms *rs, struct member *m)
+{
+    send_state(rs, m, NULL, m->role == MEMBER_PLAYER ? m->player : 0);
 }
 
 /* Per-address guess budget (ROOMS_MISS_*): refused before the lookup, so a
@@ -73,6 +82,75 @@ static void missed(struct rooms *rs, struct member *m)
 {
     if (m->addr)
         bucket_take(&m->addr->misses, rooms__now(rs), 1, ROOMS_MISS_BURST, ROOMS_MISS_PER_SEC);
+}
+
+/* The settings of a create_room or play_again request (categories borrowed
+ * from q). Replies with an error and returns false when they are refused. */
+static bool settings_from(struct rooms *rs, struct member *m, const struct proto_req *q,
+                          struct game_settings *out)
+{
+    struct game_settings st;
+    game_settings_default(&st);
+    st.reveal_ms = rs->cfg.reveal_ms;
+    st.leaderboard_ms = rs->cfg.leaderboard_ms;
+    if (q->u.create.has_count)
+        st.count = q->u.create.count;
+    if (q->u.create.has_seconds)
+        st.seconds = q->u.create.seconds;
+    if (q->u.create.has_scoring)
+        st.scoring = q->u.create.scoring;
+    if (q->u.create.has_auto)
+        st.auto_advance = q->u.create.auto_advance;
+    if (st.max_players > rs->cfg.max_players_cap)
+        st.max_players = rs->cfg.max_players_cap;
+    if (q->u.create.has_max) {
+        if (q->u.create.max_players > rs->cfg.max_players_cap) {
+            char msg[96];
+            proto_text_max_players(msg, sizeof msg, rs->cfg.max_players_cap);
+            reply_error(rs, m, q, QZ_EBADMSG, msg);
+            return false;
+        }
+        st.max_players = q->u.create.max_players;
+    }
+    st.n_categories = q->u.create.n_categories;
+    for (unsigned i = 0; i < st.n_categories; i++)
+        st.categories[i] = q->u.create.categories[i];
+    *out = st;
+    return true;
+}
+
+/* Play again: the finished room goes back to its lobby with the same
+ * players and a new draw; every member gets a fresh state snapshot. */
+static void do_play_again(struct rooms *rs, struct member *m, const struct proto_req *q)
+{
+    struct room *r = m->room;
+    if (!r || m->role != MEMBER_HOST) {
+        reply_error(rs, m, q, QZ_ENOTHOST, proto_text(TEXT_NOT_HOST));
+        return;
+    }
+    uint64_t t0 = now_ns(rs);
+    const struct qz_pack *pack = find_pack(rs, q->u.create.pack[0] ? q->u.create.pack : r->pack_id);
+    if (!pack) {
+        reply_error(rs, m, q, QZ_EBADMSG, proto_text(TEXT_NO_SUCH_PACK));
+        return;
+    }
+    struct game_settings st;
+    if (!settings_from(rs, m, q, &st))
+        return;
+    uint64_t seed;
+    rs->env.random(rs->env.arg, &seed, sizeof seed);
+    int rc = game_restart(r->g, pack, &st, seed);
+    if (rc) {
+        reply_error(rs, m, q, rc,
+                    proto_text(rc == QZ_EPHASE ? TEXT_PLAY_AGAIN_NOT_FINISHED
+                                               : TEXT_NO_QUESTION_IN_CATEGORIES));
+        return;
+    }
+    snprintf(r->pack_id, sizeof r->pack_id, "%s", pack->id);
+    rooms__rec_restarted(r, seed);
+    reply_ack(rs, m, q);
+    log_info("play_again room=%s pack=%s questions=%zu", r->code, r->pack_id, game_total(r->g));
+    rooms__process(r, t0);
 }
 
 static void do_create_room(struct rooms *rs, struct member *m, const struct proto_req *q)
@@ -95,31 +173,8 @@ static void do_create_room(struct rooms *rs, struct member *m, const struct prot
         return;
     }
     struct game_settings st;
-    game_settings_default(&st);
-    st.reveal_ms = rs->cfg.reveal_ms;
-    st.leaderboard_ms = rs->cfg.leaderboard_ms;
-    if (q->u.create.has_count)
-        st.count = q->u.create.count;
-    if (q->u.create.has_seconds)
-        st.seconds = q->u.create.seconds;
-    if (q->u.create.has_scoring)
-        st.scoring = q->u.create.scoring;
-    if (q->u.create.has_auto)
-        st.auto_advance = q->u.create.auto_advance;
-    if (st.max_players > rs->cfg.max_players_cap)
-        st.max_players = rs->cfg.max_players_cap;
-    if (q->u.create.has_max) {
-        if (q->u.create.max_players > rs->cfg.max_players_cap) {
-            char msg[96];
-            proto_text_max_players(msg, sizeof msg, rs->cfg.max_players_cap);
-            reply_error(rs, m, q, QZ_EBADMSG, msg);
-            return;
-        }
-        st.max_players = q->u.create.max_players;
-    }
-    st.n_categories = q->u.create.n_categories;
-    for (unsigned i = 0; i < st.n_categories; i++)
-        st.categories[i] = q->u.create.categories[i];
+    if (!settings_from(rs, m, q, &st))
+        return;
     uint64_t seed;
     rs->env.random(rs->env.arg, &seed, sizeof seed);
     int err;
@@ -346,5 +401,6 @@ void rooms_request(struct rooms *rs, struct member *m, const struct proto_req *q
     case PT_LOCK:
     case PT_END: do_host_cmd(rs, m, q); break;
     case PT_PING: do_ping(rs, m, q); break;
+    case PT_PLAY_AGAIN: do_play_again(rs, m, q); break;
     }
 }

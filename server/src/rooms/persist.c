@@ -283,11 +283,52 @@ void rooms__rec_event(struct room *r, enum store_ev kind, uint32_t player, int a
                                       a, b, NULL, NULL);
 }
 
+static void keep_hash(struct room *r, uint32_t player, const char *token_hash)
+{
+    if (player == 0)
+        return;
+    if (player > r->player_hash_cap) {
+        size_t cap = r->player_hash_cap ? r->player_hash_cap : 16;
+        while (cap < player)
+            cap *= 2;
+        r->player_hash = xrealloc(r->player_hash, cap * sizeof *r->player_hash);
+        memset(r->player_hash + r->player_hash_cap, 0,
+               (cap - r->player_hash_cap) * sizeof *r->player_hash);
+        r->player_hash_cap = cap;
+    }
+    snprintf(r->player_hash[player - 1], sizeof r->player_hash[0], "%s", token_hash);
+}
+
 void rooms__rec_join(struct room *r, uint32_t player, const char *name, const char *token_hash)
 {
-    if (recording(r))
-        r->rs->last_seq = store_event(r->rs->store, r->store_id, SEV_JOIN, rooms__now(r->rs),
-                                      player, 0, 0, name, token_hash);
+    if (!recording(r))
+        return;
+    keep_hash(r, player, token_hash);
+    r->rs->last_seq = store_event(r->rs->store, r->store_id, SEV_JOIN, rooms__now(r->rs), player,
+                                  0, 0, name, token_hash);
+}
+
+void rooms__rec_restarted(struct room *r, uint64_t seed)
+{
+    if (!recording(r))
+        return;
+    size_t slots = game_player_slots(r->g);
+    /* Copy the hashes out first: the new record starts with no player. */
+    char (*hashes)[STORE_HASH_HEX + 1] = xcalloc(slots ? slots : 1, sizeof *hashes);
+    for (size_t i = 0; i < slots && i < r->player_hash_cap; i++)
+        memcpy(hashes[i], r->player_hash[i], sizeof hashes[i]);
+    rooms__rec_created(r, seed, game_settings(r->g));
+    for (uint32_t id = 1; id <= slots; id++) {
+        const struct game_player *p = game_player(r->g, id);
+        rooms__rec_join(r, id, p->name, hashes[id - 1]);
+        if (p->kicked)
+            rooms__rec_event(r, SEV_KICK, id, 0, 0);
+        else if (!p->connected)
+            rooms__rec_event(r, SEV_DISCONNECT, id, 0, 0);
+    }
+    if (game_locked(r->g))
+        rooms__rec_event(r, SEV_LOCK, 0, 1, 0);
+    free(hashes);
 }
 
 void rooms__rec_answer(struct room *r, uint32_t player, int index, int choice)
@@ -418,6 +459,8 @@ static void restore_event(void *arg, void *room, const struct store_event_row *e
         rc = game_join(g, e->name, key, e->t, &id);
         if (!rc && id != e->player)
             rc = -1;
+        if (!rc)
+            keep_hash(r, id, e->token_hash);
         r->had_player = true;
         break;
     case SEV_RESUME:

@@ -169,6 +169,7 @@ void rooms__remove(struct room *r, const char *why, bool notify)
     rs->env.timer_destroy(r->throttle);
     game_destroy(r->g);
     free(r->by_player);
+    free(r->player_hash);
     free(r);
 }
 
@@ -534,7 +535,18 @@ void rooms__process(struct room *r, uint64_t t0_ns)
                     rooms__send_new(rs, m, j, len);
                 }
             }
+            if (r->host) {
+                j = proto_enc_report(r->g, &len);
+                rooms__send_new(rs, r->host, j, len);
+            }
             log_info("game_over room=%s players=%zu", r->code, game_player_count(r->g));
+            break;
+        case GEV_RESTART:
+            /* Back to the lobby: each member rebuilds its screen from a
+             * snapshot, as after a reconnect. */
+            for (struct member *m = r->members; m; m = m->next)
+                if (m->role == MEMBER_HOST || m->role == MEMBER_PLAYER)
+                    rooms__send_state(rs, m);
             break;
         case GEV_KICKED: {
             struct member *m = rooms__player(r, ev[i].player);

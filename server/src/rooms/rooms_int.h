@@ -10,6 +10,9 @@ struct room {
     char code[PROTO_CODE_LEN + 1];
     char host_hash[STORE_HASH_HEX + 1]; /* SHA-256 of the host token: never kept in clear */
     uint32_t store_id;            /* its id in the store; 0 without one */
+    char (*player_hash)[STORE_HASH_HEX + 1]; /* per player id - 1: its token's hash, kept
+                                                to record the players again on play_again */
+    size_t player_hash_cap;
     bool unsaved_told;            /* the host was told results are no longer saved */
     bool timed;                   /* a game deadline is armed (counted in rs->n_timed) */
     char pack_id[PROTO_ID_MAX + 1];
@@ -94,6 +97,10 @@ void rooms__rec_reveal(struct room *r);
 void rooms__rec_phase(struct room *r);
 void rooms__rec_game_over(struct room *r);
 void rooms__rec_closed(struct room *r);
+/* Play again: the game that just restarted gets its own record (the last one
+ * is finished), with every player joined again as it is now (removed, away,
+ * the lock), so a restore replays it like any game. */
+void rooms__rec_restarted(struct room *r, uint64_t seed);
 /* Queues f for m when it `depends` on something not yet committed, or
  * when earlier frames for m are still held. */
 bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f, bool depends);
@@ -104,5 +111,7 @@ void rooms__tell_unsaved(struct room *r);
  * records the idle clock only while there is one. */
 void rooms__set_timed(struct room *r, bool timed);
 void rooms__flush_lobby(struct room *r);
+/* A state snapshot for member m (host or player) of its room (dispatch.c). */
+void rooms__send_state(struct rooms *rs, struct member *m);
 
 #endif

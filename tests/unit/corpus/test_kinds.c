@@ -151,13 +151,14 @@ static void expect_contrast(const struct qz_question *q, const char *const *entr
 
 /* The reveal shows the why beside the options: it is at most
  * CONTRAST_WHY_MAX bytes, names every other option in the order shown
- * (each entry clipped shorter until all fit) or none, and a clipped entry
- * is not followed by a stray full stop. */
+ * (each entry cut shorter at a clause until all fit) or none, and a cut
+ * entry still reads whole: no ellipsis. */
 static void expect_names_all_or_none(const struct qz_question *q)
 {
     ASSERT(strlen(q->explanation) <= CONTRAST_WHY_MAX);
-    ASSERT(!strstr(q->explanation, "\xE2\x80\xA6."));
     const char *rest = strstr(q->explanation, "The other options: ");
+    if (rest && strstr(rest, "\xE2\x80\xA6"))
+        FAIL_AT("an entry is cut mid-phrase in \"%s\"", q->explanation);
     if (!rest) {
         for (int i = 0; i < q->n_options; i++)
             if (i != q->correct && strstr(q->explanation, q->options[i]))
@@ -208,6 +209,15 @@ static void test_contrast_why_names_every_other_option_or_none(void)
     descs[0] = "the first letter";
     why = derive__contrast_why(&fake, opts, descs, 4, CONTRAST_WHY_MAX);
     ASSERT_STR_EQ(why, "Alpha: the first letter. The other options: Beta — short; Delta — short; Gamma — short.");
+    free(why);
+    /* Long entries are cut at a clause, never mid-phrase. */
+    char *longer = "the second letter of the Greek alphabet, used for the second item of a series "
+                   "in physics, chemistry and finance, and for many things besides that are second";
+    descs[1] = descs[2] = descs[3] = longer;
+    why = derive__contrast_why(&fake, opts, descs, 4, CONTRAST_WHY_MAX);
+    ASSERT(strlen(why) <= CONTRAST_WHY_MAX);
+    ASSERT_CONTAINS(why, "Beta — the second letter of the Greek alphabet; Delta — ");
+    ASSERT(!strstr(why, "\xE2\x80\xA6"));
     free(why);
 }
 
