@@ -59,7 +59,7 @@ static void send_state(struct rooms *rs, struct member *m, const struct proto_re
         j = proto_enc_report(r->g, &len);
         rooms__send_new(rs, m, j, len);
     }
-    if (player && r->unsaved_told) {   /* joined after the others were told (hosts: do_host_resume) */
+    if (r->unsaved_told) {   /* joined after the others were told */
         j = proto_enc_notice("results_not_saved", proto_text(TEXT_RESULTS_NOT_SAVED), &len);
         rooms__send_new_unrecorded(rs, m, j, len);
     }
@@ -193,7 +193,6 @@ static void do_create_room(struct rooms *rs, struct member *m, const struct prot
     char *j = proto_enc_room_created(r->code, host_token, g, r->pack_id, q->has_req, q->req,
                                      &len);
     rooms__send_new(rs, m, j, len);
-    rooms__tell_unsaved(r);
     rooms__flush_lobby(r);
     log_info("room_created room=%s pack=%s questions=%zu", r->code, r->pack_id, game_total(g));
 }
@@ -246,7 +245,6 @@ static void do_host_resume(struct rooms *rs, struct member *m, const struct prot
     }
     rooms__attach(r, m, MEMBER_HOST, 0);
     send_state(rs, m, q, 0);
-    rooms__tell_unsaved(r);
     r->last_lobby = 0;
     r->lobby_dirty = true;
     rooms__schedule_throttle(r);

@@ -115,24 +115,6 @@ size_t rooms_held(const struct rooms *rs)
     return rs->held_len;
 }
 
-/* Once the store failed: tells r's host (again, e.g. after a resume). */
-void rooms__tell_unsaved(struct room *r)
-{
-    struct rooms *rs = r->rs;
-    if (!rs->store_failed)
-        return;
-    if (!r->unsaved_told) {
-        log_warn("results_not_saved room=%s", r->code);
-        r->unsaved_told = true;
-        rs->n_unsaved++;
-    }
-    if (r->host) {
-        size_t len;
-        char *j = proto_enc_notice("results_not_saved", proto_text(TEXT_RESULTS_NOT_SAVED), &len);
-        rooms__send_new(rs, r->host, j, len);
-    }
-}
-
 /* The store failed: every live room not told yet is, to every member
  * (host and players), before anything held for it goes out: from here on
  * an answer_ack is not durable, and the notice says so. */

@@ -105,8 +105,6 @@ void rooms__rec_restarted(struct room *r, uint64_t seed);
  * when earlier frames for m are still held. */
 bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f, bool depends);
 void rooms__forget_member(struct rooms *rs, struct member *m);
-/* Once the store failed: tells r's host (again, e.g. after a resume). */
-void rooms__tell_unsaved(struct room *r);
 /* Counts r among the rooms with a running deadline (or not); the store
  * records the idle clock only while there is one. */
 void rooms__set_timed(struct room *r, bool timed);

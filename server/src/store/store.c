@@ -24,7 +24,7 @@
 /* migrations[v] takes a database at user_version v to v + 1; `unless`, a
  * query, skips its SQL when it returns non-zero (the change is already in:
  * some version-1 and version-2 databases were made with `played` in their
- * CREATE of rooms). */
+ * CREATE of rooms, and some version-2 ones with `scores`). */
 static const struct migration {
     const char *sql, *unless;
 } migrations[STORE_SCHEMA_VERSION] = {
@@ -50,17 +50,17 @@ static const struct migration {
      " score INTEGER NOT NULL, correct INTEGER NOT NULL, best_streak INTEGER NOT NULL,"
      " PRIMARY KEY(room, player)) WITHOUT ROWID;",
      NULL},
-    /* 2: a question's scores in one row (store_scores), not one UPDATE per answer */
+    /* 2: questions closed so far, for exports; older rooms get it from
+     * their scored answers (a scored question was revealed) */
+    {"ALTER TABLE rooms ADD COLUMN played INTEGER NOT NULL DEFAULT 0;"
+     "UPDATE rooms SET played = coalesce((SELECT max(idx) + 1 FROM answers a"
+     " WHERE a.room = rooms.id AND a.correct IS NOT NULL), 0);",
+     "SELECT count(*) FROM pragma_table_info('rooms') WHERE name = 'played'"},
+    /* 3: a question's scores in one row (store_scores), not one UPDATE per answer;
+     * skipped where it is in (bc52ad4 made it as version 2) */
     {"CREATE TABLE scores(room INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,"
      " PRIMARY KEY(room, idx)) WITHOUT ROWID;",
-     NULL},
-    /* 3: questions closed so far, for exports; older rooms get it from what
-     * was scored (a scored question was revealed) */
-    {"ALTER TABLE rooms ADD COLUMN played INTEGER NOT NULL DEFAULT 0;"
-     "UPDATE rooms SET played = max(coalesce((SELECT max(idx) + 1 FROM answers a"
-     " WHERE a.room = rooms.id AND a.correct IS NOT NULL), 0),"
-     " coalesce((SELECT max(idx) + 1 FROM scores c WHERE c.room = rooms.id), 0));",
-     "SELECT count(*) FROM pragma_table_info('rooms') WHERE name = 'played'"},
+     "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'scores'"},
 };
 
 enum rec_type {
@@ -654,9 +654,10 @@ static void *writer_main(void *arg)
          * Under load everything that arrives meanwhile joins the next one
          * (without the gap, each loop iteration's few records were a
          * transaction, with its locks, WAL writes and two context switches);
-         * an isolated record is written at once. */
+         * an isolated record is written at once. Not while retrying: the
+         * backoff is the wait then. */
         uint64_t since = mono_us() - last_commit_us;
-        if (!s->stop && s->pending.len && since < STORE_COMMIT_GAP_US) {
+        if (!s->stop && !backoff && s->pending.len && since < STORE_COMMIT_GAP_US) {
             pthread_mutex_unlock(&s->mu);
             struct timespec gap = {0, (long)(STORE_COMMIT_GAP_US - since) * 1000};
             nanosleep(&gap, NULL);
