@@ -134,8 +134,11 @@ static void do_play_again(struct rooms *rs, struct member *m, const struct proto
         reply_error(rs, m, q, QZ_EBADMSG, proto_text(TEXT_NO_SUCH_PACK));
         return;
     }
+    /* max_players is ignored, not checked: the room keeps its size. */
+    struct proto_req keep = *q;
+    keep.u.create.has_max = false;
     struct game_settings st;
-    if (!settings_from(rs, m, q, &st))
+    if (!settings_from(rs, m, &keep, &st))
         return;
     uint64_t seed;
     rs->env.random(rs->env.arg, &seed, sizeof seed);
