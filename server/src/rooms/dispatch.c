@@ -59,7 +59,7 @@ static void send_state(struct rooms *rs, struct member *m, const struct proto_re
         j = proto_enc_report(r->g, &len);
         rooms__send_new(rs, m, j, len);
     }
-    if (player && r->unsaved_told) {   /* joined after the others were told (hosts: do_host_resume) */
+    if (r->unsaved_told) {   /* joined after the others were told */
         j = proto_enc_notice("results_not_saved", proto_text(TEXT_RESULTS_NOT_SAVED), &len);
         rooms__send_new_unrecorded(rs, m, j, len);
     }

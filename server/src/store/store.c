@@ -24,7 +24,7 @@
 /* migrations[v] takes a database at user_version v to v + 1; `unless`, a
  * query, skips its SQL when it returns non-zero (the change is already in:
  * some version-1 and version-2 databases were made with `played` in their
- * CREATE of rooms). */
+ * CREATE of rooms, and some version-2 ones with `scores`). */
 static const struct migration {
     const char *sql, *unless;
 } migrations[STORE_SCHEMA_VERSION] = {
@@ -53,7 +53,7 @@ static const struct migration {
     /* 2: a question's scores in one row (store_scores), not one UPDATE per answer */
     {"CREATE TABLE scores(room INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,"
      " PRIMARY KEY(room, idx)) WITHOUT ROWID;",
-     NULL},
+     "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'scores'"},
     /* 3: questions closed so far, for exports; older rooms get it from what
      * was scored (a scored question was revealed) */
     {"ALTER TABLE rooms ADD COLUMN played INTEGER NOT NULL DEFAULT 0;"
