@@ -9,6 +9,7 @@
 #include "net/server.h"
 #include "process.h"
 #include "qz/proto.h"
+#include "rooms/rooms.h"
 #include "qz/version.h"
 #include "util/log.h"
 #include "util/origin.h"
@@ -62,13 +63,16 @@ static void usage(FILE *f)
             "      --allowed-origin=URL also accept /ws from pages of URL (scheme://host[:port]),\n"
             "                           and API requests for its host; repeatable. Same-origin\n"
             "                           pages and clients sending no Origin are always accepted\n"
+            "      --shard=ID           run as shard ID, one character of %s: every\n"
+            "                           room code starts with ID, so a proxy can route\n"
+            "                           by it (deploy/haproxy)\n"
             "  -l, --log-level=LEVEL    error, warn, info (default) or debug\n"
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n",
             QZ_WEB_ROOT, QZ_DATA_DIR, QZ_DATA_DIR, SERVER_MAX_PLAYERS_CAP, SERVER_ROOM_IDLE_S,
             GAME_REVEAL_MS, GAME_LEADERBOARD_MS, KA_PING_MS, SERVER_FD_RESERVE + SERVER_HTTP_RESERVE,
             SERVER_MAX_PER_ADDR, SERVER_HTTP_TIMEOUT_S, SERVER_MAX_ROOMS, SERVER_MAX_ROOMS_PER_ADDR,
-            SERVER_EMPTY_ROOM_IDLE_S);
+            SERVER_EMPTY_ROOM_IDLE_S, PROTO_CODE_ALPHABET);
 }
 
 static int bad_value(const char *opt, const char *val, const char *why)
@@ -158,6 +162,7 @@ int main(int argc, char **argv)
         {"empty-room-idle", required_argument, NULL, 12},
         {"allowed-origin", required_argument, NULL, 13},
         {"keepalive-ms", required_argument, NULL, 14},
+        {"shard", required_argument, NULL, 15},
         {"log-level", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
     };
@@ -261,6 +266,14 @@ int main(int argc, char **argv)
                 return bad_value("keepalive-ms", optarg, why);
             }
             cfg.keepalive_ms = (unsigned)v;
+            break;
+        case 15:
+            if (!rooms_shard_valid(optarg)) {
+                char why[80];
+                snprintf(why, sizeof why, "expected one character of %s", PROTO_CODE_ALPHABET);
+                return bad_value("shard", optarg, why);
+            }
+            cfg.shard = optarg[0];
             break;
         case 'l': {
             int l = log_level_parse(optarg);

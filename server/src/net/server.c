@@ -419,6 +419,7 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         .max_rooms_per_addr = srv->cfg.max_rooms_per_addr,
         .reveal_ms = srv->cfg.reveal_ms,
         .leaderboard_ms = srv->cfg.leaderboard_ms,
+        .shard = srv->cfg.shard,
         .clock = {(int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000 - (int64_t)uv_now(loop)},
     };
     struct rooms_env env = {
@@ -477,8 +478,8 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
     uv_timer_start(&srv->ka_timer, keepalive_on_tick, tick, tick);
     srv->port = lws_get_vhost_listen_port(srv->vh);
     srv->site.port = srv->port;
-    log_info("listening address=%s port=%d web_root=%s packs=%zu", cfg->bind, srv->port,
-             srv->site.web_root, n_packs);
+    log_info("listening address=%s port=%d web_root=%s packs=%zu shard=%c", cfg->bind, srv->port,
+             srv->site.web_root, n_packs, cfg->shard ? cfg->shard : '-');
     return srv;
 }
 

@@ -78,13 +78,23 @@ void rooms__random_hex(struct rooms *rs, char *out, size_t nhex)
     out[nhex] = '\0';
 }
 
+bool rooms_shard_valid(const char *id)
+{
+    return id && id[0] && !id[1] && strchr(PROTO_CODE_ALPHABET, id[0]);
+}
+
+/* A shard's codes keep PROTO_CODE_LEN - 1 random characters: 31^5, about
+ * 28 million per shard, still far more than --max-rooms. */
 static void new_code(struct rooms *rs, char code[PROTO_CODE_LEN + 1])
 {
     size_t alpha = strlen(PROTO_CODE_ALPHABET);
+    int first = rs->cfg.shard ? 1 : 0;
     do {
         unsigned char b[PROTO_CODE_LEN];
         rs->env.random(rs->env.arg, b, sizeof b);
-        for (int i = 0; i < PROTO_CODE_LEN; i++)
+        if (first)
+            code[0] = rs->cfg.shard;
+        for (int i = first; i < PROTO_CODE_LEN; i++)
             code[i] = PROTO_CODE_ALPHABET[b[i] % alpha];   /* 256 % 31 bias is harmless here */
         code[PROTO_CODE_LEN] = '\0';
     } while (rooms_find(rs, code));
@@ -175,6 +185,10 @@ void rooms_collect_idle(struct rooms *rs)
 struct rooms *rooms_create(const struct rooms_config *cfg, const struct rooms_env *env,
                            struct qz_pack *const *packs, size_t n_packs)
 {
+    if (cfg->shard && !strchr(PROTO_CODE_ALPHABET, cfg->shard)) {
+        log_err("rooms_create_failed reason=\"shard is not a room-code character\"");
+        abort();   /* a programmer error: app/ validates --shard */
+    }
     struct rooms *rs = xcalloc(1, sizeof *rs);
     rs->cfg = *cfg;
     rs->env = *env;

@@ -71,7 +71,15 @@ struct rooms_config {
     unsigned max_rooms_per_addr;  /* live rooms created from one address (0 = no cap) */
     unsigned reveal_ms, leaderboard_ms;
     struct proto_clock clock;     /* monotonic -> epoch for the wire */
+    /* The shard this process is (--shard): every room code starts with it,
+     * so a load balancer routes by the code's first character. '\0' = no
+     * shard, all PROTO_CODE_LEN characters random. Must be '\0' or a
+     * character of PROTO_CODE_ALPHABET (rooms_shard_valid). */
+    char shard;
 };
+
+/* Whether `id` may name a shard: exactly one character of PROTO_CODE_ALPHABET. */
+bool rooms_shard_valid(const char *id);
 
 struct rooms;
 

@@ -251,6 +251,37 @@ static void test_rooms_are_found_by_code_among_many(void)
     teardown();
 }
 
+static void test_a_shard_starts_every_code_with_its_id(void)
+{
+    ASSERT(rooms_shard_valid("K") && rooms_shard_valid("2") && rooms_shard_valid("Z"));
+    ASSERT(!rooms_shard_valid("") && !rooms_shard_valid("KK") && !rooms_shard_valid("k"));
+    ASSERT(!rooms_shard_valid("0") && !rooms_shard_valid("1") && !rooms_shard_valid("O") &&
+           !rooms_shard_valid("I") && !rooms_shard_valid("L") && !rooms_shard_valid(NULL));
+    struct rooms_config cfg = {.max_players_cap = 100, .room_idle_s = 1800, .reveal_ms = 8000,
+                               .leaderboard_ms = 5000, .shard = 'K'};
+    setup_cfg(cfg);
+    enum { N = 200 };
+    static struct member hosts[N];
+    static char codes[N][PROTO_CODE_LEN + 1];
+    memset(hosts, 0, sizeof hosts);
+    bool varied = false;
+    for (int i = 0; i < N; i++) {
+        create(&hosts[i], "", codes[i]);
+        ASSERT_EQ(codes[i][0], 'K');
+        for (int k = 1; k < PROTO_CODE_LEN; k++)
+            ASSERT(strchr(PROTO_CODE_ALPHABET, codes[i][k]));
+        varied |= i > 0 && codes[i][1] != codes[0][1];   /* the rest is still random */
+    }
+    ASSERT(varied);
+    ASSERT_EQ(rooms_count(rs), N);   /* N distinct codes */
+    for (int i = 0; i < N; i++)
+        ASSERT(rooms_find(rs, codes[i]) == hosts[i].room);
+    struct member p = {0};
+    join(&p, codes[7], "Ann");
+    ASSERT(p.room == hosts[7].room);
+    teardown();
+}
+
 static void test_broadcast_is_encoded_once_and_results_follow_the_core(void)
 {
     setup(1800);
@@ -545,6 +576,7 @@ static void test_empty_hostless_rooms_expire_fast(void)
 static struct test_case tests[] = {
     {"players_see_one_lobby_length_everywhere", test_players_see_one_lobby_length_everywhere},
     {"rooms_are_found_by_code_among_many", test_rooms_are_found_by_code_among_many},
+    {"a_shard_starts_every_code_with_its_id", test_a_shard_starts_every_code_with_its_id},
     {"broadcast_is_encoded_once_and_results_follow_the_core",
      test_broadcast_is_encoded_once_and_results_follow_the_core},
     {"lobby_updates_are_throttled", test_lobby_updates_are_throttled},
