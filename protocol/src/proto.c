@@ -26,6 +26,35 @@ static const char *type_names[] = {
     [PT_PING] = "ping",
 };
 
+static const char *out_names[] = {
+    [PO_ERROR] = "error",       [PO_ACK] = "ack",           [PO_PONG] = "pong",
+    [PO_ROOM_CREATED] = "room_created", [PO_JOINED] = "joined", [PO_LOBBY] = "lobby",
+    [PO_QUESTION] = "question", [PO_ANSWERS] = "answers",   [PO_ANSWER_ACK] = "answer_ack",
+    [PO_REVEAL] = "reveal",     [PO_RESULT] = "result",     [PO_LEADERBOARD] = "leaderboard",
+    [PO_GAME_OVER] = "game_over", [PO_REVIEW] = "review",   [PO_KICKED] = "kicked",
+    [PO_STATE] = "state",       [PO_OTHER] = "other",
+};
+_Static_assert(sizeof out_names / sizeof out_names[0] == PO_COUNT, "a name per message type");
+
+const char *proto_out_name(enum proto_out t)
+{
+    return out_names[t];
+}
+
+enum proto_out proto_out_type(const unsigned char *payload, size_t len)
+{
+    static const char pre[] = "{\"type\":\"";
+    const size_t np = sizeof pre - 1;
+    if (len <= np || memcmp(payload, pre, np))
+        return PO_OTHER;
+    for (int t = 0; t < PO_OTHER; t++) {
+        size_t n = strlen(out_names[t]);
+        if (len > np + n && !memcmp(payload + np, out_names[t], n) && payload[np + n] == '"')
+            return (enum proto_out)t;
+    }
+    return PO_OTHER;
+}
+
 const char *proto_type_name(enum proto_type t)
 {
     return type_names[t];

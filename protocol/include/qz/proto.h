@@ -28,6 +28,20 @@ enum proto_type {
     PT_END,
     PT_PING,
 };
+#define PT_COUNT (PT_PING + 1)
+
+/* What the server sends, by the "type" every encoder below writes first. */
+enum proto_out {
+    PO_ERROR, PO_ACK, PO_PONG, PO_ROOM_CREATED, PO_JOINED, PO_LOBBY, PO_QUESTION, PO_ANSWERS,
+    PO_ANSWER_ACK, PO_REVEAL, PO_RESULT, PO_LEADERBOARD, PO_GAME_OVER, PO_REVIEW, PO_KICKED,
+    PO_STATE,
+    PO_OTHER,        /* a payload that does not start {"type":"<one of the above>" */
+};
+#define PO_COUNT (PO_OTHER + 1)
+const char *proto_out_name(enum proto_out t);
+/* The type of an encoded message (a frame's payload), for counting what is
+ * sent: a prefix compare, no parsing. */
+enum proto_out proto_out_type(const unsigned char *payload, size_t len);
 
 /* A decoded request. Owns nothing: every field is a fixed-size copy. */
 struct proto_req {

@@ -55,6 +55,24 @@ size_t rooms_count(const struct rooms *rs)
     return rs->n_rooms;
 }
 
+const struct rooms_stats *rooms_stats(const struct rooms *rs)
+{
+    return &rs->stats;
+}
+
+void rooms_take_census(const struct rooms *rs, struct rooms_census *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t b = 0; b < rs->n_buckets; b++)
+        for (const struct room *r = rs->buckets[b]; r; r = r->hnext) {
+            out->by_phase[game_phase(r->g)]++;
+            out->players += game_player_count(r->g);
+            out->hosts += r->host != NULL;
+            for (const struct member *m = r->members; m; m = m->next)
+                out->connected += m->role == MEMBER_PLAYER;
+        }
+}
+
 const char *room_code(const struct room *r)
 {
     return r->code;
@@ -194,6 +212,7 @@ struct rooms *rooms_create(const struct rooms_config *cfg, const struct rooms_en
     rs->env = *env;
     rs->packs = packs;
     rs->n_packs = n_packs;
+    metrics_hist_init(&rs->stats.fanout_s, METRICS_LATENCY_S, METRICS_LATENCY_N);
     rs->n_buckets = 64;
     rs->buckets = xcalloc(rs->n_buckets, sizeof *rs->buckets);
     rs->gc = env->timer_create(env->arg, rooms_on_gc, rs);
@@ -309,6 +328,8 @@ void rooms__error(struct rooms *rs, struct member *m, int code, const char *msg,
 {
     size_t len;
     char *j = proto_enc_error(code, msg, has_req, req, &len);
+    if (code <= 0 && code > -QZ_ERR_SLOTS)
+        rs->stats.errors[-code]++;
     rooms__send_new(rs, m, j, len);
 }
 
@@ -434,8 +455,10 @@ static void log_broadcast(struct room *r, const char *type, uint64_t t0_ns)
     size_t n = 0;
     for (struct member *m = r->members; m; m = m->next)
         n++;
+    uint64_t ns = r->rs->env.now_ns(r->rs->env.arg) - t0_ns;
+    metrics_hist_observe(&r->rs->stats.fanout_s, (double)ns / 1e9);
     log_info("broadcast room=%s type=%s recipients=%zu queued_us=%llu", r->code, type, n,
-             (unsigned long long)((r->rs->env.now_ns(r->rs->env.arg) - t0_ns) / 1000));
+             (unsigned long long)(ns / 1000));
 }
 
 void rooms__process(struct room *r, uint64_t t0_ns)

@@ -13,7 +13,9 @@
 #include "core/game.h"
 #include "qz/frame.h"
 #include "qz/proto.h"
+#include "util/err.h"
 #include "util/limit.h"
+#include "util/metrics.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -83,6 +85,22 @@ bool rooms_shard_valid(const char *id);
 
 struct rooms;
 
+/* What rooms count for /metrics (net/ renders it). */
+struct rooms_stats {
+    uint64_t errors[QZ_ERR_SLOTS];   /* error replies sent by rooms, by -code */
+    struct metrics_hist fanout_s;    /* question, reveal, leaderboard: from the trigger
+                                      * (before the core ran) until every copy was
+                                      * handed to the connections */
+};
+
+/* Live rooms now. */
+struct rooms_census {
+    size_t by_phase[GAME_PHASE_COUNT];  /* rooms in each phase */
+    size_t players;                     /* players in every room (kicked excluded) */
+    size_t connected;                   /* ... of them with a connection */
+    size_t hosts;                       /* rooms whose host is connected */
+};
+
 /* Creates the registry serving `packs` (packs[0] is the default; borrowed,
  * must outlive it); copies cfg and env. Never returns NULL. */
 struct rooms *rooms_create(const struct rooms_config *cfg, const struct rooms_env *env,
@@ -102,6 +120,10 @@ const struct game *room_game(const struct room *r);
 void rooms_request(struct rooms *rs, struct member *m, const struct proto_req *q);
 /* The connection of `m` is gone: leaves its room (the game is told). */
 void rooms_member_left(struct rooms *rs, struct member *m);
+const struct rooms_stats *rooms_stats(const struct rooms *rs);
+/* Counts every live room (O(rooms + members): for a scrape, not a hot path). */
+void rooms_take_census(const struct rooms *rs, struct rooms_census *out);
+
 /* Runs idle collection now (the GC timer does this every ROOMS_GC_INTERVAL_MS). */
 void rooms_collect_idle(struct rooms *rs);
 

@@ -31,6 +31,7 @@ struct rooms {
     struct room **buckets;        /* chained hash table by code */
     size_t n_buckets, n_rooms;
     struct rooms_timer *gc;
+    struct rooms_stats stats;
 };
 
 static inline qz_ms rooms__now(struct rooms *rs)

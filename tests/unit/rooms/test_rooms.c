@@ -282,6 +282,40 @@ static void test_a_shard_starts_every_code_with_its_id(void)
     teardown();
 }
 
+static void test_census_and_stats_for_metrics(void)
+{
+    setup(1800);
+    struct member h1 = {0}, h2 = {0}, a = {0}, b = {0}, stray = {0};
+    char c1[8], c2[8];
+    create(&h1, "", c1);
+    create(&h2, "", c2);
+    join(&a, c1, "Ann");
+    join(&b, c1, "Bob");
+    struct rooms_census cs;
+    rooms_take_census(rs, &cs);
+    ASSERT_EQ(cs.by_phase[GAME_LOBBY], 2);
+    ASSERT_EQ(cs.players, 2);
+    ASSERT_EQ(cs.connected, 2);
+    ASSERT_EQ(cs.hosts, 2);
+    const struct rooms_stats *st = rooms_stats(rs);
+    ASSERT_EQ(st->fanout_s.count, 0);
+    request(&stray, "{\"type\":\"join\",\"code\":\"222222\",\"name\":\"X\"}");
+    request(&a, "{\"type\":\"start\"}");   /* not the host */
+    ASSERT_EQ(st->errors[-QZ_ENOROOM], 1);
+    ASSERT_EQ(st->errors[-QZ_ENOTHOST], 1);
+    request(&h1, "{\"type\":\"start\"}");
+    ASSERT_EQ(st->fanout_s.count, 1);         /* the question's broadcast */
+    rooms_member_left(rs, &b);
+    rooms_member_left(rs, &h2);
+    rooms_take_census(rs, &cs);
+    ASSERT_EQ(cs.by_phase[GAME_LOBBY], 1);
+    ASSERT_EQ(cs.by_phase[GAME_QUESTION], 1);
+    ASSERT_EQ(cs.players, 2);                 /* Bob keeps his seat */
+    ASSERT_EQ(cs.connected, 1);
+    ASSERT_EQ(cs.hosts, 1);
+    teardown();
+}
+
 static void test_broadcast_is_encoded_once_and_results_follow_the_core(void)
 {
     setup(1800);
@@ -577,6 +611,7 @@ static struct test_case tests[] = {
     {"players_see_one_lobby_length_everywhere", test_players_see_one_lobby_length_everywhere},
     {"rooms_are_found_by_code_among_many", test_rooms_are_found_by_code_among_many},
     {"a_shard_starts_every_code_with_its_id", test_a_shard_starts_every_code_with_its_id},
+    {"census_and_stats_for_metrics", test_census_and_stats_for_metrics},
     {"broadcast_is_encoded_once_and_results_follow_the_core",
      test_broadcast_is_encoded_once_and_results_follow_the_core},
     {"lobby_updates_are_throttled", test_lobby_updates_are_throttled},
