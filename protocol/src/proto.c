@@ -55,6 +55,13 @@ enum proto_out proto_out_type(const unsigned char *payload, size_t len)
     return PO_OTHER;
 }
 
+enum proto_out proto_frame_type(struct frame *f)
+{
+    if (!f->type_tag)
+        f->type_tag = (uint8_t)(proto_out_type(frame_payload(f), f->len) + 1);
+    return (enum proto_out)(f->type_tag - 1);
+}
+
 const char *proto_type_name(enum proto_type t)
 {
     return type_names[t];

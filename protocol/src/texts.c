@@ -32,6 +32,7 @@ static const char *const texts[TEXT_COUNT_] = {
     [TEXT_HTTP_NO_BODY] = "request bodies are not accepted",
     [TEXT_HTTP_BAD_HOST] = "this server does not answer to that host name (see --allowed-origin)",
     [TEXT_HTTP_NOT_FOUND] = "not found",
+    [TEXT_HTTP_METRICS_LOOPBACK] = "/metrics answers only on this machine (see --metrics)",
     [TEXT_HTTP_NOT_FOUND_PAGE] =
         "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Not found - quizd</title>"
         "<link rel=\"stylesheet\" href=\"/style.css\"><main class=\"card\"><h1>Not found</h1>"

@@ -5,6 +5,7 @@
 #ifndef QZ_PROTO_H
 #define QZ_PROTO_H
 #include "core/game.h"
+#include "qz/frame.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,9 @@ const char *proto_out_name(enum proto_out t);
 /* The type of an encoded message (a frame's payload), for counting what is
  * sent: a prefix compare, no parsing. */
 enum proto_out proto_out_type(const unsigned char *payload, size_t len);
+/* The same for a frame, classified once and cached in it (a broadcast's
+ * frame is counted once per recipient). */
+enum proto_out proto_frame_type(struct frame *f);
 
 /* A decoded request. Owns nothing: every field is a fixed-size copy. */
 struct proto_req {

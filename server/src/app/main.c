@@ -6,6 +6,7 @@
 #include "corpus/pack.h"
 #include "corpus/review.h"
 #include "net/keepalive.h"
+#include "http/http.h"
 #include "net/server.h"
 #include "process.h"
 #include "qz/proto.h"
@@ -63,6 +64,8 @@ static void usage(FILE *f)
             "      --allowed-origin=URL also accept /ws from pages of URL (scheme://host[:port]),\n"
             "                           and API requests for its host; repeatable. Same-origin\n"
             "                           pages and clients sending no Origin are always accepted\n"
+            "      --metrics=WHO        who may read GET /metrics (Prometheus): loopback (the\n"
+            "                           default: this machine only), any, or off\n"
             "      --shard=ID           run as shard ID, one character of %s: every\n"
             "                           room code starts with ID, so a proxy can route\n"
             "                           by it (deploy/haproxy)\n"
@@ -163,6 +166,7 @@ int main(int argc, char **argv)
         {"allowed-origin", required_argument, NULL, 13},
         {"keepalive-ms", required_argument, NULL, 14},
         {"shard", required_argument, NULL, 15},
+        {"metrics", required_argument, NULL, 16},
         {"log-level", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
     };
@@ -274,6 +278,16 @@ int main(int argc, char **argv)
                 return bad_value("shard", optarg, why);
             }
             cfg.shard = optarg[0];
+            break;
+        case 16:
+            if (!strcmp(optarg, "loopback"))
+                cfg.metrics_access = HTTP_METRICS_LOOPBACK;
+            else if (!strcmp(optarg, "any"))
+                cfg.metrics_access = HTTP_METRICS_ANY;
+            else if (!strcmp(optarg, "off"))
+                cfg.metrics_access = HTTP_METRICS_OFF;
+            else
+                return bad_value("metrics", optarg, "expected loopback, any or off");
             break;
         case 'l': {
             int l = log_level_parse(optarg);

@@ -12,6 +12,13 @@
 #include "qz/api.h"
 #include <stddef.h>
 
+/* Who may read /metrics (--metrics). */
+enum http_metrics_access {
+    HTTP_METRICS_LOOPBACK,        /* peers on 127.0.0.0/8 or ::1 only (the default) */
+    HTTP_METRICS_ANY,             /* any peer (a Prometheus in another container) */
+    HTTP_METRICS_OFF,             /* 404, as if there were no such path */
+};
+
 struct http_site {
     char web_root[4096];          /* real path of the directory served at / */
     struct qz_pack *const *packs; /* borrowed; packs[0] is the default */
@@ -22,6 +29,10 @@ struct http_site {
     unsigned max_players;
     const char *const *allowed_origins; /* their hosts pass the API's Host check */
     size_t n_allowed_origins;
+    int metrics_access;           /* enum http_metrics_access */
+    /* The /metrics body in the Prometheus text format (malloc'd, *len set). */
+    char *(*metrics)(void *arg, size_t *len);
+    void *metrics_arg;
     /* Fills the live figures of /healthz (version excluded). */
     void (*health)(void *arg, struct api_health *out);
     void *health_arg;

@@ -363,6 +363,9 @@ static void setup_protocols(struct server *srv, const struct server_config *cfg,
     srv->site.n_allowed_origins = srv->cfg.n_allowed_origins;
     srv->site.health = site_health;
     srv->site.health_arg = srv;
+    srv->site.metrics_access = srv->cfg.metrics_access;
+    srv->site.metrics = server__metrics;
+    srv->site.metrics_arg = srv;
 
     /* One callback mount: we route /healthz, /api/ and static files ourselves
      * (lws 4.1.6's file mount drops the connection on a missing file). */
@@ -404,6 +407,7 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         rlim_t reserve = SERVER_FD_RESERVE + SERVER_HTTP_RESERVE;
         srv->cfg.max_connections = n > reserve + 16 ? (unsigned)(n - reserve) : 16;
     }
+    metrics_hist_init(&srv->stats.answer_ack_s, METRICS_LATENCY_S, METRICS_LATENCY_N);
     srv->addrs = addrtab_create();
     srv->last_sweep_ms = srv->started_ms;
     srv->reaper = env_timer_create(srv, server_on_reap, srv);

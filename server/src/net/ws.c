@@ -26,6 +26,8 @@ static void send_error(struct conn *c, int code, const char *message, bool has_r
 {
     size_t len;
     char *j = proto_enc_error(code, message, has_req, req, &len);
+    if (code <= 0 && code > -QZ_ERR_SLOTS)
+        c->srv->stats.errors[-code]++;
     struct frame *f = frame_take(j, len);
     ws_send(c->srv, &c->m, f);
     frame_unref(f);
@@ -95,6 +97,7 @@ static void drop_slow(struct conn *c)
 {
     log_warn("slow_consumer closed room=%s player=%u queued=%zu", room_of(c), c->m.player,
              txq_len(&c->q));
+    c->srv->stats.txq_drops++;
     txq_clear(&c->q);
     /* Its socket is not draining, so a close frame could not get through
      * either: drop the connection now (the player stays in the game and can
@@ -119,6 +122,9 @@ void ws_send(void *arg, struct member *m, struct frame *f)
     (void)arg;
     if (!c->established || c->closing)
         return;
+    enum proto_out t = proto_frame_type(f);   /* classified once per frame */
+    c->srv->stats.out_msgs[t]++;
+    c->srv->stats.out_bytes[t] += f->len;
     if (c->corked && txq_full(&c->q)) {
         /* More replies than the queue holds: write those first, which ends
          * the cork; the rest take the ordinary path below. */
@@ -250,9 +256,13 @@ static void dispatch(struct conn *c, const char *buf, size_t len)
     struct proto_error e;
     if (c->closing || !c->srv->rooms)   /* no rooms once the server stopped */
         return;
+    uint64_t t0 = uv_hrtime();
     int rc = proto_decode(buf, len, &q, &e);
+    c->srv->stats.in_msgs[rc == 0 ? q.type : PT_COUNT]++;
+    c->srv->stats.in_bytes[rc == 0 ? q.type : PT_COUNT] += len;
     uint32_t cost = rc == 0 ? sess_request_cost(&q, c->m.role == MEMBER_HOST) : 1;
     if (cost && !sess_bucket_take(&c->bucket, cost, server__now(c->srv))) {
+        c->srv->stats.rate_limited++;
         if (sess_bucket_abusive(&c->bucket))
             ws_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
         if (sess_bucket_should_report(&c->bucket))
@@ -271,6 +281,8 @@ static void dispatch(struct conn *c, const char *buf, size_t len)
     rooms_request(c->srv->rooms, &c->m, &q);
     if (c->corked)
         flush_corked(c);
+    if (q.type == PT_ANSWER)
+        metrics_hist_observe(&c->srv->stats.answer_ack_s, (double)(uv_hrtime() - t0) / 1e9);
 }
 
 static void on_established(struct conn *c, struct lws *wsi, struct server *srv)
@@ -292,6 +304,7 @@ static void on_established(struct conn *c, struct lws *wsi, struct server *srv)
         srv->conns->gprev = c;
     srv->conns = c;
     srv->n_conn++;
+    srv->stats.ws_opened++;
 }
 
 static void on_closed(struct conn *c, struct server *srv)

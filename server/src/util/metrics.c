@@ -55,10 +55,10 @@ void metrics_family(struct metrics_buf *b, const char *name, const char *type, c
     put(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* Integers print as integers (exact below 2^53), the rest with full precision. */
+/* Integers print as integers (exact below 10^15), the rest with 15 significant digits. */
 static void put_value(struct metrics_buf *b, double v)
 {
-    put(b, " %.17g\n", v);
+    put(b, " %.15g\n", v);
 }
 
 void metrics_sample(struct metrics_buf *b, const char *name, const char *labels, double v)
