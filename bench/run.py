@@ -378,12 +378,17 @@ def main():
                 r['fanout_p99_vs_node'] = q['fanout_p99_ms'] / n['fanout_p99_ms']
         scr['ratios'] = r
     results['seconds'] = round(time.time() - started, 1)
+    # Other work on the machine skews latencies (CPU per delivery much less).
+    results['loadavg_1_5_15'] = os.getloadavg()
 
     cols = [('joins/s', 'joins_per_s', 0), ('fan-out p50', 'fanout_p50_ms', 1), ('p99', 'fanout_p99_ms', 1),
             ('max', 'fanout_max_ms', 1), ('ack p99', 'ack_p99_ms', 1), ('lb p99', 'leaderboard_p99_ms', 1),
             ('lost', 'answers_lost', 0), ('cpu game s', 'cpu_game_s', 2), ('deliv/cpu-s', 'deliveries_per_cpu_s', 0),
             ('B/conn', 'rss_per_conn_bytes', 0)]
-    print(f'\nquizd benchmark — medians of {reps} run(s), latencies in ms, 127.0.0.1, {os.cpu_count()} CPUs')
+    la = results['loadavg_1_5_15']
+    print(f'\nquizd benchmark — medians of {reps} run(s), latencies in ms, 127.0.0.1, {os.cpu_count()} CPUs, '
+          f'load average at the end {la[0]:.1f} / {la[1]:.1f} / {la[2]:.1f}'
+          + ('  (BUSY MACHINE: latencies are not comparable)' if la[1] > os.cpu_count() else ''))
     head = f'{"scenario":>9} {"system":>6} ' + ' '.join(f'{c[0]:>11}' for c in cols)
     print(head)
     print('-' * len(head))
