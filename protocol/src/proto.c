@@ -85,6 +85,7 @@ static int get_int(json_t *o, const char *k, long long lo, long long hi, long lo
                    struct proto_error *e)
 {
     json_t *v = json_object_get(o, k);
+    *out = 0;   /* defined on every path (GCC's Release build could not prove it) */
     if (!v)
         return 0;
     if (!json_is_integer(v))
