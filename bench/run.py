@@ -16,7 +16,8 @@ join likewise during its join phase.
 in front of N quizd shards and, in the same invocation, against one quizd
 directly: joins/s, fan-out p99, deliveries per CPU-second (all server-side
 processes' CPU summed) and HAProxy's own CPU, then a projection for a
-16-core machine from the per-delivery CPU costs. Every server-side process
+16-core machine from the per-delivery CPU costs. Each quizd keeps its games
+in a fresh --data directory of its own. Every server-side process
 is pinned to CPU 0 (the load generator keeps CPU 1), so both topologies get
 the same one core: on 2 cores this measures the proxy's cost, not a
 speed-up.
@@ -73,10 +74,10 @@ def pin(cpu):
     return ['taskset', '-c', str(cpu)] if shutil.which('taskset') and os.cpu_count() >= 2 else []
 
 
-def run_one(args, system, sc, rep):
+def run_one(args, system, sc, rep, extra=()):
     build = args.build
     if system == 'quizd':
-        cmd = pin(0) + [f'{build}/quizd', '--port=0', '--bind=127.0.0.1', '--log-level=info',
+        cmd = pin(0) + [f'{build}/quizd', '--port=0', '--bind=127.0.0.1', '--log-level=info', *extra,
                         f'--max-players={max(10000, sc["players"])}',
                         # every simulated player comes from 127.0.0.1: lift the
                         # per-address caps that protect a venue (issue 11)
@@ -149,7 +150,7 @@ def run_sharded(args, sc, rep):
     try:
         for i in range(args.shards):
             cmd = pin(0) + [f'{build}/quizd', '--port=0', '--bind=127.0.0.1', '--log-level=info',
-                            f'--shard={SHARD_IDS[i]}', f'--max-players={max(10000, sc["players"])}',
+                            f'--data={tmp}/data-{SHARD_IDS[i]}', f'--shard={SHARD_IDS[i]}', f'--max-players={max(10000, sc["players"])}',
                             '--max-per-address=0', '--max-rooms-per-address=0', '--max-rooms=0']
             p, port = start(cmd, r'listening port=(\d+)')
             procs.append(p)
@@ -361,7 +362,13 @@ def main():
             runs = []
             for rep in range(reps):
                 print(f'  {sc["name"]:>8} {system:>5} run {rep + 1}/{reps} ...', file=sys.stderr, flush=True)
-                runs.append(run_sharded(args, sc, rep) if system == 'sharded' else run_one(args, system, sc, rep))
+                if system == 'sharded':
+                    runs.append(run_sharded(args, sc, rep))
+                elif args.shards:   # the same persistence as each shard: a fresh --data
+                    with tempfile.TemporaryDirectory(prefix='quizd-bench-data-') as d:
+                        runs.append(run_one(args, system, sc, rep, [f'--data={d}/data']))
+                else:
+                    runs.append(run_one(args, system, sc, rep))
             results['scenarios'][sc['name']]['systems'][system] = {'median': summarize(runs), 'runs': runs}
 
     # Ratios from the medians.

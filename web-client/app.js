@@ -1011,7 +1011,8 @@ function whyView(rv, cls) {
   return el('div', { class: cls, id: 'why' },
     el('h2', { text: 'Why' }),
     el('p', { class: 'expl', text: rv.explanation || '' }),
-    src ? el('p', { class: 'source muted', text: `Source: ${src}` }) : null);
+    src ? el('p', { class: 'source muted', text: `Source: ${src}` }) : null,
+    el('span', { class: 'why-more', 'aria-hidden': 'true', text: 'Scroll for more ↓' }));
 }
 
 function recordReveal(rv) {

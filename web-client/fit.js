@@ -23,8 +23,28 @@ function stageOverflows(stage) {
   return false;
 }
 
+// The explanation on the reveal may shrink to this many lines before it
+// scrolls; the host's controls below it never leave the screen.
+const WHY_FLOOR_LINES = 3;
+
+// A flex item that may shrink, but not below the smaller of its content
+// and the floor (a short explanation keeps its own height).
+function floorWhy(stage) {
+  for (const w of stage.querySelectorAll('.why')) {
+    w.style.minHeight = '';
+    const cs = getComputedStyle(w);
+    const fsz = parseFloat(cs.fontSize);
+    const lh = parseFloat(cs.lineHeight) || fsz * 1.35;
+    const floor = WHY_FLOOR_LINES * lh + parseFloat(cs.paddingTop) + parseFloat(cs.paddingBottom);
+    w.style.minHeight = `${Math.min(w.scrollHeight, floor)}px`;
+  }
+}
+
 function searchFit(stage) {
-  const set = (f) => stage.style.setProperty('--fit', f.toFixed(3));
+  const set = (f) => {
+    stage.style.setProperty('--fit', f.toFixed(3));
+    floorWhy(stage);
+  };
   set(1);
   if (!stageOverflows(stage)) return 1;
   let lo = 0;
@@ -55,6 +75,7 @@ function markWrap(wrap) {
 
 function markScroll(wrap, block) {
   const scrolls = over(block);
+  if (!wrap) block.classList.toggle('scrolls', scrolls);
   if (wrap) {
     wrap.classList.toggle('scrolls', scrolls);
     const more = wrap.querySelector('.code-more');

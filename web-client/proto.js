@@ -5,7 +5,7 @@ export const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 export const MAX_FRAME = 4096;
 export const NAME_MAX = 24;
 
-const TYPES = ['create_room', 'host_resume', 'join', 'start', 'answer', 'next', 'kick', 'lock', 'end', 'ping'];
+const TYPES = ['create_room', 'host_resume', 'join', 'start', 'answer', 'next', 'kick', 'lock', 'end', 'ping', 'play_again'];
 
 // Friendly text for every error code the server sends.
 export const ERROR_TEXT = {
@@ -85,7 +85,8 @@ export function validateRequest(text) {
   if (!TYPES.includes(m.type)) return err('unknown_type', 'type: unknown message type');
   const opt = (k) => m[k] !== undefined;
   switch (m.type) {
-    case 'create_room': {
+    case 'create_room':
+    case 'play_again': {
       if (opt('pack') && typeof m.pack !== 'string') return err('bad_message', 'pack: must be a string');
       if (opt('categories') && m.categories !== null) {
         if (!Array.isArray(m.categories)) return err('bad_message', 'categories: must be an array of strings');

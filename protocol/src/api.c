@@ -13,12 +13,14 @@ static char *dump(json_t *o, size_t *len)
 
 char *api_enc_health(const struct api_health *h, size_t *len)
 {
-    return dump(json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "status",
+    return dump(json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I}", "status",
                           h->stopping ? "stopping" : "ok", "version", h->version, "uptime_s",
                           (json_int_t)h->uptime_s, "rooms", (json_int_t)h->rooms, "connections",
                           (json_int_t)h->connections, "http_connections",
                           (json_int_t)h->http_connections, "refused_connections",
-                          (json_int_t)h->refused_connections),
+                          (json_int_t)h->refused_connections, "data",
+                          h->data ? h->data : "off", "unsaved_rooms", (json_int_t)h->unsaved_rooms,
+                          "store_failures", (json_int_t)h->store_failures),
                 len);
 }
 

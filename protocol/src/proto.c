@@ -23,7 +23,7 @@ static const char *type_names[] = {
     [PT_CREATE_ROOM] = "create_room", [PT_HOST_RESUME] = "host_resume", [PT_JOIN] = "join",
     [PT_START] = "start",             [PT_ANSWER] = "answer",           [PT_NEXT] = "next",
     [PT_KICK] = "kick",               [PT_LOCK] = "lock",               [PT_END] = "end",
-    [PT_PING] = "ping",
+    [PT_PING] = "ping",               [PT_PLAY_AGAIN] = "play_again",
 };
 
 static const char *out_names[] = {
@@ -236,6 +236,7 @@ static int decode_body(json_t *o, const char *type, struct proto_req *r, struct 
     r->type = (enum proto_type)t;
     switch (r->type) {
     case PT_CREATE_ROOM:
+    case PT_PLAY_AGAIN:
         return decode_create(o, r, e);
     case PT_HOST_RESUME:
         if ((rc = get_code(o, r->u.resume.code, e)) < 0)
@@ -408,11 +409,12 @@ char *proto_enc_room_created(const char *code, const char *host_token, const str
     return dump(o, len);
 }
 
-char *proto_enc_joined(const struct game_player *p, const char *code, bool has_req, int64_t req,
-                       size_t *len)
+char *proto_enc_joined(const struct game_player *p, const char *token, const char *code,
+                       bool has_req, int64_t req, size_t *len)
 {
-    json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:s}", "type", "joined", "player_id",
-                          (json_int_t)p->id, "token", p->token, "name", p->name, "code", code);
+    json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I}", "type", "joined", "player_id",
+                          (json_int_t)p->id, "token", token, "name", p->name, "code", code,
+                          "first_index", (json_int_t)p->first_q);
     set_req(o, has_req, req);
     return dump(o, len);
 }
@@ -486,8 +488,9 @@ char *proto_enc_question(const struct game *g, const struct proto_clock *c, qz_m
 
 char *proto_enc_answers(const struct game *g, size_t *len)
 {
-    return dump(json_pack("{s:s,s:i,s:I,s:I}", "type", "answers", "index", game_index(g),
-                          "answered", (json_int_t)game_answered(g), "players",
+    return dump(json_pack("{s:s,s:i,s:I,s:I,s:I}", "type", "answers", "index", game_index(g),
+                          "answered", (json_int_t)game_answered(g), "answerable",
+                          (json_int_t)game_answerable(g), "players",
                           (json_int_t)game_player_count(g)),
                 len);
 }
@@ -512,10 +515,11 @@ static json_t *reveal_json(const struct game *g)
     json_t *counts = json_array();
     for (int d = 0; d < q->n_options; d++)
         json_array_append_new(counts, json_integer(game_option_count(g, d)));
-    return json_pack("{s:s,s:i,s:i,s:o,s:s,s:o,s:I,s:I}", "type", "reveal", "index", qi,
+    return json_pack("{s:s,s:i,s:i,s:o,s:s,s:o,s:I,s:I,s:I}", "type", "reveal", "index", qi,
                      "correct", game_correct_display(g, qi), "counts", counts, "explanation",
                      q->explanation ? q->explanation : "", "source", source_json(q), "answered",
-                     (json_int_t)game_answered(g), "players", (json_int_t)game_player_count(g));
+                     (json_int_t)game_answered(g), "answerable", (json_int_t)game_answerable(g),
+                     "players", (json_int_t)game_player_count(g));
 }
 
 char *proto_enc_reveal(const struct game *g, size_t *len)
@@ -542,18 +546,38 @@ char *proto_enc_result(const struct game *g, uint32_t player, size_t *len)
     return dump(result_json(g, player), len);
 }
 
+/* Points player `p` gained on the last closed question (0 if it could not
+ * answer it). */
+static json_int_t gained(const struct game *g, const struct game_player *p)
+{
+    int qi = game_index(g);
+    if (!game_qstats(g, qi) || !game_may_answer(g, p->id, qi))
+        return 0;
+    return p->answers[qi].points;
+}
+
+/* One ranked player: what the leaderboard shows, with the movement since
+ * the previous question (prev_rank null on the first or for a player
+ * ranked for the first time) and the points this round. */
+static json_t *ranked_json(const struct game *g, const struct game_player *p)
+{
+    json_t *o = json_pack("{s:I,s:I,s:s,s:I,s:I,s:b,s:I,s:I,s:I}", "rank", (json_int_t)p->rank,
+                          "player_id", (json_int_t)p->id, "name", p->name, "score",
+                          (json_int_t)p->score, "correct", (json_int_t)p->correct, "connected",
+                          p->connected, "gained", gained(g, p), "streak", (json_int_t)p->streak,
+                          "best_streak", (json_int_t)p->best_streak);
+    json_object_set_new(o, "prev_rank",
+                        p->prev_rank ? json_integer(p->prev_rank) : json_null());
+    return o;
+}
+
 static json_t *top_json(const struct game *g, size_t n)
 {
     const uint32_t *ids;
     size_t total = game_ranking(g, &ids);
     json_t *a = json_array();
-    for (size_t i = 0; i < total && i < n; i++) {
-        const struct game_player *p = game_player(g, ids[i]);
-        json_array_append_new(a, json_pack("{s:I,s:I,s:s,s:I,s:I,s:b}", "rank", (json_int_t)p->rank,
-                                           "player_id", (json_int_t)p->id, "name", p->name,
-                                           "score", (json_int_t)p->score, "correct",
-                                           (json_int_t)p->correct, "connected", p->connected));
-    }
+    for (size_t i = 0; i < total && i < n; i++)
+        json_array_append_new(a, ranked_json(g, game_player(g, ids[i])));
     return a;
 }
 
@@ -612,6 +636,74 @@ char *proto_enc_review(const struct game *g, uint32_t player, size_t *len)
     return dump(o, len);
 }
 
+/* Share correct of a report row as a fraction of those who could answer. */
+static double share_correct(const struct game *g, int qi)
+{
+    const struct game_qstats *st = game_qstats(g, qi);
+    int c = game_correct_display(g, qi);
+    return st->answerable ? (double)st->counts[c] / st->answerable : 0.0;
+}
+
+static const struct game *report_game;   /* qsort has no context argument */
+
+static int hardest_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    double sx = share_correct(report_game, x), sy = share_correct(report_game, y);
+    if (sx != sy)
+        return sx < sy ? -1 : 1;
+    return x < y ? -1 : 1;
+}
+
+char *proto_enc_report(const struct game *g, size_t *len)
+{
+    int played = 0;
+    while (game_qstats(g, played))
+        played++;
+    int order[GAME_MAX_QUESTIONS];
+    for (int i = 0; i < played; i++)
+        order[i] = i;
+    report_game = g;
+    qsort(order, (size_t)played, sizeof order[0], hardest_cmp);
+    report_game = NULL;
+    json_t *qs = json_array();
+    for (int k = 0; k < played; k++) {
+        int qi = order[k];
+        const struct qz_question *q = game_question(g, qi);
+        const struct game_qstats *st = game_qstats(g, qi);
+        int c = game_correct_display(g, qi), wrong = -1;
+        json_t *counts = json_array();
+        for (int d = 0; d < q->n_options; d++) {
+            json_array_append_new(counts, json_integer(st->counts[d]));
+            if (d != c && st->counts[d] > 0 && (wrong < 0 || st->counts[d] > st->counts[wrong]))
+                wrong = d;
+        }
+        json_t *o = json_pack("{s:i,s:s,s:s,s:o,s:i,s:o,s:I,s:I,s:I,s:f}", "index", qi, "prompt",
+                              q->prompt, "category", q->category ? q->category : "", "options",
+                              options_json(g, qi), "correct", c, "counts", counts, "answered",
+                              (json_int_t)st->answered, "answerable", (json_int_t)st->answerable,
+                              "correct_count", (json_int_t)st->counts[c], "share_correct",
+                              share_correct(g, qi));
+        json_object_set_new(o, "wrong", wrong >= 0 ? json_integer(wrong) : json_null());
+        json_array_append_new(qs, o);
+    }
+    const uint32_t *ids;
+    size_t total = game_ranking(g, &ids);
+    json_t *players = json_array();
+    for (size_t i = 0; i < total && i < PROTO_REPORT_PLAYERS; i++)
+        json_array_append_new(players, ranked_json(g, game_player(g, ids[i])));
+    return dump(json_pack("{s:s,s:o,s:o,s:I,s:b}", "type", "report", "questions", qs, "players",
+                          players, "count", (json_int_t)game_player_count(g), "truncated",
+                          total > PROTO_REPORT_PLAYERS),
+                len);
+}
+
+char *proto_enc_notice(const char *notice, const char *message, size_t *len)
+{
+    return dump(json_pack("{s:s,s:s,s:s}", "type", "notice", "notice", notice, "message", message),
+                len);
+}
+
 char *proto_enc_kicked(size_t *len)
 {
     return dump(json_pack("{s:s,s:s}", "type", "kicked", "message",
@@ -631,17 +723,19 @@ char *proto_enc_state(const struct game *g, const char *code, uint32_t player,
     set_req(o, has_req, req);
     if (player) {
         const struct game_player *p = game_player(g, player);
-        json_object_set_new(o, "player", json_pack("{s:I,s:s,s:I,s:I,s:I,s:I}", "id",
+        json_object_set_new(o, "player", json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:I}", "id",
                                                    (json_int_t)p->id, "name", p->name, "score",
                                                    (json_int_t)p->score, "streak",
                                                    (json_int_t)p->streak, "rank",
                                                    (json_int_t)p->rank, "gap_to_next",
-                                                   (json_int_t)p->gap_to_next));
+                                                   (json_int_t)p->gap_to_next, "first_index",
+                                                   (json_int_t)p->first_q));
     }
     int qi = game_index(g);
     if (ph == GAME_QUESTION) {
         json_object_set_new(o, "question", question_json(g, c, now));
         json_object_set_new(o, "answered_count", json_integer(game_answered(g)));
+        json_object_set_new(o, "answerable", json_integer(game_answerable(g)));
         if (player) {
             const struct game_player *p = game_player(g, player);
             bool may = game_may_answer(g, player, qi);

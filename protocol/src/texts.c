@@ -9,6 +9,8 @@ static const char *const texts[TEXT_COUNT_] = {
     [TEXT_NO_QUESTION_IN_CATEGORIES] = "categories: no question in the chosen categories",
     [TEXT_NO_SUCH_ROOM] = "no room with that code",
     [TEXT_ROOM_CLOSED] = "the room was closed",
+    [TEXT_RESULTS_NOT_SAVED] = "The server can no longer save results (its disk is full or"
+                               " failing). The game goes on, but a restart will lose it.",
     [TEXT_NOT_HOST_TOKEN] = "host_token: not this room's host token",
     [TEXT_HOST_RESUMED_ELSEWHERE] = "the host resumed on another connection",
     [TEXT_PLAYER_JOINED_ELSEWHERE] = "you joined from another tab or device",
@@ -18,6 +20,7 @@ static const char *const texts[TEXT_COUNT_] = {
     [TEXT_NOTHING_TO_ADVANCE] = "nothing to advance: the game is not running",
     [TEXT_NO_SUCH_PLAYER] = "player_id: no such player in this room",
     [TEXT_ALREADY_FINISHED] = "the game has already finished",
+    [TEXT_PLAY_AGAIN_NOT_FINISHED] = "a new game can start once this one has finished",
     [TEXT_ANSWER_NEEDS_JOIN] = "join a room as a player before answering",
     [TEXT_RATE_LIMITED] = "too many messages: slow down",
     [TEXT_TOO_MANY_GUESSES] = "too many unknown room codes from your network: wait a minute",

@@ -3,7 +3,8 @@
  * notes in shared/research/containers-here.md say how): the image is built
  * from this tree, one container and the one-service compose answer and play
  * a game, and the sharded topology (HAProxy + two shards) routes rooms of
- * both shards and plays a game through the proxy. What it needs is installed
+ * both shards, plays a game through the proxy, and brings a room back with
+ * its score after its shard's container restarts (one data volume each). What it needs is installed
  * when missing (as root); it is skipped, saying why, only where podman
  * cannot run, and in sanitizer builds (the image does not depend on them). */
 #include "igame.h"
@@ -91,16 +92,51 @@ static char play_game(int port)
     ASSERT(igame_result_score(a) > 0);
     igame_host_cmd(h, "next");   /* leaderboard */
     igame_host_cmd(h, "next");   /* podium */
-    json_decref(itest_expect(a, "game_over"));
+    json_decref(igame_expect(a, "game_over"));
     /* The player reloads after the game: the seat is still there. */
     wsc_free(a);
     a = igame_join(port, host.code, NULL, &ada);
-    json_t *st = itest_expect(a, "state");
+    json_t *st = igame_expect(a, "state");
     ASSERT_STR_EQ(sget(st, "phase"), "finished");
     json_decref(st);
     wsc_free(a);
     wsc_free(h);
     return host.code[0];
+}
+
+/* A room on shard A with a scored player; shard A's container restarts;
+ * the player resumes through HAProxy with the score (its data volume). */
+static void shard_restart_keeps_the_room(int port, const char *project)
+{
+    struct igame_seat host = {0}, ada = {0};
+    struct wsc *extra[8];
+    int n = 0;
+    struct wsc *h = NULL;
+    for (int i = 0; i < 8 && !h; i++) {
+        struct wsc *c = igame_create(port, 2, &host);
+        if (host.code[0] == 'A')
+            h = c;
+        else
+            extra[n++] = c;
+    }
+    ASSERT(h);
+    struct wsc *a = igame_join(port, host.code, "Ada", &ada);
+    igame_host_cmd(h, "start");
+    igame_answer(a, 0, igame_question(a, 0));
+    long long score = igame_result_score(a);
+    ASSERT(score > 0);
+    must(sh("podman restart -t 5 %s_shard-a_1", project), "podman restart (shard A)");
+    ASSERT(wsc_wait_close(a, ITEST_T) > 0);   /* told: the connection ends */
+    wsc_free(a);
+    wait_status(port, "/api/rooms/A22222/x", 404, 30000);
+    a = igame_join(port, host.code, NULL, &ada);
+    json_t *st = igame_expect(a, "state");
+    ASSERT_EQ(iget(json_object_get(st, "player"), "score"), score);
+    json_decref(st);
+    wsc_free(a);
+    wsc_free(h);
+    for (int i = 0; i < n; i++)
+        wsc_free(extra[i]);
 }
 
 /* Every tool, or false (with the reason printed) when podman cannot run here. */
@@ -181,7 +217,7 @@ static void test_images_compose_and_sharded_compose(void)
 
     /* 2. docker-compose.yml: the one-container default. */
     port = free_port();
-    sh("podman-compose -p quizdtest1 down");
+    sh("podman-compose -p quizdtest1 down -v");
     must(sh("QUIZD_PORT=%d QUIZD_PACKS=./tests/data/packs podman-compose -p quizdtest1 up -d", port),
          "podman-compose up");
     wait_status(port, "/healthz", 200, 30000);
@@ -191,7 +227,7 @@ static void test_images_compose_and_sharded_compose(void)
     free(hd);
     free(body);
     play_game(port);
-    must(sh("podman-compose -p quizdtest1 down"), "podman-compose down");
+    must(sh("podman-compose -p quizdtest1 down -v"), "podman-compose down");
 
     /* 3. docker-compose.sharded.yml: HAProxy and two shards. */
     port = free_port();
@@ -210,6 +246,7 @@ static void test_images_compose_and_sharded_compose(void)
         seen_b |= s == 'B';
     }
     ASSERT(seen_a && seen_b);
+    shard_restart_keeps_the_room(port, "quizdtest2");
     must(sh("podman-compose -f docker-compose.sharded.yml -p quizdtest2 down -v"),
          "podman-compose down (sharded)");
     fprintf(stderr, "containers test took %.0f s\n", (double)(now_ms() - t0) / 1000);

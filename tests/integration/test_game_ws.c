@@ -428,11 +428,279 @@ static void test_slow_reader_is_closed_not_buffered(void)
     ASSERT_EQ(system(cmd), 0);
 }
 
+/* The ranked entry of player `id` in a leaderboard/game_over/report list. */
+static json_t *entry_of(json_t *list, long long id)
+{
+    for (size_t i = 0; i < json_array_size(list); i++)
+        if (iget(json_array_get(list, i), "player_id") == id)
+            return json_array_get(list, i);
+    FAIL_AT("player %lld is not listed", id);
+    return NULL;
+}
+
+/* Leaderboard entries carry the movement since the previous question
+ * (prev_rank: null on the first), the points gained this round and the
+ * streak, each equal to what the player's own result said; at the end the
+ * host alone gets a report: questions hardest first with the most chosen
+ * wrong option, players in ranking order; a resumed host gets it again. */
+static void test_leaderboard_deltas_and_host_report(void)
+{
+    char code[8], htok[40];
+    start_server();
+    struct wsc *h = create_room(",\"count\":3,\"seconds\":30", code, htok);
+    long long id[3];
+    struct wsc *pl[3] = {join(code, "Ada", &id[0], NULL), join(code, "Bob", &id[1], NULL),
+                         join(code, "Cy", &id[2], NULL)};
+    host_cmd(h, "{\"type\":\"start\"}");
+    long long prev_rank[3] = {0, 0, 0};
+    int wrong_q0 = -1;
+    for (int q = 0; q < 3; q++) {
+        int right = question_right(pl[0], q);
+        for (int i = 1; i < 3; i++)
+            ASSERT_EQ(question_right(pl[i], q), right);
+        /* q0: only Ada is right (Bob and Cy pick the same wrong option);
+         * q1 and q2: Bob and Cy are right, Ada wrong. */
+        int wrong = (right + 1) % 3;
+        if (q == 0)
+            wrong_q0 = wrong;
+        for (int i = 0; i < 3; i++)
+            answer(pl[i], q, (q == 0) == (i == 0) ? right : wrong);
+        long long points[3], streak[3];
+        for (int i = 0; i < 3; i++) {
+            json_decref(expect(pl[i], "reveal"));
+            json_t *res = expect(pl[i], "result");
+            points[i] = iget(res, "points");
+            streak[i] = iget(res, "streak");
+            json_decref(res);
+        }
+        json_t *rv = expect(h, "reveal");
+        ASSERT_EQ(iget(rv, "answered"), 3);
+        ASSERT_EQ(iget(rv, "answerable"), 3);
+        json_decref(rv);
+        host_cmd(h, "{\"type\":\"next\"}");
+        json_t *lb = expect(h, "leaderboard");
+        json_t *top = json_object_get(lb, "top");
+        for (int i = 0; i < 3; i++) {
+            json_t *e = entry_of(top, id[i]);
+            ASSERT_EQ(iget(e, "gained"), points[i]);
+            ASSERT_EQ(iget(e, "streak"), streak[i]);
+            if (q == 0)
+                ASSERT(json_is_null(json_object_get(e, "prev_rank")));
+            else
+                ASSERT_EQ(iget(e, "prev_rank"), prev_rank[i]);
+            prev_rank[i] = iget(e, "rank");
+        }
+        ASSERT_EQ(iget(entry_of(top, id[1]), "streak"), q == 0 ? 0 : q);
+        json_decref(lb);
+        for (int i = 0; i < 3; i++)
+            json_decref(expect(pl[i], "leaderboard"));
+        host_cmd(h, "{\"type\":\"next\"}");
+    }
+    json_t *go = expect(h, "game_over");
+    json_t *top = json_object_get(go, "top");
+    ASSERT_EQ(iget(entry_of(top, id[1]), "best_streak"), 2);
+    json_t *rp = expect(h, "report");
+    json_t *qs = json_object_get(rp, "questions");
+    ASSERT_EQ(json_array_size(qs), 3);
+    /* q0 (1 of 3 right) is the hardest; q1 and q2 (2 of 3) keep their order. */
+    long long order[3] = {0, 1, 2};
+    for (size_t k = 0; k < 3; k++) {
+        json_t *r = json_array_get(qs, k);
+        ASSERT_EQ(iget(r, "index"), order[k]);
+        ASSERT_EQ(iget(r, "answered"), 3);
+        ASSERT_EQ(iget(r, "answerable"), 3);
+        ASSERT_EQ(iget(r, "correct_count"), k == 0 ? 1 : 2);
+        double share = json_real_value(json_object_get(r, "share_correct"));
+        ASSERT(share > (k == 0 ? 0.33 : 0.66) && share < (k == 0 ? 0.34 : 0.67));
+        json_t *counts = json_object_get(r, "counts");
+        ASSERT_EQ(json_array_size(counts), json_array_size(json_object_get(r, "options")));
+        long long c = iget(r, "correct");
+        ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(r, "options"), (size_t)c)),
+                      "right");
+        ASSERT_EQ(json_integer_value(json_array_get(counts, (size_t)c)), k == 0 ? 1 : 2);
+        if (k == 0) {
+            ASSERT_EQ(iget(r, "wrong"), wrong_q0);
+            ASSERT_EQ(json_integer_value(json_array_get(counts, (size_t)wrong_q0)), 2);
+        }
+    }
+    json_t *players = json_object_get(rp, "players");
+    ASSERT_EQ(json_array_size(players), 3);
+    ASSERT_EQ(iget(rp, "count"), 3);
+    ASSERT(json_is_false(json_object_get(rp, "truncated")));
+    for (size_t k = 0; k < 3; k++) {
+        json_t *e = json_array_get(players, k);
+        ASSERT_EQ(iget(e, "player_id"), iget(json_array_get(top, k), "player_id"));
+        ASSERT_EQ(iget(e, "correct"), iget(e, "player_id") == id[0] ? 1 : 2);
+        ASSERT_EQ(iget(e, "best_streak"), iget(e, "player_id") == id[0] ? 1 : 2);
+    }
+    json_decref(rp);
+    json_decref(go);
+    /* Players get no report. */
+    for (int i = 0; i < 3; i++) {
+        json_decref(expect(pl[i], "game_over"));
+        json_decref(expect(pl[i], "review"));
+        ASSERT_OK(wsc_send(pl[i], "{\"type\":\"ping\"}"));
+        char *next = wsc_recv(pl[i], T);   /* the very next frame: the pong */
+        ASSERT(next && strstr(next, "\"type\":\"pong\"") && !strstr(next, "report"));
+        free(next);
+    }
+    /* A host that reloads after the end gets the report again. */
+    wsc_free(h);
+    h = conn();
+    ASSERT_OK(wsc_sendf(h, "{\"type\":\"host_resume\",\"code\":\"%s\",\"host_token\":\"%s\"}", code, htok));
+    json_t *st = expect(h, "state");
+    ASSERT_STR_EQ(sget(st, "phase"), "finished");
+    json_decref(st);
+    rp = expect(h, "report");
+    ASSERT_EQ(json_array_size(json_object_get(rp, "questions")), 3);
+    json_decref(rp);
+    for (int i = 0; i < 3; i++)
+        wsc_free(pl[i]);
+    wsc_free(h);
+    stop_server();
+}
+
+/* A player who joins during a question is told from which question it
+ * plays (first_index), cannot answer the open one, and is not counted as
+ * one who could: the host's counts are answered-of-answerable. */
+static void test_late_joiner_first_index_and_answerable(void)
+{
+    char code[8], htok[40];
+    start_server();
+    struct wsc *h = create_room(",\"count\":2,\"seconds\":60", code, htok);
+    struct wsc *a = conn();
+    ASSERT_OK(wsc_sendf(a, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Ada\"}", code));
+    json_t *o = expect(a, "joined");
+    ASSERT_EQ(iget(o, "first_index"), 0);
+    json_decref(o);
+    json_decref(expect(a, "state"));
+    host_cmd(h, "{\"type\":\"start\"}");
+    int right = question_right(a, 0);
+    json_decref(expect(h, "question"));
+    struct wsc *l = conn();
+    ASSERT_OK(wsc_sendf(l, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Late\"}", code));
+    o = expect(l, "joined");
+    ASSERT_EQ(iget(o, "first_index"), 1);
+    json_decref(o);
+    o = expect(l, "state");
+    ASSERT_STR_EQ(sget(o, "phase"), "question");
+    ASSERT(json_is_false(json_object_get(o, "can_answer")));
+    ASSERT_EQ(iget(json_object_get(o, "player"), "first_index"), 1);
+    ASSERT_EQ(iget(o, "answerable"), 1);
+    json_decref(o);
+    answer(a, 0, right);
+    /* Ada was the only one who could answer: the question closes. */
+    json_t *rv = expect(h, "reveal");
+    ASSERT_EQ(iget(rv, "answered"), 1);
+    ASSERT_EQ(iget(rv, "answerable"), 1);
+    ASSERT_EQ(iget(rv, "players"), 2);
+    json_decref(rv);
+    host_cmd(h, "{\"type\":\"next\"}");
+    host_cmd(h, "{\"type\":\"next\"}");
+    json_decref(expect(h, "question"));
+    question_right(a, 1);
+    int r1 = question_right(l, 1);
+    answer(l, 1, r1);
+    for (;;) {
+        o = expect(h, "answers");
+        long long n = iget(o, "answered");
+        ASSERT_EQ(iget(o, "answerable"), 2);
+        json_decref(o);
+        if (n == 1)
+            break;
+    }
+    wsc_free(a), wsc_free(l), wsc_free(h);
+    stop_server();
+}
+
+static void play_again_expect_lobby(struct wsc *c, const char *role, long long total)
+{
+    json_t *st = expect(c, "state");
+    ASSERT_STR_EQ(sget(st, "phase"), "lobby");
+    ASSERT_STR_EQ(sget(st, "role"), role);
+    ASSERT_EQ(iget(st, "total"), total);
+    ASSERT_EQ(iget(st, "index"), -1);
+    json_t *p = json_object_get(st, "player");
+    if (p) {
+        ASSERT_EQ(iget(p, "score"), 0);
+        ASSERT_EQ(iget(p, "streak"), 0);
+        ASSERT_EQ(iget(p, "first_index"), 0);
+    }
+    json_decref(st);
+}
+
+/* Play again: only the host, only once the game is over; the same players
+ * stay connected, scores reset, a new pack selection (categories) and
+ * count apply, and the new game plays through. */
+static void test_play_again_same_room_same_players(void)
+{
+    char code[8], htok[40];
+    start_server();
+    struct wsc *h = create_room(",\"count\":1,\"seconds\":60", code, htok);
+    long long ida, idb;
+    struct wsc *a = join(code, "Ada", &ida, NULL);
+    struct wsc *b = join(code, "Bob", &idb, NULL);
+    ASSERT_OK(wsc_send(h, "{\"type\":\"play_again\",\"req\":7}"));
+    json_t *e = expect(h, "error");
+    ASSERT_STR_EQ(sget(e, "code"), "bad_phase");
+    ASSERT_EQ(iget(e, "req"), 7);
+    json_decref(e);
+    host_cmd(h, "{\"type\":\"start\"}");
+    int right = question_right(a, 0);
+    question_right(b, 0);
+    answer(a, 0, right);
+    answer(b, 0, right);
+    host_cmd(h, "{\"type\":\"next\"}");
+    host_cmd(h, "{\"type\":\"next\"}");
+    json_decref(expect(h, "game_over"));
+    json_decref(expect(h, "report"));
+    json_decref(expect(a, "review"));
+    json_decref(expect(b, "review"));
+    ASSERT_OK(wsc_send(a, "{\"type\":\"play_again\"}"));
+    expect_error(a, "not_host");
+    ASSERT_OK(wsc_send(h, "{\"type\":\"play_again\",\"categories\":[\"Nope\"]}"));
+    expect_error(h, "bad_message");
+    /* Only Alpha's two questions, both of them. */
+    host_cmd(h, "{\"type\":\"play_again\",\"pack\":\"test\",\"categories\":[\"Alpha\"],\"count\":5}");
+    play_again_expect_lobby(h, "host", 2);
+    play_again_expect_lobby(a, "player", 2);
+    play_again_expect_lobby(b, "player", 2);
+    host_cmd(h, "{\"type\":\"start\"}");
+    long long score_a = 0;
+    for (int q = 0; q < 2; q++) {
+        json_t *qm = expect(h, "question");
+        ASSERT_STR_EQ(sget(qm, "category"), "Alpha");
+        json_decref(qm);
+        right = question_right(a, q);
+        question_right(b, q);
+        answer(a, q, right);
+        answer(b, q, (right + 1) % 3);
+        json_t *res = expect(a, "result");
+        score_a += iget(res, "points");
+        ASSERT_EQ(iget(res, "score"), score_a);   /* counted from 0 again */
+        json_decref(res);
+        host_cmd(h, "{\"type\":\"next\"}");
+        host_cmd(h, "{\"type\":\"next\"}");
+    }
+    json_t *go = expect(h, "game_over");
+    json_t *top = json_object_get(go, "top");
+    ASSERT_EQ(iget(json_array_get(top, 0), "player_id"), ida);
+    ASSERT_EQ(iget(json_array_get(top, 0), "score"), score_a);
+    ASSERT_EQ(iget(json_array_get(top, 1), "score"), 0);
+    ASSERT_EQ(iget(go, "questions"), 2);
+    json_decref(go);
+    wsc_free(a), wsc_free(b), wsc_free(h);
+    stop_server();
+}
+
 static struct test_case tests[] = {
     {"full_game_three_players", test_full_game_three_players},
     {"player_resumes_mid_question_after_answering", test_player_resumes_mid_question_after_answering},
     {"every_error_code", test_every_error_code},
     {"slow_reader_is_closed_not_buffered", test_slow_reader_is_closed_not_buffered},
+    {"leaderboard_deltas_and_host_report", test_leaderboard_deltas_and_host_report},
+    {"late_joiner_first_index_and_answerable", test_late_joiner_first_index_and_answerable},
+    {"play_again_same_room_same_players", test_play_again_same_room_same_players},
 };
 
 TEST_MAIN(tests)

@@ -73,11 +73,12 @@ static void test_promtool_accepts_and_counters_move(void)
     ASSERT_OK(wsc_send(stray, "not json"));
     igame_expect_error(stray, "bad_json");
     igame_host_cmd(h, "start");
-    int ra = igame_question(a, 0), rb = igame_question(b, 0);
-    json_decref(itest_expect(h, "question"));
+    int wb, ra = igame_question(a, 0);
+    igame_question_wrong(b, 0, &wb);
+    json_decref(igame_expect(h, "question"));
     igame_answer(a, 0, ra);
-    igame_answer(b, 0, (rb + 1) % 4);
-    json_decref(itest_expect(h, "reveal"));
+    igame_answer(b, 0, wb);
+    json_decref(igame_expect(h, "reveal"));
 
     char *during = scrape(p.port);
     promtool_accepts(during);
@@ -99,6 +100,14 @@ static void test_promtool_accepts_and_counters_move(void)
     ASSERT_EQ(sample(during, "quizd_websockets"), 4);
     ASSERT_EQ(sample(during, "quizd_websockets_opened_total"), 4);
     ASSERT(sample(during, "process_cpu_seconds_total") > 0);
+    /* Persistence (proc_start_quizd gives every test its own --data). */
+    ASSERT_EQ(sample(during, "quizd_store_enabled"), 1);
+    ASSERT(sample(during, "quizd_store_commits_total") >= 1);
+    ASSERT_EQ(sample(during, "quizd_store_commit_seconds_count"),
+              sample(during, "quizd_store_commits_total"));
+    ASSERT_EQ(sample(during, "quizd_store_failures_total"), 0);
+    ASSERT(sample(during, "quizd_store_queue_records") >= 0);
+    ASSERT_EQ(sample(during, "quizd_rooms_unsaved"), 0);
 
     /* A player drops: the gauges follow. */
     wsc_free(b);
@@ -157,7 +166,7 @@ static int status_via(struct in_addr addr, int port)
     return st;
 }
 
-static void test_access_loopback_any_off(void)
+static void test_access_and_no_data(void)
 {
     struct proc p;
     struct in_addr lan;
@@ -178,6 +187,15 @@ static void test_access_loopback_any_off(void)
         ASSERT_EQ(status_via(lan, p.port), 200);
     itest_stop(&p);
 
+    static const char *nodata[] = {"--no-data", NULL};
+    itest_start(&p, nodata);
+    char *t = scrape(p.port);
+    promtool_accepts(t);
+    ASSERT_EQ(sample(t, "quizd_store_enabled"), 0);
+    ASSERT_EQ(sample(t, "quizd_store_commit_seconds_count"), 0);
+    free(t);
+    itest_stop(&p);
+
     static const char *off[] = {"--metrics=off", NULL};
     itest_start(&p, off);
     char *hd, *body;
@@ -194,7 +212,7 @@ static void test_access_loopback_any_off(void)
 
 static struct test_case tests[] = {
     {"promtool_accepts_and_counters_move", test_promtool_accepts_and_counters_move},
-    {"access_loopback_any_off", test_access_loopback_any_off},
+    {"access_and_no_data", test_access_and_no_data},
 };
 
 TEST_MAIN(tests)

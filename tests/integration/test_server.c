@@ -181,7 +181,7 @@ static void test_port_in_use_exits_1(void)
     socklen_t l = sizeof a;
     getsockname(fd, (struct sockaddr *)&a, &l);
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s --no-corpus %s --bind 127.0.0.1 --port %d >/dev/null 2>&1",
+    snprintf(cmd, sizeof cmd, "%s --no-corpus --no-data %s --bind 127.0.0.1 --port %d >/dev/null 2>&1",
              proc_quizd_path(), args()[1], ntohs(a.sin_port));
     int st = system(cmd);
     ASSERT(WIFEXITED(st));

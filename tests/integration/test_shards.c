@@ -46,7 +46,7 @@ static void test_shard_codes_and_room_in_url(void)
     /* The player drops and resumes with its token through /ws?room=CODE. */
     wsc_free(a);
     a = igame_join(p.port, host[2].code, NULL, &ada);
-    json_t *st = itest_expect(a, "state");
+    json_t *st = igame_expect(a, "state");
     ASSERT_STR_EQ(sget(st, "phase"), "reveal");
     ASSERT(iget(json_object_get(st, "player"), "score") > 0);
     json_decref(st);

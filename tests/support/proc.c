@@ -2,6 +2,7 @@
 #include "proc.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -55,8 +56,20 @@ int proc_start_quizd(struct proc *p, const char *const *extra, int timeout_ms)
     argv[n++] = proc_quizd_path();
     argv[n++] = "--port=0";
     argv[n++] = "--bind=127.0.0.1";
-    for (int i = 0; extra && extra[i] && n < 62; i++)
+    int has_data = 0;
+    for (int i = 0; extra && extra[i] && n < 61; i++) {
         argv[n++] = extra[i];
+        has_data |= !strncmp(extra[i], "--data", 6) || !strcmp(extra[i], "--no-data");
+    }
+    static char data_arg[80];
+    p->data_dir[0] = '\0';
+    if (!has_data) {
+        snprintf(p->data_dir, sizeof p->data_dir, "/tmp/qz-itest-XXXXXX");
+        if (!mkdtemp(p->data_dir))
+            return -1;
+        snprintf(data_arg, sizeof data_arg, "--data=%s", p->data_dir);
+        argv[n++] = data_arg;
+    }
     argv[n] = NULL;
     if (pipe2(fds, O_CLOEXEC) < 0)
         return -1;
@@ -100,6 +113,20 @@ int proc_start_quizd(struct proc *p, const char *const *extra, int timeout_ms)
     return -1;
 }
 
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void proc_rm_tree(const char *dir)
+{
+    if (dir && *dir)
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int proc_stop(struct proc *p, int sig, int timeout_ms)
 {
     if (p->pid <= 0)
@@ -128,5 +155,7 @@ int proc_stop(struct proc *p, int sig, int timeout_ms)
     }
     close(p->out_fd);
     p->pid = 0;
+    proc_rm_tree(p->data_dir);
+    p->data_dir[0] = '\0';
     return result;
 }

@@ -15,6 +15,9 @@ struct api_health {
     size_t rooms, connections;     /* connections: established WebSockets */
     size_t http_connections;       /* other open sockets: HTTP, pending upgrades, raw */
     uint64_t refused_connections;  /* refused at a connection cap since start */
+    const char *data;              /* "saved", "not_saved" (the store failed) or "off" */
+    size_t unsaved_rooms;          /* live rooms whose results are no longer saved */
+    uint64_t store_failures;       /* failed or skipped writes since start */
 };
 
 char *api_enc_health(const struct api_health *h, size_t *len);

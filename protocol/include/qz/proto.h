@@ -16,6 +16,7 @@
 #define PROTO_MAX_PLAYERS 100000      /* largest max_players a request or --max-players may ask */
 #define PROTO_TOP_N 10                /* players listed on the leaderboard and the podium */
 #define PROTO_LOBBY_LIST_PLAYERS 12   /* names a player's lobby lists (the host sees all) */
+#define PROTO_REPORT_PLAYERS 1000     /* player rows in the host's end-of-game report */
 
 enum proto_type {
     PT_CREATE_ROOM,
@@ -28,6 +29,7 @@ enum proto_type {
     PT_LOCK,
     PT_END,
     PT_PING,
+    PT_PLAY_AGAIN,   /* host only: a finished room back to its lobby; body as create_room */
 };
 #define PT_COUNT (PT_PING + 1)
 
@@ -53,7 +55,7 @@ struct proto_req {
     bool has_req;
     int64_t req;
     union {
-        struct {
+        struct {                             /* create_room and play_again */
             char pack[PROTO_ID_MAX + 1];     /* "" = the server's default pack */
             char categories[GAME_MAX_CATEGORIES][PROTO_ID_MAX * 2 + 1];
             unsigned n_categories;
@@ -113,8 +115,9 @@ char *proto_enc_pong(bool has_req, int64_t req, bool has_t, double t, int64_t no
                      size_t *len);
 char *proto_enc_room_created(const char *code, const char *host_token, const struct game *g,
                              const char *pack_id, bool has_req, int64_t req, size_t *len);
-char *proto_enc_joined(const struct game_player *p, const char *code, bool has_req, int64_t req,
-                       size_t *len);
+/* `token` is the player's token in clear (the game keeps only its hash). */
+char *proto_enc_joined(const struct game_player *p, const char *token, const char *code,
+                       bool has_req, int64_t req, size_t *len);
 /* Lobby for the host (all players, max_list = SIZE_MAX) or players
  * (PROTO_LOBBY_LIST_PLAYERS, the latest joiners). */
 char *proto_enc_lobby(const struct game *g, const char *code, size_t max_list, size_t *len);
@@ -127,7 +130,12 @@ char *proto_enc_result(const struct game *g, uint32_t player, size_t *len);
 char *proto_enc_leaderboard(const struct game *g, size_t *len);
 char *proto_enc_game_over(const struct game *g, size_t *len);
 char *proto_enc_review(const struct game *g, uint32_t player, size_t *len);
+/* The host's end-of-game report: every played question (hardest first) and
+ * the first PROTO_REPORT_PLAYERS players in ranking order. */
+char *proto_enc_report(const struct game *g, size_t *len);
 char *proto_enc_kicked(size_t *len);
+/* {"type":"notice","notice":NOTICE,"message":...}: something the host should know. */
+char *proto_enc_notice(const char *notice, const char *message, size_t *len);
 /* Full snapshot for a (re)joining player (player != 0) or the host (player == 0). */
 char *proto_enc_state(const struct game *g, const char *code, uint32_t player,
                       const struct proto_clock *c, qz_ms now, bool has_req, int64_t req,

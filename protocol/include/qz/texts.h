@@ -11,6 +11,7 @@ enum proto_text {
     TEXT_NO_QUESTION_IN_CATEGORIES,
     TEXT_NO_SUCH_ROOM,
     TEXT_ROOM_CLOSED,              /* the room went away under its members */
+    TEXT_RESULTS_NOT_SAVED,        /* the store failed (disk full): notice to the host */
     TEXT_NOT_HOST_TOKEN,
     TEXT_HOST_RESUMED_ELSEWHERE,   /* told to the host connection that was replaced */
     TEXT_PLAYER_JOINED_ELSEWHERE,  /* told to the player connection that was replaced */
@@ -20,6 +21,7 @@ enum proto_text {
     TEXT_NOTHING_TO_ADVANCE,
     TEXT_NO_SUCH_PLAYER,
     TEXT_ALREADY_FINISHED,
+    TEXT_PLAY_AGAIN_NOT_FINISHED,  /* play_again before the game is over */
     TEXT_ANSWER_NEEDS_JOIN,
     TEXT_RATE_LIMITED,
     TEXT_TOO_MANY_GUESSES,         /* the address named too many rooms that do not exist */

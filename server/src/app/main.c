@@ -9,6 +9,7 @@
 #include "http/http.h"
 #include "net/server.h"
 #include "process.h"
+#include "store/store.h"
 #include "qz/proto.h"
 #include "rooms/rooms.h"
 #include "qz/version.h"
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef QZ_DATA_DIR
 #define QZ_DATA_DIR "server/data"
@@ -64,6 +66,14 @@ static void usage(FILE *f)
             "      --allowed-origin=URL also accept /ws from pages of URL (scheme://host[:port]),\n"
             "                           and API requests for its host; repeatable. Same-origin\n"
             "                           pages and clients sending no Origin are always accepted\n"
+            "      --data=DIR           keep every game in DIR/quizd.db (SQLite; default ./data,\n"
+            "                           created owner-only); rooms resume after a restart\n"
+            "      --no-data            keep games in memory only (lost when quizd stops)\n"
+            "      --keep-days=N        purge finished games older than N days at start\n"
+            "                           (default %u; 0 = keep forever)\n"
+            "      --data-max-mb=N      stop saving past N MiB, as on a full disk (default: no cap)\n"
+            "      --data-sync=MODE     normal (default: an acknowledged answer survives kill -9\n"
+            "                           and crashes of quizd) or full (also power loss, slower)\n"
             "      --metrics=WHO        who may read GET /metrics (Prometheus): loopback (the\n"
             "                           default: this machine only), any, or off\n"
             "      --shard=ID           run as shard ID, one character of %s: every\n"
@@ -75,7 +85,7 @@ static void usage(FILE *f)
             QZ_WEB_ROOT, QZ_DATA_DIR, QZ_DATA_DIR, SERVER_MAX_PLAYERS_CAP, SERVER_ROOM_IDLE_S,
             GAME_REVEAL_MS, GAME_LEADERBOARD_MS, KA_PING_MS, SERVER_FD_RESERVE + SERVER_HTTP_RESERVE,
             SERVER_MAX_PER_ADDR, SERVER_HTTP_TIMEOUT_S, SERVER_MAX_ROOMS, SERVER_MAX_ROOMS_PER_ADDR,
-            SERVER_EMPTY_ROOM_IDLE_S, PROTO_CODE_ALPHABET);
+            SERVER_EMPTY_ROOM_IDLE_S, STORE_KEEP_DAYS, PROTO_CODE_ALPHABET);
 }
 
 static int bad_value(const char *opt, const char *val, const char *why)
@@ -165,15 +175,21 @@ int main(int argc, char **argv)
         {"empty-room-idle", required_argument, NULL, 12},
         {"allowed-origin", required_argument, NULL, 13},
         {"keepalive-ms", required_argument, NULL, 14},
-        {"shard", required_argument, NULL, 15},
-        {"metrics", required_argument, NULL, 16},
+        {"data", required_argument, NULL, 15},
+        {"no-data", no_argument, NULL, 16},
+        {"keep-days", required_argument, NULL, 17},
+        {"data-max-mb", required_argument, NULL, 18},
+        {"data-sync", required_argument, NULL, 19},
+        {"shard", required_argument, NULL, 20},
+        {"metrics", required_argument, NULL, 21},
         {"log-level", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
     };
     struct server_config cfg;
     const char *corpus = QZ_DATA_DIR "/corpus/senior-python-interview.txt";
     const char *packs_dir = QZ_DATA_DIR "/packs";
-    bool packs_explicit = false, no_corpus = false;
+    bool packs_explicit = false, no_corpus = false, no_data = false;
+    struct store_options so = {.dir = "data", .keep_days = STORE_KEEP_DAYS};
     unsigned long v;
     int c;
     static const char *origins[SERVER_MAX_ALLOWED_ORIGINS];
@@ -271,7 +287,24 @@ int main(int argc, char **argv)
             }
             cfg.keepalive_ms = (unsigned)v;
             break;
-        case 15:
+        case 15: so.dir = optarg; break;
+        case 16: no_data = true; break;
+        case 17:
+        case 18:
+            if (parse_uint(optarg, 0, c == 17 ? 36500 : 1048576, &v))
+                return bad_value(c == 17 ? "keep-days" : "data-max-mb", optarg,
+                                 c == 17 ? "expected 0 to 36500 days" : "expected 0 to 1048576 MiB");
+            *(c == 17 ? &so.keep_days : &so.max_mb) = (unsigned)v;
+            break;
+        case 19:
+            if (!strcmp(optarg, "normal"))
+                so.sync = STORE_SYNC_NORMAL;
+            else if (!strcmp(optarg, "full"))
+                so.sync = STORE_SYNC_FULL;
+            else
+                return bad_value("data-sync", optarg, "expected normal or full");
+            break;
+        case 20:
             if (!rooms_shard_valid(optarg)) {
                 char why[80];
                 snprintf(why, sizeof why, "expected one character of %s", PROTO_CODE_ALPHABET);
@@ -279,7 +312,7 @@ int main(int argc, char **argv)
             }
             cfg.shard = optarg[0];
             break;
-        case 16:
+        case 21:
             if (!strcmp(optarg, "loopback"))
                 cfg.metrics_access = HTTP_METRICS_LOOPBACK;
             else if (!strcmp(optarg, "any"))
@@ -347,6 +380,23 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    struct store *store = NULL;
+    if (!no_data) {
+        char why[512];
+        so.epoch_ms = (int64_t)time(NULL) * 1000;
+        store = store_open(&so, why, sizeof why);
+        if (!store) {
+            log_err("data_unusable dir=%s reason=\"%s\"", so.dir, why);
+            fprintf(stderr, "quizd: %s\n(choose another directory with --data DIR, or --no-data to keep"
+                            " games in memory only)\n", why);
+            for (size_t i = 0; i < n_packs; i++)
+                qz_pack_destroy(packs[i]);
+            free(packs);
+            return 1;
+        }
+    }
+    cfg.store = store;
+
     uv_loop_t loop;
     struct shutdown sd;
     uv_loop_init(&loop);
@@ -360,6 +410,7 @@ int main(int argc, char **argv)
     uv_run(&loop, UV_RUN_DEFAULT);
     int rc = server_exit_code(srv);
     server_destroy(srv);
+    store_close(store);   /* after the loop: every record made is written */
     shutdown_cleanup(&sd, &loop);
     if (uv_loop_close(&loop) != 0) {
         log_err("loop_close_failed reason=\"handles still open\"");

@@ -23,7 +23,9 @@ struct game {
     qz_ms q_open, q_deadline, phase_until;
     unsigned counts[QZ_MAX_OPTIONS];
     unsigned answered;
+    unsigned answerable;                   /* players who may answer the open/last question */
     size_t waiting;                        /* eligible players yet to answer */
+    struct game_qstats *qstats;            /* one per question, filled when it closes */
     bool locked;
 
     struct game_player *players;           /* index = id - 1 */
@@ -89,42 +91,36 @@ size_t game_take_events(struct game *g, const struct game_event **ev)
     return g->n_ev;
 }
 
-static bool category_selected(const struct game *g, const char *cat)
+static bool category_selected(const struct game_settings *s, const char *cat)
 {
-    if (!g->set.n_categories)
+    if (!s->n_categories)
         return true;
-    for (unsigned i = 0; i < g->set.n_categories; i++)
-        if (cat && !strcmp(g->set.categories[i], cat))
+    for (unsigned i = 0; i < s->n_categories; i++)
+        if (cat && !strcmp(s->categories[i], cat))
             return true;
     return false;
 }
 
-struct game *game_create(const struct qz_pack *pack, const struct game_settings *s, uint64_t seed,
-                         int *err)
-{
-    struct game *g = xcalloc(1, sizeof *g);
-    g->pack = pack;
-    g->set = *s;
-    for (unsigned i = 0; i < s->n_categories && i < GAME_MAX_CATEGORIES; i++) {
-        g->cat_store[i] = xstrdup(s->categories[i]);
-        g->set.categories[i] = g->cat_store[i];
-    }
-    g->phase = GAME_LOBBY;
-    g->qi = -1;
-    strmap_init(&g->names);
-    strmap_init(&g->tokens);
+/* The questions of one game, drawn from a pack. */
+struct draw {
+    size_t n;
+    const struct qz_question **qs;
+    uint8_t (*perm)[QZ_MAX_OPTIONS];
+};
 
-    /* Draw without repeats: shuffle the eligible indices, take the first `count`. */
+/* Draws without repeats (shuffle the eligible indices, take the first
+ * `count`) and shuffles each question's options. Returns QZ_EBADMSG, with
+ * nothing allocated, when the categories select no question. */
+static int draw_questions(const struct qz_pack *pack, const struct game_settings *s, uint64_t seed,
+                          struct draw *d)
+{
     size_t *idx = xmalloc((pack->n ? pack->n : 1) * sizeof *idx), n = 0;
     for (size_t i = 0; i < pack->n; i++)
-        if (category_selected(g, pack->q[i].category))
+        if (category_selected(s, pack->q[i].category))
             idx[n++] = i;
     if (n == 0) {
         free(idx);
-        game_destroy(g);
-        if (err)
-            *err = QZ_EBADMSG;
-        return NULL;
+        return QZ_EBADMSG;
     }
     uint64_t rs = seed;
     for (size_t i = n - 1; i > 0; i--) {
@@ -133,24 +129,65 @@ struct game *game_create(const struct qz_pack *pack, const struct game_settings 
         idx[i] = idx[j];
         idx[j] = t;
     }
-    g->n_q = s->count < n ? s->count : n;
-    g->qs = xmalloc(g->n_q * sizeof *g->qs);
-    g->perm = xmalloc(g->n_q * sizeof *g->perm);
-    for (size_t i = 0; i < g->n_q; i++) {
+    d->n = s->count < n ? s->count : n;
+    d->qs = xmalloc(d->n * sizeof *d->qs);
+    d->perm = xmalloc(d->n * sizeof *d->perm);
+    for (size_t i = 0; i < d->n; i++) {
         const struct qz_question *q = &pack->q[idx[i]];
-        g->qs[i] = q;
-        for (int d = 0; d < QZ_MAX_OPTIONS; d++)
-            g->perm[i][d] = (uint8_t)d;
-        for (int d = q->n_options - 1; d > 0; d--) {
-            int j = (int)rnd_below(&rs, (size_t)d + 1);
-            uint8_t t = g->perm[i][d];
-            g->perm[i][d] = g->perm[i][j];
-            g->perm[i][j] = t;
+        d->qs[i] = q;
+        for (int k = 0; k < QZ_MAX_OPTIONS; k++)
+            d->perm[i][k] = (uint8_t)k;
+        for (int k = q->n_options - 1; k > 0; k--) {
+            int j = (int)rnd_below(&rs, (size_t)k + 1);
+            uint8_t t = d->perm[i][k];
+            d->perm[i][k] = d->perm[i][j];
+            d->perm[i][j] = t;
         }
     }
     free(idx);
+    return 0;
+}
+
+/* Installs settings and a draw; the categories are copied (the new ones
+ * first: `s` may point into the game's own copies). */
+static void install(struct game *g, const struct qz_pack *pack, const struct game_settings *s,
+                    struct draw *d)
+{
+    char *old[GAME_MAX_CATEGORIES];
+    memcpy(old, g->cat_store, sizeof old);
+    memset(g->cat_store, 0, sizeof g->cat_store);
+    g->set = *s;
+    for (unsigned i = 0; i < s->n_categories && i < GAME_MAX_CATEGORIES; i++) {
+        g->cat_store[i] = xstrdup(s->categories[i]);
+        g->set.categories[i] = g->cat_store[i];
+    }
+    for (int i = 0; i < GAME_MAX_CATEGORIES; i++)
+        free(old[i]);
+    free(g->qs);
+    free(g->perm);
+    free(g->qstats);
+    g->pack = pack;
+    g->n_q = d->n;
+    g->qs = d->qs;
+    g->perm = d->perm;
+    g->qstats = xcalloc(d->n ? d->n : 1, sizeof *g->qstats);
+    g->qi = -1;
+}
+
+struct game *game_create(const struct qz_pack *pack, const struct game_settings *s, uint64_t seed,
+                         int *err)
+{
+    struct draw d;
+    int rc = draw_questions(pack, s, seed, &d);
     if (err)
-        *err = 0;
+        *err = rc;
+    if (rc)
+        return NULL;
+    struct game *g = xcalloc(1, sizeof *g);
+    install(g, pack, s, &d);
+    g->phase = GAME_LOBBY;
+    strmap_init(&g->names);
+    strmap_init(&g->tokens);
     return g;
 }
 
@@ -167,6 +204,7 @@ void game_destroy(struct game *g)
     strmap_cleanup(&g->tokens);
     free(g->qs);
     free(g->perm);
+    free(g->qstats);
     free(g->order);
     free(g->ev);
     free(g);
@@ -182,6 +220,13 @@ int game_index(const struct game *g) { return g->qi; }
 qz_ms game_question_opened(const struct game *g) { return g->q_open; }
 qz_ms game_question_deadline(const struct game *g) { return g->q_deadline; }
 unsigned game_answered(const struct game *g) { return g->answered; }
+unsigned game_answerable(const struct game *g) { return g->answerable; }
+
+const struct game_qstats *game_qstats(const struct game *g, int index)
+{
+    int closed = g->phase == GAME_QUESTION ? g->qi : g->qi + 1;
+    return index >= 0 && index < closed ? &g->qstats[index] : NULL;
+}
 size_t game_player_count(const struct game *g) { return g->n_players - g->n_kicked; }
 size_t game_player_slots(const struct game *g) { return g->n_players; }
 
@@ -321,7 +366,7 @@ static void set_phase(struct game *g, enum game_phase to)
         [GAME_QUESTION] = 1u << GAME_REVEAL | 1u << GAME_FINISHED,
         [GAME_REVEAL] = 1u << GAME_LEADERBOARD | 1u << GAME_FINISHED,
         [GAME_LEADERBOARD] = 1u << GAME_QUESTION | 1u << GAME_FINISHED,
-        [GAME_FINISHED] = 0,
+        [GAME_FINISHED] = 1u << GAME_LOBBY,   /* play again (game_restart) */
     };
     if (!(legal[g->phase] & (1u << to))) {
         /* A programmer error: never compiled out (unlike assert under NDEBUG). */
@@ -339,12 +384,15 @@ static void open_question(struct game *g, qz_ms now)
     g->q_deadline = now + game_question_time_ms(g, g->qi);
     memset(g->counts, 0, sizeof g->counts);
     g->answered = 0;
+    g->answerable = 0;
     g->waiting = 0;
     for (size_t i = 0; i < g->n_players; i++) {
         struct game_player *p = &g->players[i];
         p->eligible = p->connected && !p->kicked && p->first_q <= (unsigned)g->qi;
         if (p->eligible)
             g->waiting++;
+        if (game_may_answer(g, p->id, g->qi))
+            g->answerable++;
     }
     ev_push(g, GEV_QUESTION, 0);
 }
@@ -389,7 +437,17 @@ static void close_question(struct game *g, qz_ms now)
             g->counts[a->choice]++;
         score_answer(g, p, a);
     }
+    /* Movement on the leaderboard is against the ranking of the previous
+     * question (none before the first). */
+    for (size_t i = 0; i < g->n_players; i++)
+        g->players[i].prev_rank = qi > 0 ? g->players[i].rank : 0;
     compute_ranking(g);
+    struct game_qstats *st = &g->qstats[qi];
+    memcpy(st->counts, g->counts, sizeof st->counts);
+    st->answered = 0;
+    for (int d = 0; d < QZ_MAX_OPTIONS; d++)
+        st->answered += g->counts[d];
+    st->answerable = g->answerable;
     g->phase_until = now + g->set.reveal_ms;
     ev_push(g, GEV_REVEAL, 0);
 }
@@ -544,6 +602,13 @@ int game_kick(struct game *g, uint32_t id, qz_ms now)
     if (id == 0 || id > g->n_players || g->players[id - 1].kicked)
         return QZ_ENOTFOUND;
     struct game_player *p = &g->players[id - 1];
+    if (g->phase == GAME_QUESTION && game_may_answer(g, id, g->qi)) {
+        /* No longer one who may answer (nor, if done, one who answered). */
+        if (g->answerable > 0)
+            g->answerable--;
+        if (p->answers[g->qi].choice >= 0 && g->answered > 0)
+            g->answered--;
+    }
     p->kicked = true;
     p->connected = false;
     g->n_kicked++;
@@ -591,6 +656,43 @@ void game_tick(struct game *g, qz_ms now)
         close_question(g, now);
     else
         game_next(g, now);
+}
+
+int game_restart(struct game *g, const struct qz_pack *pack, const struct game_settings *s,
+                 uint64_t seed)
+{
+    if (g->phase != GAME_FINISHED)
+        return QZ_EPHASE;
+    struct game_settings set = *s;
+    set.max_players = g->set.max_players;   /* the room's size does not change */
+    struct draw d;
+    int rc = draw_questions(pack, &set, seed, &d);
+    if (rc)
+        return rc;
+    install(g, pack, &set, &d);
+    for (size_t i = 0; i < g->n_players; i++) {
+        struct game_player *p = &g->players[i];
+        p->eligible = false;
+        p->first_q = 0;
+        p->score = 0;
+        p->streak = p->best_streak = p->correct = 0;
+        p->correct_time_ms = 0;
+        p->rank = p->prev_rank = 0;
+        p->gap_to_next = 0;
+        p->answers = xrealloc(p->answers, (g->n_q ? g->n_q : 1) * sizeof *p->answers);
+        for (size_t k = 0; k < g->n_q; k++) {
+            memset(&p->answers[k], 0, sizeof p->answers[k]);
+            p->answers[k].choice = -1;
+        }
+    }
+    g->n_order = 0;   /* join order again until the first reveal */
+    memset(g->counts, 0, sizeof g->counts);
+    g->answered = g->answerable = 0;
+    g->waiting = 0;
+    g->q_open = g->q_deadline = g->phase_until = 0;
+    set_phase(g, GAME_LOBBY);
+    ev_push(g, GEV_RESTART, 0);
+    return 0;
 }
 
 bool game_may_answer(const struct game *g, uint32_t id, int index)

@@ -71,6 +71,7 @@ struct game_player {
     unsigned streak, best_streak, correct;
     uint64_t correct_time_ms;
     unsigned rank;           /* after the last reveal; 0 before any */
+    unsigned prev_rank;      /* rank before the last question closed; 0 = none (first question) */
     int64_t gap_to_next;     /* points behind the player just ahead */
     struct game_answer *answers; /* one per question in the game */
 };
@@ -83,6 +84,14 @@ enum game_event_type {
     GEV_LEADERBOARD,  /* leaderboard shown */
     GEV_GAME_OVER,    /* podium + per-player reviews */
     GEV_KICKED,       /* `player` was removed */
+    GEV_RESTART,      /* the host started a new game in the room: back to the lobby */
+};
+
+/* What happened to one played question, kept for the end-of-game report. */
+struct game_qstats {
+    unsigned counts[QZ_MAX_OPTIONS]; /* answers per display option */
+    unsigned answered;               /* players who answered */
+    unsigned answerable;             /* players who could answer (joined before it opened) */
 };
 
 struct game_event {
@@ -115,6 +124,11 @@ qz_ms game_question_opened(const struct game *g);
 qz_ms game_question_deadline(const struct game *g);
 unsigned game_question_time_ms(const struct game *g, int index);
 unsigned game_answered(const struct game *g);     /* answers to the open/last question */
+/* Players who may answer the open/last question (game_may_answer at its
+ * opening, less those kicked since): late joiners are not counted. */
+unsigned game_answerable(const struct game *g);
+/* Counts of played question `index` (closed ones only); NULL otherwise. */
+const struct game_qstats *game_qstats(const struct game *g, int index);
 unsigned game_option_count(const struct game *g, int display); /* after reveal */
 size_t game_player_count(const struct game *g);   /* excluding kicked */
 size_t game_player_slots(const struct game *g);   /* ids are 1..slots */
@@ -144,6 +158,14 @@ int game_next(struct game *g, qz_ms now);
 int game_kick(struct game *g, uint32_t id, qz_ms now);
 int game_lock(struct game *g, bool locked);
 int game_end(struct game *g, qz_ms now);
+/* Play again: a finished game goes back to the lobby with the same players
+ * (ids, names, tokens, connections, removals) and everything else reset:
+ * scores, streaks, answers, a new draw of questions from `pack` (borrowed,
+ * like game_create's) under settings `s` (max_players is kept). Returns 0,
+ * QZ_EPHASE unless finished, QZ_EBADMSG (game unchanged) when the
+ * categories select no question. Emits GEV_RESTART. */
+int game_restart(struct game *g, const struct qz_pack *pack, const struct game_settings *s,
+                 uint64_t seed);
 /* Runs due timed transitions (deadline, auto-advance). */
 void game_tick(struct game *g, qz_ms now);
 

@@ -62,10 +62,45 @@ char *derive__first_sentence(const struct block *bl)
     return r;
 }
 
-#define CONTRAST_OTHER_MAX 120   /* each distractor's entry in a contrast "why" */
+#define CONTRAST_EACH_MAX 120   /* bytes of one other option's entry, at most */
+#define CONTRAST_EACH_MIN 40    /* ... and at least: shorter says nothing */
 
-char *derive__contrast_why(const struct qz_question *q, char *const *opts, char *const *descs,
-                           int n, size_t max)
+/* s whole if it has at most max bytes, else its longest leading run of
+ * whole clauses that fits and says something (at least 12 bytes), else
+ * NULL. No ellipsis: a cut entry still reads as a complete phrase
+ * ("prediction drift, data drift"). */
+static char *clause_clip(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return xstrdup(s);
+    /* Strongest boundary first: punctuation; then the start of a relative
+     * clause ("an object with __next__ | that yields items"); then of a
+     * trailing prepositional phrase ("matches the request path | against
+     * urlpatterns"). The longest cut of the strongest kind that fits wins. */
+    static const char *const tiers[][11] = {
+        {", ", "; ", " \xE2\x80\x94 ", " (", " - ", NULL},
+        {" that ", " which ", " whose ", " where ", " when ", NULL},
+        {" against ", " with ", " for ", " by ", " in ", " on ", " from ", " to ", " before ", " after ", NULL},
+    };
+    for (size_t t = 0; t < sizeof tiers / sizeof tiers[0]; t++) {
+        size_t best = 0;
+        for (size_t i = 12; i <= max && i < n; i++)
+            for (size_t c = 0; tiers[t][c]; c++)
+                if (!strncmp(s + i, tiers[t][c], strlen(tiers[t][c])))
+                    best = i;
+        if (best)
+            return xstrndup(s, best);
+    }
+    return NULL;
+}
+
+/* What each other option is, cut to `each` bytes at a clause, after the answer's
+ * own entry: every other option with a description is named, or NULL when
+ * they do not all fit in max (a "why" naming two of three others would
+ * read as if the third were also right). */
+static char *contrast_with(const struct qz_question *q, char *const *opts, char *const *descs,
+                           int n, size_t max, size_t each)
 {
     struct sbuf b;
     sb_init(&b);
@@ -79,16 +114,15 @@ char *derive__contrast_why(const struct qz_question *q, char *const *opts, char 
             continue;
         struct strv s = {0};
         split_sentences(descs[k], &s);
-        char *one = clip(s.n ? s.v[0] : descs[k], CONTRAST_OTHER_MAX);
+        char *one = clause_clip(s.n ? s.v[0] : descs[k], each);
         sv_free(&s);
+        if (!one) {   /* no clause fits: at this length the others cannot all be told */
+            free(sb_take(&b));
+            return NULL;
+        }
         size_t l = strlen(one);
         while (l && (one[l - 1] == '.' || one[l - 1] == ' '))
             one[--l] = 0;
-        /* Whole entries only: stop before one that would not fit. */
-        if (b.len + strlen(opts[k]) + l + 24 > max) {
-            free(one);
-            break;
-        }
         if (told++)
             sb_add(&b, "; ");
         else
@@ -99,8 +133,30 @@ char *derive__contrast_why(const struct qz_question *q, char *const *opts, char 
     if (told)
         sb_add(&b, ".");
     char *all = sb_take(&b);
-    char *r = clip(all, max);
-    free(all);
+    if (told && strlen(all) > max) {
+        free(all);
+        return NULL;
+    }
+    return all;
+}
+
+char *derive__contrast_why(const struct qz_question *q, char *const *opts, char *const *descs,
+                           int n, size_t max)
+{
+    /* Each other entry whole up to CONTRAST_EACH_MAX, shortened step by
+     * step while they do not all fit, but not below CONTRAST_EACH_MIN. */
+    for (size_t each = CONTRAST_EACH_MAX; each >= CONTRAST_EACH_MIN; each -= 10) {
+        char *r = contrast_with(q, opts, descs, n, max, each);
+        if (r) {
+            char *c = clip(r, max);
+            free(r);
+            return c;
+        }
+    }
+    /* The others do not fit even briefly: the answer's own entry alone. */
+    char *own = xasprintf("%s: %s", opts[0], descs[0]);
+    char *r = clip(own, max);
+    free(own);
     return r;
 }
 
@@ -263,6 +319,34 @@ bool derive__shares_word(const char *option, const char *text)
     sv_free(&a);
     sv_free(&b);
     return r;
+}
+
+bool derive__odd_one_out(const struct qz_question *q)
+{
+    if (q->n_options < 4)
+        return false;
+    struct strv ans = {0}, first = {0};
+    tokens(q->options[q->correct], &ans);
+    int d0 = q->correct == 0 ? 1 : 0;
+    tokens(q->options[d0], &first);
+    bool odd = false;
+    for (size_t w = 0; w < first.n && !odd; w++) {
+        if (sv_has(&ans, first.v[w]))
+            continue;
+        bool all = true;
+        for (int i = 0; i < q->n_options && all; i++) {
+            if (i == q->correct || i == d0)
+                continue;
+            struct strv t = {0};
+            tokens(q->options[i], &t);
+            all = sv_has(&t, first.v[w]);
+            sv_free(&t);
+        }
+        odd = all;
+    }
+    sv_free(&ans);
+    sv_free(&first);
+    return odd;
 }
 
 int derive__finish_options(struct ctx *x, struct cand *c, const char *answer, const struct strv *cands)

@@ -54,9 +54,13 @@ char *derive__first_sentence(const struct block *bl);
  * options: Iterator — any object with __next__; ..."). Call it after
  * derive__set_options: opts[] are the strings given to it (opts[0] the
  * answer), descs[i] is opts[i]'s text ("" = none). Returns a malloc'd
- * string of at most max bytes; other options are dropped whole to fit. */
+ * string of at most max bytes: every other option is named (each entry
+ * clipped shorter until all fit) or, when they cannot all fit, none. */
 char *derive__contrast_why(const struct qz_question *q, char *const *opts, char *const *descs,
                            int n, size_t max);
+/* The longest contrast "why": what the host's reveal shows beside the
+ * options on a 1024x768 projector without pushing its controls off screen. */
+#define CONTRAST_WHY_MAX 290
 /* First sentence of the next prose block after block index b (or ""). */
 char *derive__next_prose_sentence(const struct cquestion *q, size_t b);
 /* Copy of s with the first whole-word occurrence of term replaced by with. */
@@ -74,6 +78,10 @@ bool derive__is_fragment(const char *s);
 /* True when a word of option echoes a word of text (equal, or a shared
  * prefix: "attr" / "Attribute", "microcontrollers" / "MicroPython"). */
 bool derive__shares_word(const char *option, const char *text);
+/* Every distractor shares a word the answer lacks ("Exception middleware",
+ * "View middleware", "Response middleware" against "View function/class"):
+ * the answer is the odd one out, a cue for a player who knows nothing. */
+bool derive__odd_one_out(const struct qz_question *q);
 /* Sets c's four options: the answer and the first three of cands (hash
  * order, up to the first ten tried) that leave no surface cue. Returns 0, or
  * -1 with c->gate set to the reason when no such set exists. */

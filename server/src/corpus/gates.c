@@ -118,6 +118,8 @@ const char *derive__surface_cue(const struct lexicon *lex, const struct qz_quest
         if (alike && form_of(ans) != fd)
             why = "surface cue: the answer alone differs in form or case";
     }
+    if (!why && derive__odd_one_out(q))
+        why = "surface cue: the distractors share a word the answer lacks";
     free(text);
     return why;
 }

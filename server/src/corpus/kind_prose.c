@@ -351,7 +351,7 @@ void derive__define(struct ctx *x, size_t bi)
                 }
                 derive__set_options(c, opts, no);
                 /* The why: this entry, then what each other option is instead. */
-                c->q.explanation = derive__contrast_why(&c->q, opts, odesc, no, 600);
+                c->q.explanation = derive__contrast_why(&c->q, opts, odesc, no, CONTRAST_WHY_MAX);
                 free(masked);
             }
         }
@@ -492,7 +492,7 @@ void derive__tool(struct ctx *x, size_t bi)
             c->q.prompt = xasprintf("%s — which one is listed for “%s”?", label, purposes.v[i]);
             derive__set_options(c, opts, no);
             /* The why: the answer's purpose, then each other option's. */
-            c->q.explanation = derive__contrast_why(&c->q, opts, odesc, no, 600);
+            c->q.explanation = derive__contrast_why(&c->q, opts, odesc, no, CONTRAST_WHY_MAX);
             made++;
         }
         sv_free(&names), sv_free(&purposes), sv_free(&items);

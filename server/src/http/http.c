@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define HTTP_CHUNK 16384
 
@@ -210,6 +211,67 @@ static int route(struct lws *wsi, struct http_pss *h, const struct http_site *si
     return serve_static(wsi, h, site, uri);
 }
 
+/* The Sec-WebSocket-Protocol list selects the protocol the way lws does
+ * (roles/ws/server-ws.c:524-625, tag v4.1.6): the first token naming a
+ * protocol of the vhost wins; no header means the default ("quizd"). So
+ * the upgrade is ours iff that first known token is "quizd". */
+static bool upgrade_selects_quizd(struct lws *wsi)
+{
+    char buf[256], name[64];
+    struct lws_tokenize ts;
+    lws_tokenize_elem e;
+    int n = lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_PROTOCOL);
+    if (n == 0 && lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) == 0)
+        return true;
+    if (n <= 0)
+        return false;   /* longer than any list a client of ours sends */
+    lws_tokenize_init(&ts, buf, LWS_TOKENIZE_F_COMMA_SEP_LIST | LWS_TOKENIZE_F_MINUS_NONTERM |
+                                    LWS_TOKENIZE_F_DOT_NONTERM | LWS_TOKENIZE_F_RFC7230_DELIMS);
+    ts.len = (size_t)n;
+    do {
+        e = lws_tokenize(&ts);
+        if (e == LWS_TOKZE_TOKEN) {
+            if (lws_tokenize_cstr(&ts, name, sizeof name))
+                return false;
+            if (lws_vhost_name_to_protocol(lws_get_vhost(wsi), name))
+                return !strcmp(name, HTTP_WS_PROTOCOL);
+        } else if (e != LWS_TOKZE_DELIMITER && e != LWS_TOKZE_ENDED) {
+            return false;
+        }
+    } while (e > 0);
+    return false;
+}
+
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE (issue 11, item 8), before any 101.
+ * - "websocket": only HTTP_WS_PATH, with no subprotocol or one selecting
+ *   "quizd". Else lws would upgrade any path to protocols[0] ("http") for
+ *   `Sec-WebSocket-Protocol: http`, a WebSocket nothing counts or limits.
+ * - "h2c": ignored, as RFC 9110 7.8 lets a server do; the request is
+ *   answered over HTTP/1.1. lws 4.1.6 has no way to decline h2c and carry on
+ *   (a callback returning > 0 must have answered, < 0 hangs up:
+ *   roles/http/server/server.c:2145-2190), but it compares the token `in`
+ *   points at, in its own header buffer, after this callback returns
+ *   (server.c:2146-2148, 2191-2203): emptied, neither upgrade matches and the
+ *   request goes on as plain HTTP (server.c:2206-2222).
+ */
+int http_confirm_upgrade(struct lws *wsi, char *up)
+{
+    char uri[64];
+    if (!strcasecmp(up, "h2c")) {
+        up[0] = '\0';
+        return 0;
+    }
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, HTTP_WS_PATH)) {
+        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+        return 1;
+    }
+    if (!upgrade_selects_quizd(wsi)) {
+        lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, NULL);
+        return 1;
+    }
+    return 0;
+}
+
 static int write_chunk(struct lws *wsi, struct http_pss *h)
 {
     size_t chunk = h->len - h->off > HTTP_CHUNK ? HTTP_CHUNK : h->len - h->off;
@@ -243,6 +305,8 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         if (!site || !h)
             return -1;
         return route(wsi, h, site);
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return http_confirm_upgrade(wsi, in);
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (!h || !h->body)
             break;

@@ -38,6 +38,10 @@ struct http_site {
     void *health_arg;
 };
 
+/* The one WebSocket endpoint and its subprotocol (also lws's protocol name). */
+#define HTTP_WS_PATH "/ws"
+#define HTTP_WS_PROTOCOL "quizd"
+
 /* Per-request state (lws allocates and zeroes it). */
 struct http_pss {
     char *body;
@@ -50,5 +54,13 @@ void http_site_set_root(struct http_site *site, const char *dir);
 /* The lws callback of the "http" protocol. */
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                   size_t len);
+
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE, which lws sends to the protocol the
+ * connection is bound to (the vhost default, "quizd", on a fresh one:
+ * roles/h1/ops-h1.c:937-942): `up` is the Upgrade token. Only an upgrade to
+ * a WebSocket on HTTP_WS_PATH selecting HTTP_WS_PROTOCOL goes on; others
+ * get 404 or 400 here (returns 1); h2c is ignored and the request answered
+ * over HTTP/1.1 (returns 0). */
+int http_confirm_upgrade(struct lws *wsi, char *up);
 
 #endif

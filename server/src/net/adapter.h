@@ -37,6 +37,7 @@ struct conn {
     bool peer_closed;             /* the peer sent a close: lws echoes it, we write nothing */
     bool corked;                  /* its own request is being handled: replies wait (ws.c) */
     uint16_t close_code;
+    uint64_t answer_rx_ns;        /* when its last answer arrived (uv_hrtime), for the ack's latency */
     struct txq q;
     struct ka_state ka;           /* keepalive (ws_keepalive_sweep) */
     struct sess_rx rx;
@@ -45,6 +46,11 @@ struct conn {
 
 struct server {
     uv_loop_t *loop;
+    /* The game clock is uv_now plus this: with a store it continues from
+     * where the last run stopped, so restored deadlines keep their time. */
+    int64_t clock_offset;
+    uv_async_t store_async;       /* the writer committed (store/) */
+    bool store_async_open;
     struct server_config cfg;
     struct lws_context *ctx;
     struct lws_vhost *vh;
@@ -88,7 +94,8 @@ struct server {
         uint64_t errors[QZ_ERR_SLOTS];    /* error replies sent by net/, by -code */
         uint64_t ws_opened;       /* WebSockets established since the start */
         struct metrics_hist answer_ack_s; /* an answer's last fragment in -> its ack
-                                           * handed to the socket (or queued) */
+                                           * handed to the socket or queued (after the
+                                           * commit it waits for, with a store) */
     } stats;
     struct http_site site;
     struct lws_http_mount mounts[1];
@@ -99,7 +106,7 @@ struct server {
 
 static inline uint64_t server__now(const struct server *srv)
 {
-    return uv_now(srv->loop);
+    return (uint64_t)((int64_t)uv_now(srv->loop) + srv->clock_offset);
 }
 
 /* ws.c */

@@ -2,11 +2,11 @@
  * format. Counters live where the events happen (ws.c for the wire,
  * rooms/ for error replies and fan-out, server.c for sockets); this file
  * only renders them, at scrape time. Every name starts quizd_ except the
- * process_* conventions every exporter shares. Persistence (issue 12) adds
- * its commit latency and queue depth here once it exists. */
+ * process_* conventions every exporter shares. */
 #include "adapter.h"
 
 #include "qz/version.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,8 +144,33 @@ char *server__metrics(void *arg, size_t *len)
     }
     metrics_family(&b, "quizd_answer_ack_seconds", "histogram",
                    "An answer: from its last fragment received until its ack was handed to "
-                   "the socket (or queued behind earlier frames).");
+                   "the socket or queued; with --data that includes the commit it waits for.");
     metrics_hist_write(&b, "quizd_answer_ack_seconds", &srv->stats.answer_ack_s);
+
+    /* Persistence (store/): absent with --no-data. */
+    struct store *st = srv->cfg.store;
+    gauge(&b, "quizd_store_enabled", "1 when games are kept in SQLite (--data), 0 with --no-data.",
+          st ? 1 : 0);
+    gauge(&b, "quizd_store_queue_records",
+          "Records appended by the loop and not yet committed by the writer thread.",
+          st ? (double)(store_appended(st) - store_committed(st)) : 0);
+    gauge(&b, "quizd_store_held_frames",
+          "Messages held until what they acknowledge is committed (durable answer_ack).",
+          srv->rooms ? (double)rooms_held(srv->rooms) : 0);
+    counter(&b, "quizd_store_commits_total", "Transactions that wrote records.",
+            st ? (double)store_commits(st) : 0);
+    counter(&b, "quizd_store_failures_total",
+            "Writes that failed (disk full, I/O error) or batches not written after one.",
+            st ? (double)store_failures(st) : 0);
+    gauge(&b, "quizd_rooms_unsaved", "Live rooms whose results are no longer being saved.",
+          srv->rooms ? (double)rooms_unsaved(srv->rooms) : 0);
+    struct metrics_hist commit;
+    metrics_hist_init(&commit, METRICS_LATENCY_S, METRICS_LATENCY_N);
+    if (st)
+        store_commit_histogram(st, &commit);
+    metrics_family(&b, "quizd_store_commit_seconds", "histogram",
+                   "One group commit of the writer thread (transactions that wrote records).");
+    metrics_hist_write(&b, "quizd_store_commit_seconds", &commit);
 
     struct rusage ru;
     double cpu = 0;

@@ -46,6 +46,7 @@ struct server_config {
     unsigned empty_room_idle_s;   /* hostless rooms no player ever joined live this long */
     int metrics_access;           /* --metrics: enum http_metrics_access (loopback = 0) */
     char shard;                   /* --shard: every room code starts with it; '\0' = none */
+    struct store *store;          /* persistence (borrowed); NULL = --no-data */
     const char *const *allowed_origins; /* besides same-origin, for /ws and the API's Host */
     size_t n_allowed_origins;
     /* Called (from the loop) when, after server_shutdown, the last

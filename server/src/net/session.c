@@ -62,12 +62,7 @@ enum sess_rx_result sess_rx_feed(struct sess_rx *rx, size_t max, const char *in,
 {
     if (first) {
         rx->len = 0;
-        rx->skipping = false;
-    }
-    if (rx->skipping) {
-        if (final)
-            rx->skipping = false;
-        return SESS_RX_MORE;
+        rx->discarding = false;
     }
     if (first && final) {   /* the common case: no copy */
         free(rx->buf);
@@ -90,16 +85,27 @@ enum sess_rx_result sess_rx_feed(struct sess_rx *rx, size_t max, const char *in,
     return SESS_RX_MESSAGE;
 }
 
-void sess_rx_skip(struct sess_rx *rx, bool first, bool final)
+enum sess_rx_result sess_rx_discard(struct sess_rx *rx, size_t max, size_t n, bool first,
+                                    bool final)
 {
-    (void)first;
+    if (first) {
+        free(rx->buf);   /* a message starts: no text message is in flight */
+        rx->buf = NULL;
+        rx->len = 0;
+    }
+    if ((size_t)rx->len + n > max)
+        return SESS_RX_TOO_LARGE;
+    rx->len += (uint32_t)n;
+    rx->discarding = !final;
+    if (!final)
+        return SESS_RX_MORE;
     rx->len = 0;
-    rx->skipping = !final;
+    return SESS_RX_MESSAGE;
 }
 
 void sess_rx_release(struct sess_rx *rx)
 {
-    if (rx->len == 0 && !rx->skipping) {
+    if (rx->len == 0 && !rx->discarding) {
         free(rx->buf);
         rx->buf = NULL;
     }
@@ -110,5 +116,5 @@ void sess_rx_cleanup(struct sess_rx *rx)
     free(rx->buf);
     rx->buf = NULL;
     rx->len = 0;
-    rx->skipping = false;
+    rx->discarding = false;
 }

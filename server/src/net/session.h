@@ -37,7 +37,7 @@ bool sess_bucket_should_report(const struct sess_bucket *b);
 uint32_t sess_request_cost(const struct proto_req *q, bool is_host);
 
 enum sess_rx_result {
-    SESS_RX_MORE,       /* fragment kept (or skipped); wait for the rest */
+    SESS_RX_MORE,       /* fragment kept (or counted); wait for the rest */
     SESS_RX_MESSAGE,    /* one complete message in *msg, *len */
     SESS_RX_TOO_LARGE,  /* the message exceeds the limit: close the connection */
 };
@@ -45,7 +45,7 @@ enum sess_rx_result {
 struct sess_rx {
     char *buf;          /* only while a fragmented message is in flight */
     uint32_t len;
-    bool skipping;      /* the rest of a refused (binary) message is discarded */
+    bool discarding;    /* a binary message is being counted, not kept (len: its bytes) */
 };
 
 /* Feeds one received fragment (`first`/`final` as libwebsockets reports
@@ -53,8 +53,12 @@ struct sess_rx {
  * copy; a reassembled one points into rx and is valid until the next call. */
 enum sess_rx_result sess_rx_feed(struct sess_rx *rx, size_t max, const char *in, size_t n,
                                  bool first, bool final, const char **msg, size_t *len);
-/* Discards the message this fragment belongs to (up to its final fragment). */
-void sess_rx_skip(struct sess_rx *rx, bool first, bool final);
+/* Counts one fragment of a message that is refused whole (a binary one)
+ * without keeping it: SESS_RX_MORE until its final fragment, then
+ * SESS_RX_MESSAGE once (answer it with one error), or SESS_RX_TOO_LARGE as
+ * soon as it exceeds `max`, like a text message. */
+enum sess_rx_result sess_rx_discard(struct sess_rx *rx, size_t max, size_t n, bool first,
+                                    bool final);
 /* Frees the reassembly buffer after a message was handled: fragmented
  * messages are rare, so idle connections keep no buffer. */
 void sess_rx_release(struct sess_rx *rx);

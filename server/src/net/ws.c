@@ -125,6 +125,12 @@ void ws_send(void *arg, struct member *m, struct frame *f)
     enum proto_out t = proto_frame_type(f);   /* classified once per frame */
     c->srv->stats.out_msgs[t]++;
     c->srv->stats.out_bytes[t] += f->len;
+    /* An ack leaves here whether it was sent at once or held for its commit. */
+    if (t == PO_ANSWER_ACK && c->answer_rx_ns) {
+        metrics_hist_observe(&c->srv->stats.answer_ack_s,
+                             (double)(uv_hrtime() - c->answer_rx_ns) / 1e9);
+        c->answer_rx_ns = 0;
+    }
     if (c->corked && txq_full(&c->q)) {
         /* More replies than the queue holds: write those first, which ends
          * the cork; the rest take the ordinary path below. */
@@ -250,6 +256,21 @@ static void flush_corked(struct conn *c)
      * 189-190); a closing connection asked for it in ws_close. */
 }
 
+/* Takes `cost` from the connection's bucket; when it is short, answers
+ * (the first refusals, then 1 in 50), closes a flooder with 1008, and
+ * returns false. */
+static bool rate_ok(struct conn *c, uint32_t cost, bool has_req, int64_t req)
+{
+    if (!cost || sess_bucket_take(&c->bucket, cost, server__now(c->srv)))
+        return true;
+    c->srv->stats.rate_limited++;
+    if (sess_bucket_abusive(&c->bucket))
+        ws_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+    if (sess_bucket_should_report(&c->bucket))
+        send_error(c, QZ_ERATELIMIT, proto_text(TEXT_RATE_LIMITED), has_req, req);
+    return false;
+}
+
 static void dispatch(struct conn *c, const char *buf, size_t len)
 {
     struct proto_req q;
@@ -258,18 +279,13 @@ static void dispatch(struct conn *c, const char *buf, size_t len)
         return;
     uint64_t t0 = uv_hrtime();
     int rc = proto_decode(buf, len, &q, &e);
+    if (rc == 0 && q.type == PT_ANSWER)
+        c->answer_rx_ns = t0;   /* ws_send observes the ack's latency */
     c->srv->stats.in_msgs[rc == 0 ? q.type : PT_COUNT]++;
     c->srv->stats.in_bytes[rc == 0 ? q.type : PT_COUNT] += len;
     uint32_t cost = rc == 0 ? sess_request_cost(&q, c->m.role == MEMBER_HOST) : 1;
-    if (cost && !sess_bucket_take(&c->bucket, cost, server__now(c->srv))) {
-        c->srv->stats.rate_limited++;
-        if (sess_bucket_abusive(&c->bucket))
-            ws_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
-        if (sess_bucket_should_report(&c->bucket))
-            send_error(c, QZ_ERATELIMIT, proto_text(TEXT_RATE_LIMITED),
-                       rc == 0 ? q.has_req : e.has_req, rc == 0 ? q.req : e.req);
+    if (!rate_ok(c, cost, rc == 0 ? q.has_req : e.has_req, rc == 0 ? q.req : e.req))
         return;
-    }
     if (rc) {
         log_debug("bad_request err=%s msg=\"%s\"", qz_strerror(e.code), e.message);
         send_error(c, e.code, e.message, e.has_req, e.req);
@@ -281,8 +297,6 @@ static void dispatch(struct conn *c, const char *buf, size_t len)
     rooms_request(c->srv->rooms, &c->m, &q);
     if (c->corked)
         flush_corked(c);
-    if (q.type == PT_ANSWER)
-        metrics_hist_observe(&c->srv->stats.answer_ack_s, (double)(uv_hrtime() - t0) / 1e9);
 }
 
 static void on_established(struct conn *c, struct lws *wsi, struct server *srv)
@@ -378,12 +392,15 @@ static int on_receive(struct conn *c, struct lws *wsi, const char *in, size_t le
     size_t n;
     if (c->closing)
         return 0;
-    if (lws_frame_is_binary(wsi) && !c->rx.skipping) {
-        send_error(c, QZ_EBADJSON, proto_text(TEXT_BINARY_FRAME), false, 0);
-        sess_rx_skip(&c->rx, first, final);
-        return 0;
-    }
-    switch (sess_rx_feed(&c->rx, c->srv->cfg.rx_max, in, len, first, final, &msg, &n)) {
+    /* A binary message (lws keeps the flag across its continuation frames,
+     * roles/ws/ops-ws.c:162-184) gets one error once it is complete, and
+     * 1009 past the limit like text (issue 11, item 8: it was one error per
+     * rx_buffer_size chunk, and never 1009). It is counted, not kept. */
+    enum sess_rx_result r =
+        lws_frame_is_binary(wsi)
+            ? sess_rx_discard(&c->rx, c->srv->cfg.rx_max, len, first, final)
+            : sess_rx_feed(&c->rx, c->srv->cfg.rx_max, in, len, first, final, &msg, &n);
+    switch (r) {
     case SESS_RX_MORE:
         return 0;
     case SESS_RX_TOO_LARGE:
@@ -393,6 +410,11 @@ static int on_receive(struct conn *c, struct lws *wsi, const char *in, size_t le
                          strlen(proto_text(TEXT_CLOSE_TOO_LARGE)));
         return -1;
     case SESS_RX_MESSAGE:
+        if (lws_frame_is_binary(wsi)) {
+            if (!c->closing && rate_ok(c, 1, false, 0))
+                send_error(c, QZ_EBADJSON, proto_text(TEXT_BINARY_FRAME), false, 0);
+            return 0;
+        }
         dispatch(c, msg, n);
         sess_rx_release(&c->rx);
         return 0;
@@ -430,12 +452,15 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        /* The WebSocket endpoint is /ws only; refuse upgrades elsewhere. */
-        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/ws"))
+        /* Only /ws (http.c refused other paths before this; this is the
+         * last check before a 101 whatever the route). */
+        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, HTTP_WS_PATH))
             return 1;
         if (srv->shutting_down)
             return 1;
         return ws_admit(srv, wsi);
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return http_confirm_upgrade(wsi, in);
     case LWS_CALLBACK_ESTABLISHED:
         on_established(c, wsi, srv);
         return 0;

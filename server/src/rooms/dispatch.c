@@ -52,6 +52,15 @@ static void send_state(struct rooms *rs, struct member *m, const struct proto_re
         j = proto_enc_review(r->g, player, &len);
         rooms__send_new(rs, m, j, len);
     }
+    if (!player && game_phase(r->g) == GAME_FINISHED) {
+        j = proto_enc_report(r->g, &len);
+        rooms__send_new(rs, m, j, len);
+    }
+}
+
+void rooms__send_state(struct rooms *rs, struct member *m)
+{
+    send_state(rs, m, NULL, m->role == MEMBER_PLAYER ? m->player : 0);
 }
 
 /* Per-address guess budget (ROOMS_MISS_*): refused before the lookup, so a
@@ -66,6 +75,74 @@ static void missed(struct rooms *rs, struct member *m)
 {
     if (m->addr)
         bucket_take(&m->addr->misses, rooms__now(rs), 1, ROOMS_MISS_BURST, ROOMS_MISS_PER_SEC);
+}
+
+/* The settings of a create_room or play_again request (categories borrowed
+ * from q). Replies with an error and returns false when they are refused. */
+static bool settings_from(struct rooms *rs, struct member *m, const struct proto_req *q,
+                          struct game_settings *out)
+{
+    struct game_settings st;
+    game_settings_default(&st);
+    st.reveal_ms = rs->cfg.reveal_ms;
+    st.leaderboard_ms = rs->cfg.leaderboard_ms;
+    if (q->u.create.has_count)
+        st.count = q->u.create.count;
+    if (q->u.create.has_seconds)
+        st.seconds = q->u.create.seconds;
+    if (q->u.create.has_scoring)
+        st.scoring = q->u.create.scoring;
+    if (q->u.create.has_auto)
+        st.auto_advance = q->u.create.auto_advance;
+    if (st.max_players > rs->cfg.max_players_cap)
+        st.max_players = rs->cfg.max_players_cap;
+    if (q->u.create.has_max) {
+        if (q->u.create.max_players > rs->cfg.max_players_cap) {
+            char msg[96];
+            proto_text_max_players(msg, sizeof msg, rs->cfg.max_players_cap);
+            reply_error(rs, m, q, QZ_EBADMSG, msg);
+            return false;
+        }
+        st.max_players = q->u.create.max_players;
+    }
+    st.n_categories = q->u.create.n_categories;
+    for (unsigned i = 0; i < st.n_categories; i++)
+        st.categories[i] = q->u.create.categories[i];
+    *out = st;
+    return true;
+}
+
+/* Play again: the finished room goes back to its lobby with the same
+ * players and a new draw; every member gets a fresh state snapshot. */
+static void do_play_again(struct rooms *rs, struct member *m, const struct proto_req *q)
+{
+    struct room *r = m->room;
+    if (!r || m->role != MEMBER_HOST) {
+        reply_error(rs, m, q, QZ_ENOTHOST, proto_text(TEXT_NOT_HOST));
+        return;
+    }
+    uint64_t t0 = now_ns(rs);
+    const struct qz_pack *pack = find_pack(rs, q->u.create.pack[0] ? q->u.create.pack : r->pack_id);
+    if (!pack) {
+        reply_error(rs, m, q, QZ_EBADMSG, proto_text(TEXT_NO_SUCH_PACK));
+        return;
+    }
+    struct game_settings st;
+    if (!settings_from(rs, m, q, &st))
+        return;
+    uint64_t seed;
+    rs->env.random(rs->env.arg, &seed, sizeof seed);
+    int rc = game_restart(r->g, pack, &st, seed);
+    if (rc) {
+        reply_error(rs, m, q, rc,
+                    proto_text(rc == QZ_EPHASE ? TEXT_PLAY_AGAIN_NOT_FINISHED
+                                               : TEXT_NO_QUESTION_IN_CATEGORIES));
+        return;
+    }
+    snprintf(r->pack_id, sizeof r->pack_id, "%s", pack->id);
+    reply_ack(rs, m, q);
+    log_info("play_again room=%s pack=%s questions=%zu", r->code, r->pack_id, game_total(r->g));
+    rooms__process(r, t0);
 }
 
 static void do_create_room(struct rooms *rs, struct member *m, const struct proto_req *q)
@@ -88,31 +165,8 @@ static void do_create_room(struct rooms *rs, struct member *m, const struct prot
         return;
     }
     struct game_settings st;
-    game_settings_default(&st);
-    st.reveal_ms = rs->cfg.reveal_ms;
-    st.leaderboard_ms = rs->cfg.leaderboard_ms;
-    if (q->u.create.has_count)
-        st.count = q->u.create.count;
-    if (q->u.create.has_seconds)
-        st.seconds = q->u.create.seconds;
-    if (q->u.create.has_scoring)
-        st.scoring = q->u.create.scoring;
-    if (q->u.create.has_auto)
-        st.auto_advance = q->u.create.auto_advance;
-    if (st.max_players > rs->cfg.max_players_cap)
-        st.max_players = rs->cfg.max_players_cap;
-    if (q->u.create.has_max) {
-        if (q->u.create.max_players > rs->cfg.max_players_cap) {
-            char msg[96];
-            proto_text_max_players(msg, sizeof msg, rs->cfg.max_players_cap);
-            reply_error(rs, m, q, QZ_EBADMSG, msg);
-            return;
-        }
-        st.max_players = q->u.create.max_players;
-    }
-    st.n_categories = q->u.create.n_categories;
-    for (unsigned i = 0; i < st.n_categories; i++)
-        st.categories[i] = q->u.create.categories[i];
+    if (!settings_from(rs, m, q, &st))
+        return;
     uint64_t seed;
     rs->env.random(rs->env.arg, &seed, sizeof seed);
     int err;
@@ -121,23 +175,28 @@ static void do_create_room(struct rooms *rs, struct member *m, const struct prot
         reply_error(rs, m, q, QZ_EBADMSG, proto_text(TEXT_NO_QUESTION_IN_CATEGORIES));
         return;
     }
-    struct room *r = rooms__add(rs, g, pack->id);
+    char host_token[GAME_TOKEN_LEN + 1];
+    struct room *r = rooms__add(rs, g, pack->id, host_token);
+    rooms__rec_created(r, seed, &st);
     if ((r->owner = m->addr))
         r->owner->rooms++;
     rooms__attach(r, m, MEMBER_HOST, 0);
     size_t len;
-    char *j = proto_enc_room_created(r->code, r->host_token, g, r->pack_id, q->has_req, q->req,
+    char *j = proto_enc_room_created(r->code, host_token, g, r->pack_id, q->has_req, q->req,
                                      &len);
     rooms__send_new(rs, m, j, len);
     rooms__flush_lobby(r);
     log_info("room_created room=%s pack=%s questions=%zu", r->code, r->pack_id, game_total(g));
 }
 
-static bool token_equal(const char *a, const char *b)
+/* Compares the stored hash of the host token with the hash of `token`. */
+static bool host_token_ok(const struct room *r, const char *token)
 {
+    char h[STORE_HASH_HEX + 1];
+    store_hash_hex(token, strlen(token), h);
     unsigned char d = 0;   /* constant time: no early exit on the first difference */
-    for (int i = 0; i < GAME_TOKEN_LEN; i++)
-        d |= (unsigned char)(a[i] ^ b[i]);
+    for (int i = 0; i < STORE_HASH_HEX; i++)
+        d |= (unsigned char)(h[i] ^ r->host_hash[i]);
     return d == 0;
 }
 
@@ -158,7 +217,7 @@ static struct room *room_to_enter(struct rooms *rs, struct member *m, const stru
         return NULL;
     }
     struct room *r = rooms_find(rs, code);
-    if (!r || (host_token && !token_equal(r->host_token, host_token))) {
+    if (!r || (host_token && !host_token_ok(r, host_token))) {
         missed(rs, m);
         reply_error(rs, m, q, QZ_ENOROOM, proto_text(TEXT_NO_SUCH_ROOM));
         return NULL;
@@ -192,12 +251,16 @@ static void do_join(struct rooms *rs, struct member *m, const struct proto_req *
     uint32_t id;
     int rc;
     qz_ms now = rooms__now(rs);
-    if (q->u.join.token[0]) {
-        rc = game_resume(r->g, q->u.join.token, now, &id);
+    char token[GAME_TOKEN_LEN + 1], key[GAME_TOKEN_LEN + 1];
+    bool resume = q->u.join.token[0] != '\0';
+    if (resume) {
+        snprintf(token, sizeof token, "%s", q->u.join.token);
+        rooms__token_key(token, key);
+        rc = game_resume(r->g, key, now, &id);
     } else {
-        char token[GAME_TOKEN_LEN + 1];
         rooms__random_hex(rs, token, GAME_TOKEN_LEN);
-        rc = game_join(r->g, q->u.join.name, token, now, &id);
+        rooms__token_key(token, key);
+        rc = game_join(r->g, q->u.join.name, key, now, &id);
     }
     if (rc) {
         /* A refused join is no activity: else knowing a code keeps a
@@ -208,6 +271,13 @@ static void do_join(struct rooms *rs, struct member *m, const struct proto_req *
         r->last_activity = idle_since;
         return;
     }
+    if (resume) {
+        rooms__rec_event(r, SEV_RESUME, id, 0, 0);
+    } else {
+        char h[STORE_HASH_HEX + 1];
+        store_hash_hex(token, GAME_TOKEN_LEN, h);
+        rooms__rec_join(r, id, game_player(r->g, id)->name, h);
+    }
     r->had_player = true;
     struct member *old = rooms__player(r, id);
     if (old && old != m) {   /* the same player resumed elsewhere: newest wins */
@@ -216,7 +286,7 @@ static void do_join(struct rooms *rs, struct member *m, const struct proto_req *
     }
     rooms__attach(r, m, MEMBER_PLAYER, id);
     size_t len;
-    char *j = proto_enc_joined(game_player(r->g, id), r->code, q->has_req, q->req, &len);
+    char *j = proto_enc_joined(game_player(r->g, id), token, r->code, q->has_req, q->req, &len);
     rooms__send_new(rs, m, j, len);
     send_state(rs, m, NULL, id);
     log_debug("%s room=%s player=%u", q->u.join.token[0] ? "player_resumed" : "player_joined",
@@ -265,6 +335,13 @@ static void do_host_cmd(struct rooms *rs, struct member *m, const struct proto_r
     default:
         break;
     }
+    if (!rc) {
+        static const enum store_ev kinds[] = {[PT_START] = SEV_START, [PT_NEXT] = SEV_NEXT,
+                                              [PT_KICK] = SEV_KICK, [PT_LOCK] = SEV_LOCK,
+                                              [PT_END] = SEV_END};
+        rooms__rec_event(r, kinds[q->type], q->type == PT_KICK ? q->u.kick.player_id : 0,
+                         q->type == PT_LOCK && q->u.lock.locked, 0);
+    }
     if (rc)
         reply_error(rs, m, q, rc, msg);
     else
@@ -285,6 +362,7 @@ static void do_answer(struct rooms *rs, struct member *m, const struct proto_req
         reply_error(rs, m, q, rc, proto_text_answer_refused(rc));
         return;
     }
+    rooms__rec_answer(r, m->player, q->u.answer.index, q->u.answer.choice);
     size_t len;
     char *j = proto_enc_answer_ack(q->u.answer.index, q->u.answer.choice, q->has_req, q->req,
                                    &len);
@@ -313,5 +391,6 @@ void rooms_request(struct rooms *rs, struct member *m, const struct proto_req *q
     case PT_LOCK:
     case PT_END: do_host_cmd(rs, m, q); break;
     case PT_PING: do_ping(rs, m, q); break;
+    case PT_PLAY_AGAIN: do_play_again(rs, m, q); break;
     }
 }

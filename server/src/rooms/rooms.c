@@ -121,13 +121,24 @@ static void new_code(struct rooms *rs, char code[PROTO_CODE_LEN + 1])
 static void room_on_timer(void *arg);
 static void room_on_throttle(void *arg);
 
-struct room *rooms__add(struct rooms *rs, struct game *g, const char *pack_id)
+void rooms__token_key(const char *token, char key[GAME_TOKEN_LEN + 1])
+{
+    char h[STORE_HASH_HEX + 1];
+    store_hash_hex(token, strlen(token), h);
+    memcpy(key, h, GAME_TOKEN_LEN);
+    key[GAME_TOKEN_LEN] = '\0';
+}
+
+static struct room *link_room(struct rooms *rs, struct game *g, const char *pack_id,
+                              const char *code)
 {
     struct room *r = xcalloc(1, sizeof *r);
     r->rs = rs;
     r->g = g;
-    new_code(rs, r->code);
-    rooms__random_hex(rs, r->host_token, GAME_TOKEN_LEN);
+    if (code)
+        snprintf(r->code, sizeof r->code, "%s", code);
+    else
+        new_code(rs, r->code);
     snprintf(r->pack_id, sizeof r->pack_id, "%s", pack_id);
     r->timer = rs->env.timer_create(rs->env.arg, room_on_timer, r);
     r->throttle = rs->env.timer_create(rs->env.arg, room_on_throttle, r);
@@ -141,6 +152,23 @@ struct room *rooms__add(struct rooms *rs, struct game *g, const char *pack_id)
     return r;
 }
 
+struct room *rooms__add(struct rooms *rs, struct game *g, const char *pack_id,
+                        char host_token[GAME_TOKEN_LEN + 1])
+{
+    struct room *r = link_room(rs, g, pack_id, NULL);
+    rooms__random_hex(rs, host_token, GAME_TOKEN_LEN);
+    store_hash_hex(host_token, GAME_TOKEN_LEN, r->host_hash);
+    return r;
+}
+
+struct room *rooms__add_restored(struct rooms *rs, struct game *g, const char *pack_id,
+                                 const char *code, const char *host_hash)
+{
+    struct room *r = link_room(rs, g, pack_id, code);
+    snprintf(r->host_hash, sizeof r->host_hash, "%s", host_hash);
+    return r;
+}
+
 /* Unlinks and frees the room; its members are detached (and told, if `notify`). */
 void rooms__remove(struct room *r, const char *why, bool notify)
 {
@@ -151,6 +179,8 @@ void rooms__remove(struct room *r, const char *why, bool notify)
     if (*pp)
         *pp = r->hnext;
     rs->n_rooms--;
+    if (notify)   /* gone for good (not a shutdown): never restored */
+        rooms__rec_closed(r);
     while (r->members) {
         struct member *m = r->members;
         if (notify)
@@ -217,6 +247,7 @@ struct rooms *rooms_create(const struct rooms_config *cfg, const struct rooms_en
     rs->buckets = xcalloc(rs->n_buckets, sizeof *rs->buckets);
     rs->gc = env->timer_create(env->arg, rooms_on_gc, rs);
     env->timer_start(rs->gc, gc_interval(rs));
+    rooms__persist_init(rs);
     return rs;
 }
 
@@ -228,6 +259,7 @@ void rooms_destroy(struct rooms *rs)
         while (rs->buckets[i])
             rooms__remove(rs->buckets[i], "shutdown", false);
     rs->env.timer_destroy(rs->gc);
+    rooms__persist_cleanup(rs);
     free(rs->buckets);
     free(rs);
 }
@@ -293,6 +325,7 @@ void rooms__detach(struct member *m)
 void rooms_member_left(struct rooms *rs, struct member *m)
 {
     struct room *r = m->room;
+    rooms__forget_member(rs, m);
     if (!r)
         return;
     uint32_t pid = m->role == MEMBER_PLAYER ? m->player : 0;
@@ -300,6 +333,7 @@ void rooms_member_left(struct rooms *rs, struct member *m)
     rooms__detach(m);
     if (pid && !rooms__player(r, pid)) {
         game_disconnect(r->g, pid, rooms__now(rs));
+        rooms__rec_event(r, SEV_DISCONNECT, pid, 0, 0);
         rooms__process(r, rs->env.now_ns(rs->env.arg));
     }
     if (was_host) {
@@ -313,7 +347,8 @@ void rooms_member_left(struct rooms *rs, struct member *m)
 
 void rooms__send(struct rooms *rs, struct member *m, struct frame *f)
 {
-    rs->env.send(rs->env.arg, m, f);
+    if (!rooms__hold(rs, m, f))
+        rs->env.send(rs->env.arg, m, f);
 }
 
 void rooms__send_new(struct rooms *rs, struct member *m, char *json, size_t len)
@@ -430,7 +465,7 @@ static void room_on_throttle(void *arg)
     rooms__schedule_throttle(arg);
 }
 
-static void arm_timer(struct room *r)
+void rooms__arm_timer(struct room *r)
 {
     struct rooms *rs = r->rs;
     qz_ms due = game_next_deadline(r->g), now = rooms__now(rs);
@@ -444,6 +479,7 @@ static void room_on_timer(void *arg)
     struct room *r = arg;
     uint64_t t0 = r->rs->env.now_ns(r->rs->env.arg);
     game_tick(r->g, rooms__now(r->rs));
+    rooms__rec_event(r, SEV_TICK, 0, 0, 0);
     rooms__process(r, t0);
 }
 
@@ -478,12 +514,14 @@ void rooms__process(struct room *r, uint64_t t0_ns)
             r->answers_dirty = true;
             break;
         case GEV_QUESTION:
+            rooms__rec_phase(r);
             j = proto_enc_question(r->g, &rs->cfg.clock, now, &len);
             broadcast_new(r, j, len);
             r->answers_dirty = true;
             log_broadcast(r, "question", t0_ns);
             break;
         case GEV_REVEAL: {
+            rooms__rec_reveal(r);
             if (r->answers_dirty)
                 flush_answers(r);
             j = proto_enc_reveal(r->g, &len);
@@ -499,11 +537,13 @@ void rooms__process(struct room *r, uint64_t t0_ns)
             break;
         }
         case GEV_LEADERBOARD:
+            rooms__rec_phase(r);
             j = proto_enc_leaderboard(r->g, &len);
             broadcast_new(r, j, len);
             log_broadcast(r, "leaderboard", t0_ns);
             break;
         case GEV_GAME_OVER:
+            rooms__rec_game_over(r);
             j = proto_enc_game_over(r->g, &len);
             broadcast_new(r, j, len);
             for (struct member *m = r->members; m; m = m->next) {
@@ -512,7 +552,18 @@ void rooms__process(struct room *r, uint64_t t0_ns)
                     rooms__send_new(rs, m, j, len);
                 }
             }
+            if (r->host) {
+                j = proto_enc_report(r->g, &len);
+                rooms__send_new(rs, r->host, j, len);
+            }
             log_info("game_over room=%s players=%zu", r->code, game_player_count(r->g));
+            break;
+        case GEV_RESTART:
+            /* Back to the lobby: each member rebuilds its screen from a
+             * snapshot, as after a reconnect. */
+            for (struct member *m = r->members; m; m = m->next)
+                if (m->role == MEMBER_HOST || m->role == MEMBER_PLAYER)
+                    rooms__send_state(rs, m);
             break;
         case GEV_KICKED: {
             struct member *m = rooms__player(r, ev[i].player);
@@ -527,5 +578,5 @@ void rooms__process(struct room *r, uint64_t t0_ns)
         }
     }
     rooms__schedule_throttle(r);
-    arm_timer(r);
+    rooms__arm_timer(r);
 }

@@ -14,6 +14,7 @@
 #include "qz/frame.h"
 #include "qz/proto.h"
 #include "util/err.h"
+#include "store/store.h"
 #include "util/limit.h"
 #include "util/metrics.h"
 #include <stdbool.h>
@@ -43,6 +44,7 @@ struct member {
     uint32_t player;
     uint8_t role;                 /* enum member_role */
     struct addr_entry *addr;      /* its remote address's counters (net/ owns them); NULL = none */
+    uint32_t held;                /* frames for it waiting for a commit; private to rooms */
 };
 
 struct rooms_timer;               /* the environment's timer */
@@ -78,6 +80,10 @@ struct rooms_config {
      * shard, all PROTO_CODE_LEN characters random. Must be '\0' or a
      * character of PROTO_CODE_ALPHABET (rooms_shard_valid). */
     char shard;
+    /* Persistence (borrowed, NULL = --no-data). With a store every game
+     * change is recorded, and what a client is sent after a change waits
+     * until the change is committed (rooms_durable). */
+    struct store *store;
 };
 
 /* Whether `id` may name a shard: exactly one character of PROTO_CODE_ALPHABET. */
@@ -123,6 +129,17 @@ void rooms_member_left(struct rooms *rs, struct member *m);
 const struct rooms_stats *rooms_stats(const struct rooms *rs);
 /* Counts every live room (O(rooms + members): for a scrape, not a hot path). */
 void rooms_take_census(const struct rooms *rs, struct rooms_census *out);
+/* The store committed more: sends what was waiting for it, and tells the
+ * hosts once when results are no longer being saved. Call on the loop. */
+void rooms_durable(struct rooms *rs);
+/* Rebuilds every unfinished room of the store by replaying its recorded
+ * events into the game core; their players and hosts resume with the
+ * tokens they hold. Returns how many rooms came back. */
+size_t rooms_restore(struct rooms *rs);
+/* Live rooms whose results are no longer being saved (the store failed). */
+size_t rooms_unsaved(const struct rooms *rs);
+/* Frames waiting for a commit. */
+size_t rooms_held(const struct rooms *rs);
 
 /* Runs idle collection now (the GC timer does this every ROOMS_GC_INTERVAL_MS). */
 void rooms_collect_idle(struct rooms *rs);

@@ -8,7 +8,9 @@ struct room {
     struct rooms *rs;
     struct room *hnext;           /* hash chain */
     char code[PROTO_CODE_LEN + 1];
-    char host_token[GAME_TOKEN_LEN + 1];
+    char host_hash[STORE_HASH_HEX + 1]; /* SHA-256 of the host token: never kept in clear */
+    uint32_t store_id;            /* its id in the store; 0 without one */
+    bool unsaved_told;            /* the host was told results are no longer saved */
     char pack_id[PROTO_ID_MAX + 1];
     struct game *g;
     struct member *members;       /* host and players */
@@ -32,6 +34,17 @@ struct rooms {
     size_t n_buckets, n_rooms;
     struct rooms_timer *gc;
     struct rooms_stats stats;
+    /* persistence (persist.c) */
+    struct store *store;
+    char (*pack_hash)[STORE_HASH_HEX + 1];   /* one per pack */
+    uint64_t last_seq, committed;  /* last record appended; last known committed */
+    struct held {
+        struct member *m;         /* NULL once its connection is gone */
+        struct frame *f;
+        uint64_t seq;
+    } *held;
+    size_t held_head, held_len, held_cap;
+    bool store_failed;
 };
 
 static inline qz_ms rooms__now(struct rooms *rs)
@@ -42,8 +55,15 @@ static inline qz_ms rooms__now(struct rooms *rs)
 /* nhex (even, <= GAME_TOKEN_LEN) random hex digits and a NUL into out. */
 void rooms__random_hex(struct rooms *rs, char *out, size_t nhex);
 
-/* Registry and membership (rooms.c). */
-struct room *rooms__add(struct rooms *rs, struct game *g, const char *pack_id);
+/* Registry and membership (rooms.c). rooms__add makes a code and a host
+ * token (its clear text into host_token, its hash into the room); with
+ * `code` and `host_hash` (a restore) it takes those. */
+struct room *rooms__add(struct rooms *rs, struct game *g, const char *pack_id,
+                        char host_token[GAME_TOKEN_LEN + 1]);
+struct room *rooms__add_restored(struct rooms *rs, struct game *g, const char *pack_id,
+                                 const char *code, const char *host_hash);
+/* The key a game keeps for a token: its SHA-256's first GAME_TOKEN_LEN hex digits. */
+void rooms__token_key(const char *token, char key[GAME_TOKEN_LEN + 1]);
 void rooms__remove(struct room *r, const char *why, bool notify);
 void rooms__attach(struct room *r, struct member *m, enum member_role role, uint32_t player);
 void rooms__detach(struct member *m);
@@ -57,6 +77,24 @@ void rooms__error(struct rooms *rs, struct member *m, int code, const char *msg,
 /* Sends what the last game_* call produced; t0_ns is when the request started. */
 void rooms__process(struct room *r, uint64_t t0_ns);
 void rooms__schedule_throttle(struct room *r);
+void rooms__arm_timer(struct room *r);
+
+/* Persistence (persist.c); each is a no-op without a store. */
+void rooms__persist_init(struct rooms *rs);
+void rooms__persist_cleanup(struct rooms *rs);
+void rooms__rec_created(struct room *r, uint64_t seed, const struct game_settings *st);
+void rooms__rec_event(struct room *r, enum store_ev kind, uint32_t player, int a, int b);
+void rooms__rec_join(struct room *r, uint32_t player, const char *name, const char *token_hash);
+void rooms__rec_answer(struct room *r, uint32_t player, int index, int choice);
+void rooms__rec_reveal(struct room *r);
+void rooms__rec_phase(struct room *r);
+void rooms__rec_game_over(struct room *r);
+void rooms__rec_closed(struct room *r);
+/* Queues f for m when it depends on something not yet committed. */
+bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f);
+void rooms__forget_member(struct rooms *rs, struct member *m);
 void rooms__flush_lobby(struct room *r);
+/* A state snapshot for member m (host or player) of its room (dispatch.c). */
+void rooms__send_state(struct rooms *rs, struct member *m);
 
 #endif

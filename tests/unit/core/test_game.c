@@ -488,6 +488,111 @@ static void test_large_room_ranking(void)
     qz_pack_destroy(p);
 }
 
+/* Answerable counts those who joined before the question opened (offline
+ * ones included: they may come back), not later joiners; a kick takes the
+ * player out of both answerable and answered. Stats stay per question. */
+static void test_answerable_excludes_late_joiners_and_kicked(void)
+{
+    struct qz_pack *p = make_pack(3);
+    struct game *g = make_game(p, 2, 20, SCORING_CLASSIC);
+    uint32_t a = join(g, "A", 0), b = join(g, "B", 0), c = join(g, "C", 0);
+    game_disconnect(g, c, 0);
+    ASSERT_OK(game_start(g, 0));
+    ASSERT_EQ(game_answerable(g), 3);
+    join(g, "Late", 10);
+    ASSERT_EQ(game_answerable(g), 3);
+    ASSERT_OK(game_answer(g, b, 0, wrong_choice(g), 20));
+    ASSERT_EQ(game_answered(g), 1);
+    ASSERT_OK(game_kick(g, b, 30));
+    ASSERT_EQ(game_answerable(g), 2);
+    ASSERT_EQ(game_answered(g), 0);
+    ASSERT(!game_qstats(g, 0));   /* still open */
+    ASSERT_OK(game_answer(g, a, 0, correct_choice(g), 40));
+    ASSERT_EQ(game_phase(g), GAME_REVEAL);
+    const struct game_qstats *st = game_qstats(g, 0);
+    ASSERT(st);
+    ASSERT_EQ(st->answered, 1);
+    ASSERT_EQ(st->answerable, 2);
+    ASSERT_EQ(st->counts[correct_choice(g)], 1);
+    ASSERT(!game_qstats(g, 1));
+    game_destroy(g);
+    qz_pack_destroy(p);
+}
+
+/* prev_rank is the rank after the previous question (0 on the first). */
+static void test_prev_rank_follows_the_previous_question(void)
+{
+    struct qz_pack *p = make_pack(3);
+    struct game *g = make_game(p, 2, 20, SCORING_ACCURACY);
+    uint32_t a = join(g, "A", 0), b = join(g, "B", 0);
+    ASSERT_OK(game_start(g, 0));
+    ASSERT_OK(game_answer(g, a, 0, correct_choice(g), 10));
+    ASSERT_OK(game_answer(g, b, 0, wrong_choice(g), 20));
+    ASSERT_EQ(game_player(g, a)->prev_rank, 0);
+    ASSERT_EQ(game_player(g, a)->rank, 1);
+    ASSERT_EQ(game_player(g, b)->rank, 2);
+    ASSERT_OK(game_next(g, 30));
+    ASSERT_OK(game_next(g, 40));
+    ASSERT_OK(game_answer(g, b, 1, correct_choice(g), 50));
+    ASSERT_OK(game_answer(g, a, 1, wrong_choice(g), 60));
+    /* 1000 each; B's correct answers took less time in total. */
+    ASSERT_EQ(game_player(g, b)->rank, 1);
+    ASSERT_EQ(game_player(g, b)->prev_rank, 2);
+    ASSERT_EQ(game_player(g, a)->prev_rank, 1);
+    game_destroy(g);
+    qz_pack_destroy(p);
+}
+
+/* Play again: only when finished; the same ids, names, tokens and removals;
+ * everything about the last game reset; a selection with no question
+ * leaves the finished game as it was. */
+static void test_restart_keeps_players_and_resets_the_game(void)
+{
+    struct qz_pack *p = make_pack(6);
+    struct game *g = make_game(p, 2, 20, SCORING_CLASSIC);
+    uint32_t a = join(g, "A", 0), b = join(g, "B", 0), k = join(g, "K", 0);
+    struct game_settings s;
+    game_settings_default(&s);
+    s.count = 5;
+    ASSERT_EQ(game_restart(g, p, &s, 7), QZ_EPHASE);
+    ASSERT_OK(game_kick(g, k, 0));
+    ASSERT_OK(game_start(g, 0));
+    ASSERT_OK(game_answer(g, a, 0, correct_choice(g), 100));
+    ASSERT_OK(game_end(g, 200));
+    ASSERT(game_player(g, a)->score > 0);
+    char tok[GAME_TOKEN_LEN + 1];
+    snprintf(tok, sizeof tok, "%s", game_player(g, a)->token);
+    s.categories[0] = "Missing";
+    s.n_categories = 1;
+    ASSERT_EQ(game_restart(g, p, &s, 7), QZ_EBADMSG);
+    ASSERT_EQ(game_phase(g), GAME_FINISHED);
+    s.categories[0] = "Odd";
+    (void)has_event(g, GEV_LOBBY);   /* drop the events so far */
+    ASSERT_OK(game_restart(g, p, &s, 7));
+    ASSERT(has_event(g, GEV_RESTART));
+    ASSERT_EQ(game_phase(g), GAME_LOBBY);
+    ASSERT_EQ(game_index(g), -1);
+    ASSERT_EQ(game_total(g), 3);   /* the three Odd questions of six */
+    for (int i = 0; i < 3; i++)
+        ASSERT_STR_EQ(game_question(g, i)->category, "Odd");
+    ASSERT_EQ(game_player(g, a)->score, 0);
+    ASSERT_EQ(game_player(g, a)->best_streak, 0);
+    ASSERT_EQ(game_player(g, a)->rank, 0);
+    ASSERT_EQ(game_player_count(g), 2);
+    uint32_t again = 0;
+    ASSERT_OK(game_resume(g, tok, 300, &again));
+    ASSERT_EQ(again, a);
+    ASSERT_EQ(game_join(g, "K", "ffffffffffffffffffffffffffffffff", 300, &again), QZ_ENAMEINVALID);
+    ASSERT_OK(game_start(g, 400));
+    ASSERT_OK(game_answer(g, b, 0, correct_choice(g), 500));
+    ASSERT_OK(game_answer(g, a, 0, wrong_choice(g), 600));
+    ASSERT_EQ(game_phase(g), GAME_REVEAL);
+    ASSERT_EQ(game_player(g, b)->rank, 1);
+    ASSERT_EQ(game_player(g, a)->score, 0);
+    game_destroy(g);
+    qz_pack_destroy(p);
+}
+
 static struct test_case tests[] = {
     {"classic_points_at_exact_times", test_classic_points_at_exact_times},
     {"streak_bonus", test_streak_bonus},
@@ -504,6 +609,9 @@ static struct test_case tests[] = {
     {"end_early_and_auto_advance", test_end_early_and_auto_advance},
     {"draw_without_repeats_categories_and_shuffle", test_draw_without_repeats_categories_and_shuffle},
     {"large_room_ranking", test_large_room_ranking},
+    {"answerable_excludes_late_joiners_and_kicked", test_answerable_excludes_late_joiners_and_kicked},
+    {"prev_rank_follows_the_previous_question", test_prev_rank_follows_the_previous_question},
+    {"restart_keeps_players_and_resets_the_game", test_restart_keeps_players_and_resets_the_game},
 };
 
 TEST_MAIN(tests)

@@ -98,6 +98,14 @@ static void test_surface_cues(void)
     q = mkq("define", "Which one is this? “For homogeneous numeric data.”", "array module", "NumPy",
             "Pandas", "Polars");
     ASSERT_STR_EQ(derive_check_gates(&q), "surface cue: the answer alone differs in form or case");
+    /* The odd one out: three "... middleware" and the answer not. */
+    q = mkq("define", "Which one is this? “executes your business logic, renders a template”",
+            "View function/class", "Exception middleware", "View middleware", "Response middleware");
+    ASSERT_STR_EQ(derive_check_gates(&q), "surface cue: the distractors share a word the answer lacks");
+    /* A word the answer shares too is no cue. */
+    q = mkq("define", "Which one is this? “runs before every view”",
+            "Security middleware", "Exception middleware", "View middleware", "Response middleware");
+    ASSERT(derive_check_gates(&q) == NULL);
 }
 
 static void test_explanation_rules(void)

@@ -2,6 +2,7 @@
  * (tests/unit/corpus/small-corpus.txt): the kind derives, from the lines
  * meant for it, with the answer the text states. */
 #include "corpus_test.h"
+#include "derive_int.h"
 
 static struct qz_pack *small;
 static struct derive_stats small_st;
@@ -148,15 +149,76 @@ static void expect_contrast(const struct qz_question *q, const char *const *entr
     }
 }
 
-static void test_define_why_contrasts_the_other_options(void)
+/* The reveal shows the why beside the options: it is at most
+ * CONTRAST_WHY_MAX bytes, names every other option in the order shown
+ * (each entry cut shorter at a clause until all fit) or none, and a cut
+ * entry still reads whole: no ellipsis. */
+static void expect_names_all_or_none(const struct qz_question *q)
+{
+    ASSERT(strlen(q->explanation) <= CONTRAST_WHY_MAX);
+    const char *rest = strstr(q->explanation, "The other options: ");
+    if (rest && strstr(rest, "\xE2\x80\xA6"))
+        FAIL_AT("an entry is cut mid-phrase in \"%s\"", q->explanation);
+    if (!rest) {
+        for (int i = 0; i < q->n_options; i++)
+            if (i != q->correct && strstr(q->explanation, q->options[i]))
+                FAIL_AT("\"%s\" named without the others in \"%s\"", q->options[i], q->explanation);
+        return;
+    }
+    for (int i = 0; i < q->n_options; i++) {
+        if (i == q->correct)
+            continue;
+        char want[160];
+        snprintf(want, sizeof want, "%s — ", q->options[i]);
+        const char *at = strstr(rest, want);
+        if (!at)
+            FAIL_AT("\"%s\" missing or out of order in \"%s\"", q->options[i], q->explanation);
+        rest = at + strlen(want);
+    }
+}
+
+static void test_contrast_why_names_every_other_option_or_none(void)
 {
     const struct qz_question *q = find_q("define", "lazy iterator");
     ASSERT_CONTAINS(q->explanation, "Generator: a function using yield that returns a lazy iterator");
-    static const char *const entries[] = {
-        "Iterator", "an object with __next__ that yields items one at a time until exhausted",
-        "Coroutine", "a function defined with async def whose execution can be suspended with await",
-        "Descriptor", "an object defining __get__ that customises attribute access on a class", NULL};
-    expect_contrast(q, entries);
+    /* Three long entries do not fit whole: each is shortened, all are named. */
+    ASSERT_CONTAINS(q->explanation, "The other options: ");
+    expect_names_all_or_none(q);
+    load();
+    for (size_t i = 0; i < small->n; i++)
+        if (!strcmp(small->q[i].kind, "define") || !strcmp(small->q[i].kind, "tool"))
+            expect_names_all_or_none(&small->q[i]);
+
+    /* Entries too long to fit even at the shortest clip: the answer's own
+     * entry alone, never two of three. */
+    char big[400];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    for (size_t k = 40; k < sizeof big - 1; k += 41)
+        big[k] = ' ';
+    char *opts[4] = {"Alpha", "Beta", "Gamma", "Delta"};
+    char *descs[4] = {big, "short", "short", "short"};
+    struct qz_question fake = {.n_options = 4, .correct = 2};
+    fake.options[0] = opts[1], fake.options[1] = opts[3], fake.options[2] = opts[0], fake.options[3] = opts[2];
+    char *why = derive__contrast_why(&fake, opts, descs, 4, CONTRAST_WHY_MAX);
+    ASSERT(strlen(why) <= CONTRAST_WHY_MAX);
+    ASSERT(!strncmp(why, "Alpha: ", 7));
+    ASSERT(!strstr(why, "Beta") && !strstr(why, "Gamma") && !strstr(why, "Delta"));
+    free(why);
+    /* Short entries: all named, in the order shown (Beta, Delta, Gamma). */
+    descs[0] = "the first letter";
+    why = derive__contrast_why(&fake, opts, descs, 4, CONTRAST_WHY_MAX);
+    ASSERT_STR_EQ(why, "Alpha: the first letter. The other options: Beta — short; Delta — short; Gamma — short.");
+    free(why);
+    /* Long entries are cut at a clause, never mid-phrase. */
+    char *longer = "the second letter of the Greek alphabet, used for the second item of a series "
+                   "in physics, chemistry and finance, and for many things besides that are second";
+    descs[1] = descs[2] = descs[3] = longer;
+    why = derive__contrast_why(&fake, opts, descs, 4, CONTRAST_WHY_MAX);
+    ASSERT(strlen(why) <= CONTRAST_WHY_MAX);
+    ASSERT_CONTAINS(why, "Beta — the second letter of the Greek alphabet; Delta — ");
+    ASSERT(!strstr(why, "\xE2\x80\xA6"));
+    free(why);
 }
 
 static void test_tool_why_contrasts_the_other_options(void)
@@ -245,7 +307,7 @@ static struct test_case tests[] = {
     {"cloze_blanks_a_typed_term", test_cloze_blanks_a_typed_term},
     {"cloze_context_rules", test_cloze_context_rules},
     {"define_masks_the_described_term", test_define_masks_the_described_term},
-    {"define_why_contrasts_the_other_options", test_define_why_contrasts_the_other_options},
+    {"contrast_why_names_every_other_option_or_none", test_contrast_why_names_every_other_option_or_none},
     {"tool_why_contrasts_the_other_options", test_tool_why_contrasts_the_other_options},
     {"every_question_has_four_options", test_every_question_has_four_options},
     {"tool_asks_for_the_listed_name", test_tool_asks_for_the_listed_name},

@@ -104,14 +104,21 @@ static void test_fragments_are_reassembled_and_bounded(void)
     ASSERT(rx.buf == NULL);
 }
 
-static void test_skipped_message_is_discarded_to_its_end(void)
+/* A binary message is counted, never kept: one outcome per message, at its
+ * final fragment, or too large as soon as it passes the limit. */
+static void test_discarded_message_counts_to_its_end(void)
 {
     struct sess_rx rx = {0};
     const char *msg;
     size_t len;
-    sess_rx_skip(&rx, true, false);
-    ASSERT_EQ(sess_rx_feed(&rx, 10, "xx", 2, false, false, &msg, &len), SESS_RX_MORE);
-    ASSERT_EQ(sess_rx_feed(&rx, 10, "xx", 2, false, true, &msg, &len), SESS_RX_MORE);
+    ASSERT_EQ(sess_rx_discard(&rx, 10, 4, true, false), SESS_RX_MORE);
+    ASSERT_EQ(sess_rx_discard(&rx, 10, 4, false, false), SESS_RX_MORE);
+    ASSERT_EQ(sess_rx_discard(&rx, 10, 2, false, true), SESS_RX_MESSAGE);   /* 10: at the limit */
+    ASSERT(rx.buf == NULL);
+    ASSERT_EQ(sess_rx_discard(&rx, 10, 10, true, true), SESS_RX_MESSAGE);
+    ASSERT_EQ(sess_rx_discard(&rx, 10, 6, true, false), SESS_RX_MORE);
+    ASSERT_EQ(sess_rx_discard(&rx, 10, 5, false, false), SESS_RX_TOO_LARGE);
+    /* The next text message is read normally. */
     ASSERT_EQ(sess_rx_feed(&rx, 10, "ok", 2, true, true, &msg, &len), SESS_RX_MESSAGE);
     ASSERT(!memcmp(msg, "ok", 2));
     sess_rx_cleanup(&rx);
@@ -124,7 +131,7 @@ static struct test_case tests[] = {
     {"refusals_reset_after_a_full_refill", test_refusals_reset_after_a_full_refill},
     {"whole_message_is_not_copied", test_whole_message_is_not_copied},
     {"fragments_are_reassembled_and_bounded", test_fragments_are_reassembled_and_bounded},
-    {"skipped_message_is_discarded_to_its_end", test_skipped_message_is_discarded_to_its_end},
+    {"discarded_message_counts_to_its_end", test_discarded_message_counts_to_its_end},
 };
 
 TEST_MAIN(tests)

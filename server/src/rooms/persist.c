@@ -1,0 +1,407 @@
+/* Persistence of rooms: what is recorded when (every change the replay
+ * needs, plus the per-answer scores and final results that exports read),
+ * frames held until their change is committed, and the restore that
+ * replays a room's recorded events into a fresh game core.
+ *
+ * Durability rule: with a store, every frame is sent only once the last
+ * record appended before it was committed. Per connection, frames keep
+ * their order: while any frame is held, later ones queue behind it. */
+#include "rooms_int.h"
+
+#include "qz/texts.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t epoch_now(struct rooms *rs)
+{
+    return (int64_t)rooms__now(rs) + rs->cfg.clock.epoch_offset_ms;
+}
+
+void rooms__persist_init(struct rooms *rs)
+{
+    rs->store = rs->cfg.store;
+    if (!rs->store)
+        return;
+    rs->pack_hash = xcalloc(rs->n_packs ? rs->n_packs : 1, sizeof *rs->pack_hash);
+    for (size_t i = 0; i < rs->n_packs; i++)
+        store_pack_hash(rs->packs[i], rs->pack_hash[i]);
+    rs->committed = store_committed(rs->store);
+    rs->last_seq = store_appended(rs->store);
+}
+
+void rooms__persist_cleanup(struct rooms *rs)
+{
+    for (size_t i = 0; i < rs->held_len; i++)
+        frame_unref(rs->held[(rs->held_head + i) % rs->held_cap].f);
+    free(rs->held);
+    free(rs->pack_hash);
+}
+
+/* ------------------------------------------------------------------ */
+/* held frames                                                         */
+
+bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f)
+{
+    if (!rs->store || (!rs->held_len && rs->last_seq <= rs->committed))
+        return false;
+    if (rs->held_len == rs->held_cap) {
+        size_t cap = rs->held_cap ? rs->held_cap * 2 : 1024;
+        struct held *h = xmalloc(cap * sizeof *h);
+        for (size_t i = 0; i < rs->held_len; i++)
+            h[i] = rs->held[(rs->held_head + i) % rs->held_cap];
+        free(rs->held);
+        rs->held = h;
+        rs->held_head = 0;
+        rs->held_cap = cap;
+    }
+    rs->held[(rs->held_head + rs->held_len) % rs->held_cap] =
+        (struct held){m, frame_ref(f), rs->last_seq};
+    rs->held_len++;
+    m->held++;
+    return true;
+}
+
+void rooms__forget_member(struct rooms *rs, struct member *m)
+{
+    for (size_t i = 0; m->held && i < rs->held_len; i++) {
+        struct held *h = &rs->held[(rs->held_head + i) % rs->held_cap];
+        if (h->m == m) {
+            h->m = NULL;
+            m->held--;
+        }
+    }
+}
+
+size_t rooms_held(const struct rooms *rs)
+{
+    return rs->held_len;
+}
+
+static void tell_unsaved(struct rooms *rs)
+{
+    rs->store_failed = true;
+    for (size_t i = 0; i < rs->n_buckets; i++)
+        for (struct room *r = rs->buckets[i]; r; r = r->hnext) {
+            if (r->unsaved_told)
+                continue;
+            r->unsaved_told = true;
+            log_warn("results_not_saved room=%s", r->code);
+            if (r->host) {
+                size_t len;
+                char *j = proto_enc_notice("results_not_saved",
+                                           proto_text(TEXT_RESULTS_NOT_SAVED), &len);
+                rooms__send_new(rs, r->host, j, len);
+            }
+        }
+}
+
+void rooms_durable(struct rooms *rs)
+{
+    if (!rs->store)
+        return;
+    rs->committed = store_committed(rs->store);
+    while (rs->held_len) {
+        struct held *h = &rs->held[rs->held_head];
+        if (h->seq > rs->committed)
+            break;
+        struct held e = *h;
+        rs->held_head = (rs->held_head + 1) % rs->held_cap;
+        rs->held_len--;
+        if (e.m) {
+            e.m->held--;
+            rs->env.send(rs->env.arg, e.m, e.f);
+        }
+        frame_unref(e.f);
+    }
+    if (!rs->store_failed && store_failed(rs->store))
+        tell_unsaved(rs);
+}
+
+size_t rooms_unsaved(const struct rooms *rs)
+{
+    return rs->store_failed ? rs->n_rooms : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* records                                                             */
+
+static bool recording(const struct room *r)
+{
+    return r->rs->store && r->store_id;
+}
+
+#define SETTINGS_VERSION 1
+
+/* "1 count seconds scoring auto max reveal_ms leaderboard_ms n_categories"
+ * then one category per line. */
+static char *encode_settings(const struct game_settings *st)
+{
+    size_t cap = 128, len;
+    for (unsigned i = 0; i < st->n_categories; i++)
+        cap += strlen(st->categories[i]) + 1;
+    char *s = xmalloc(cap);
+    len = (size_t)snprintf(s, cap, "%d %u %u %d %d %u %u %u %u", SETTINGS_VERSION, st->count,
+                           st->seconds, (int)st->scoring, st->auto_advance ? 1 : 0,
+                           st->max_players, st->reveal_ms, st->leaderboard_ms, st->n_categories);
+    for (unsigned i = 0; i < st->n_categories; i++)
+        len += (size_t)snprintf(s + len, cap - len, "\n%s", st->categories[i]);
+    return s;
+}
+
+/* Fills st from s; the categories point into `buf` (a copy of s it owns).
+ * Returns 0 or -1 for anything but a well-formed version 1 record. */
+static int decode_settings(const char *s, struct game_settings *st, char **buf)
+{
+    int version, scoring, autoadv, used = 0;
+    game_settings_default(st);
+    if (sscanf(s, "%d %u %u %d %d %u %u %u %u%n", &version, &st->count, &st->seconds, &scoring,
+               &autoadv, &st->max_players, &st->reveal_ms, &st->leaderboard_ms, &st->n_categories,
+               &used) != 9 || version != SETTINGS_VERSION || st->n_categories > GAME_MAX_CATEGORIES ||
+        (scoring != SCORING_CLASSIC && scoring != SCORING_ACCURACY) || st->count < 1 ||
+        st->count > GAME_MAX_QUESTIONS)
+        return -1;
+    st->scoring = (enum game_scoring)scoring;
+    st->auto_advance = autoadv != 0;
+    *buf = xstrdup(s + used);
+    char *p = *buf;
+    for (unsigned i = 0; i < st->n_categories; i++) {
+        if (*p != '\n')
+            return -1;
+        *p++ = '\0';
+        st->categories[i] = p;
+        p += strcspn(p, "\n");
+    }
+    return *p ? -1 : 0;
+}
+
+static const char *pack_hash_of(const struct rooms *rs, const char *pack_id, size_t *index)
+{
+    for (size_t i = 0; i < rs->n_packs; i++)
+        if (!strcmp(rs->packs[i]->id, pack_id)) {
+            *index = i;
+            return rs->pack_hash[i];
+        }
+    return NULL;
+}
+
+void rooms__rec_created(struct room *r, uint64_t seed, const struct game_settings *st)
+{
+    struct rooms *rs = r->rs;
+    if (!rs->store)
+        return;
+    size_t pi = 0;
+    const char *ph = pack_hash_of(rs, r->pack_id, &pi);
+    r->store_id = store_new_room_id(rs->store);
+    char *set = encode_settings(st);
+    rs->last_seq = store_room(rs->store, r->store_id, r->code, r->host_hash, r->pack_id,
+                              ph ? ph : "", seed, set, epoch_now(rs));
+    free(set);
+    /* The drawn questions and their option order, for exports and audits. */
+    for (size_t i = 0; i < game_total(r->g); i++) {
+        const struct qz_question *q = game_question(r->g, (int)i);
+        char order[QZ_MAX_OPTIONS + 1];
+        int n = 0;
+        for (int d = 0; d < q->n_options; d++) {
+            const char *opt = game_option(r->g, (int)i, d);
+            for (int k = 0; k < q->n_options; k++)
+                if (q->options[k] == opt)
+                    order[n++] = (char)('0' + k);
+        }
+        order[n] = '\0';
+        rs->last_seq = store_question(rs->store, r->store_id, (int)i, q->id, order);
+    }
+}
+
+void rooms__rec_event(struct room *r, enum store_ev kind, uint32_t player, int a, int b)
+{
+    if (recording(r))
+        r->rs->last_seq = store_event(r->rs->store, r->store_id, kind, rooms__now(r->rs), player,
+                                      a, b, NULL, NULL);
+}
+
+void rooms__rec_join(struct room *r, uint32_t player, const char *name, const char *token_hash)
+{
+    if (recording(r))
+        r->rs->last_seq = store_event(r->rs->store, r->store_id, SEV_JOIN, rooms__now(r->rs),
+                                      player, 0, 0, name, token_hash);
+}
+
+void rooms__rec_answer(struct room *r, uint32_t player, int index, int choice)
+{
+    if (!recording(r))
+        return;
+    const struct game_player *p = game_player(r->g, player);
+    r->rs->last_seq = store_answer(r->rs->store, r->store_id, rooms__now(r->rs), player, index,
+                                   choice, epoch_now(r->rs), p->answers[index].time_ms);
+}
+
+void rooms__rec_phase(struct room *r)
+{
+    if (recording(r))
+        r->rs->last_seq = store_phase(r->rs->store, r->store_id, game_phase_name(game_phase(r->g)));
+}
+
+void rooms__rec_reveal(struct room *r)
+{
+    if (!recording(r))
+        return;
+    struct rooms *rs = r->rs;
+    int qi = game_index(r->g);
+    for (uint32_t id = 1; id <= game_player_slots(r->g); id++) {
+        const struct game_player *p = game_player(r->g, id);
+        if (p && p->answers[qi].choice >= 0)
+            rs->last_seq = store_scored(rs->store, r->store_id, id, qi, p->answers[qi].correct,
+                                        p->answers[qi].points);
+    }
+    rooms__rec_phase(r);
+}
+
+void rooms__rec_game_over(struct room *r)
+{
+    if (!recording(r))
+        return;
+    struct rooms *rs = r->rs;
+    const uint32_t *ids;
+    size_t n = game_ranking(r->g, &ids);
+    for (size_t i = 0; i < n; i++) {
+        const struct game_player *p = game_player(r->g, ids[i]);
+        rs->last_seq = store_result(rs->store, r->store_id, p->rank ? p->rank : (unsigned)i + 1,
+                                    p->id, p->score, p->correct, p->best_streak);
+    }
+    rs->last_seq = store_finish(rs->store, r->store_id, "finished", epoch_now(rs));
+}
+
+void rooms__rec_closed(struct room *r)
+{
+    if (recording(r) && game_phase(r->g) != GAME_FINISHED)
+        r->rs->last_seq = store_finish(r->rs->store, r->store_id, "closed", epoch_now(r->rs));
+}
+
+/* ------------------------------------------------------------------ */
+/* restore                                                             */
+
+struct restore {
+    struct rooms *rs;
+    size_t rooms, mismatches;
+};
+
+static void *restore_room(void *arg, const struct store_room_row *row)
+{
+    struct restore *x = arg;
+    struct rooms *rs = x->rs;
+    size_t pi = 0;
+    const char *ph = pack_hash_of(rs, row->pack_id, &pi);
+    const char *why = NULL;
+    struct game_settings st;
+    char *cats = NULL;
+    struct game *g = NULL;
+    int err;
+    if (!ph)
+        why = "its pack is no longer served";
+    else if (strcmp(ph, row->pack_hash))
+        why = "its pack changed";
+    else if (decode_settings(row->settings_json, &st, &cats))
+        why = "its settings record is malformed";
+    else if (strlen(row->code) != PROTO_CODE_LEN || strlen(row->host_hash) != STORE_HASH_HEX)
+        why = "its code or host token record is malformed";
+    else if (rooms_find(rs, row->code))
+        why = "its code is taken";
+    else if (!(g = game_create(rs->packs[pi], &st, row->seed, &err)))
+        why = "its questions cannot be drawn";
+    free(cats);
+    if (why) {
+        log_warn("room_not_restored room=%s reason=\"%s\"", row->code, why);
+        rs->last_seq = store_finish(rs->store, row->id, "unrestorable", epoch_now(rs));
+        return NULL;
+    }
+    struct room *r = rooms__add_restored(rs, g, row->pack_id, row->code, row->host_hash);
+    r->store_id = row->id;
+    return r;
+}
+
+static void restore_event(void *arg, void *room, const struct store_event_row *e)
+{
+    struct restore *x = arg;
+    struct room *r = room;
+    struct game *g = r->g;
+    uint32_t id = 0;
+    int rc = 0;
+    const struct game_player *p;
+    char key[GAME_TOKEN_LEN + 1];
+    switch (e->kind) {
+    case SEV_JOIN:
+        if (strlen(e->token_hash) < GAME_TOKEN_LEN) {
+            rc = -1;
+            break;
+        }
+        memcpy(key, e->token_hash, GAME_TOKEN_LEN);
+        key[GAME_TOKEN_LEN] = '\0';
+        rc = game_join(g, e->name, key, e->t, &id);
+        if (!rc && id != e->player)
+            rc = -1;
+        r->had_player = true;
+        break;
+    case SEV_RESUME:
+        p = game_player(g, e->player);
+        rc = p ? game_resume(g, p->token, e->t, &id) : -1;
+        break;
+    case SEV_DISCONNECT: game_disconnect(g, e->player, e->t); break;
+    case SEV_START: rc = game_start(g, e->t); break;
+    case SEV_ANSWER: rc = game_answer(g, e->player, e->a, e->b, e->t); break;
+    case SEV_NEXT: rc = game_next(g, e->t); break;
+    case SEV_KICK: rc = game_kick(g, e->player, e->t); break;
+    case SEV_LOCK: rc = game_lock(g, e->a != 0); break;
+    case SEV_END: rc = game_end(g, e->t); break;
+    case SEV_TICK: game_tick(g, e->t); break;
+    default: rc = -1; break;
+    }
+    if (rc) {
+        x->mismatches++;
+        log_warn("replay_mismatch room=%s kind=%d player=%u rc=%d", r->code, (int)e->kind,
+                 e->player, rc);
+    }
+    const struct game_event *ev;
+    game_take_events(g, &ev);   /* nobody is connected to hear them */
+}
+
+static void restore_done(void *arg, void *room)
+{
+    struct restore *x = arg;
+    struct room *r = room;
+    struct rooms *rs = x->rs;
+    qz_ms now = rooms__now(rs);
+    /* Nobody is connected after a restart: everyone resumes. */
+    for (uint32_t id = 1; id <= game_player_slots(r->g); id++) {
+        const struct game_player *p = game_player(r->g, id);
+        if (p && p->connected) {
+            game_disconnect(r->g, id, now);
+            rooms__rec_event(r, SEV_DISCONNECT, id, 0, 0);
+        }
+    }
+    const struct game_event *ev;
+    game_take_events(r->g, &ev);
+    r->last_activity = now;
+    rooms__arm_timer(r);
+    x->rooms++;
+    log_info("room_restored room=%s phase=%s players=%zu question=%d", r->code,
+             game_phase_name(game_phase(r->g)), game_player_count(r->g), game_index(r->g));
+}
+
+size_t rooms_restore(struct rooms *rs)
+{
+    if (!rs->store)
+        return 0;
+    struct restore x = {.rs = rs};
+    struct store_loader l = {.arg = &x, .on_room = restore_room, .on_event = restore_event,
+                             .on_done = restore_done};
+    if (store_load(rs->store, &l))
+        log_err("restore_incomplete rooms=%zu", x.rooms);
+    if (x.rooms || x.mismatches)
+        log_info("restored rooms=%zu mismatches=%zu", x.rooms, x.mismatches);
+    return x.rooms;
+}

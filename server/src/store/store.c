@@ -1,0 +1,837 @@
+/* The store: schema and migrations, the loop's append side, the writer
+ * thread with group commit, and the restore reads. */
+#include "store.h"
+
+#include "util/metrics.h"
+
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ */
+/* schema                                                              */
+
+/* migrations[v] takes a database at user_version v to v + 1. */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "CREATE TABLE rooms(id INTEGER PRIMARY KEY, code TEXT NOT NULL, host_hash TEXT NOT NULL,"
+    " pack_id TEXT NOT NULL, pack_hash TEXT NOT NULL, seed INTEGER NOT NULL,"
+    " settings TEXT NOT NULL, created_at INTEGER NOT NULL, phase TEXT NOT NULL DEFAULT 'lobby',"
+    " finished_at INTEGER);"
+    "CREATE INDEX rooms_code ON rooms(code);"
+    "CREATE INDEX rooms_open ON rooms(finished_at);"
+    "CREATE TABLE questions(room INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " question_id TEXT NOT NULL, option_order TEXT NOT NULL, PRIMARY KEY(room, idx)) WITHOUT ROWID;"
+    "CREATE TABLE players(room INTEGER NOT NULL, player INTEGER NOT NULL, name TEXT NOT NULL,"
+    " token_hash TEXT NOT NULL, PRIMARY KEY(room, player)) WITHOUT ROWID;"
+    "CREATE TABLE events(seq INTEGER PRIMARY KEY, room INTEGER NOT NULL, t INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL, player INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL);"
+    "CREATE INDEX events_room ON events(room, seq);"
+    "CREATE TABLE answers(room INTEGER NOT NULL, player INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL, t INTEGER NOT NULL, choice INTEGER NOT NULL,"
+    " received_at INTEGER NOT NULL, time_ms INTEGER NOT NULL, correct INTEGER, points INTEGER,"
+    " PRIMARY KEY(room, player, idx)) WITHOUT ROWID;"
+    "CREATE TABLE results(room INTEGER NOT NULL, player INTEGER NOT NULL, rank INTEGER NOT NULL,"
+    " score INTEGER NOT NULL, correct INTEGER NOT NULL, best_streak INTEGER NOT NULL,"
+    " PRIMARY KEY(room, player)) WITHOUT ROWID;",
+};
+
+enum rec_type {
+    R_ROOM, R_QUESTION, R_PLAYER, R_EVENT, R_ANSWER, R_SCORED, R_PHASE, R_FINISH, R_RESULT, R_N
+};
+
+static const char *const rec_sql[R_N] = {
+    [R_ROOM] = "INSERT INTO rooms(id, code, host_hash, pack_id, pack_hash, seed, settings,"
+               " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [R_QUESTION] = "INSERT OR REPLACE INTO questions VALUES(?1, ?2, ?3, ?4)",
+    [R_PLAYER] = "INSERT OR REPLACE INTO players VALUES(?1, ?2, ?3, ?4)",
+    [R_EVENT] = "INSERT INTO events VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [R_ANSWER] = "INSERT OR REPLACE INTO answers(room, player, idx, seq, t, choice, received_at,"
+                 " time_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [R_SCORED] = "UPDATE answers SET correct = ?4, points = ?5"
+                 " WHERE room = ?1 AND player = ?2 AND idx = ?3",
+    [R_PHASE] = "UPDATE rooms SET phase = ?2 WHERE id = ?1",
+    [R_FINISH] = "UPDATE rooms SET phase = ?2, finished_at = ?3 WHERE id = ?1",
+    [R_RESULT] = "INSERT OR REPLACE INTO results VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+};
+
+/* A record as the loop encodes it: this fixed header, then its strings
+ * back to back (no NULs), lengths in slen. */
+struct rec {
+    uint8_t type, kind;
+    uint16_t slen[4];
+    uint32_t room, player;
+    int32_t a, b;
+    uint32_t u;
+    uint64_t seq, t;
+    int64_t x;
+};
+
+struct buf {
+    unsigned char *p;
+    size_t len, cap;
+};
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *st[R_N], *begin, *commit, *rollback, *clock;
+    uint64_t last_clock;
+    uint32_t next_room;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    bool running, stop;
+    struct buf pending;             /* the loop appends here (under mu) */
+    uint64_t seq_appended;          /* under mu */
+    uint64_t seq_committed;         /* under mu */
+    bool failed;                    /* under mu */
+    uint64_t failures;              /* under mu */
+    double commit_ms_max;           /* under mu */
+    struct metrics_hist commit_s;   /* under mu: transactions that wrote records, seconds */
+    uint64_t commits;               /* under mu: transactions with records */
+    int64_t clock_offset;           /* under mu */
+    void (*notify)(void *arg);
+    void *notify_arg;
+};
+
+/* ------------------------------------------------------------------ */
+/* hashes                                                              */
+
+void store_hash_hex(const void *data, size_t n, char out[STORE_HASH_HEX + 1])
+{
+    unsigned char md[32];
+    unsigned len = 0;
+    EVP_Digest(data, n, md, &len, EVP_sha256(), NULL);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[STORE_HASH_HEX] = '\0';
+}
+
+static void digest_str(EVP_MD_CTX *c, const char *s)
+{
+    /* length-prefixed, so ("ab","c") and ("a","bc") differ */
+    uint32_t n = s ? (uint32_t)strlen(s) + 1 : 0;
+    EVP_DigestUpdate(c, &n, sizeof n);
+    if (s)
+        EVP_DigestUpdate(c, s, n - 1);
+}
+
+void store_pack_hash(const struct qz_pack *p, char out[STORE_HASH_HEX + 1])
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c)
+        abort();
+    EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+    digest_str(c, p->id);
+    for (size_t i = 0; i < p->n; i++) {
+        const struct qz_question *q = &p->q[i];
+        digest_str(c, q->id);
+        digest_str(c, q->category);
+        digest_str(c, q->prompt);
+        digest_str(c, q->code);
+        for (int k = 0; k < q->n_options; k++)
+            digest_str(c, q->options[k]);
+        int32_t nums[3] = {q->n_options, q->correct, q->time_s};
+        EVP_DigestUpdate(c, nums, sizeof nums);
+    }
+    unsigned char md[32];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(c, md, &len);
+    EVP_MD_CTX_free(c);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[STORE_HASH_HEX] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* open, migrate, close                                                */
+
+static int exec_sql(sqlite3 *db, const char *sql, char *why, size_t why_len, const char *what)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    snprintf(why, why_len, "%s: %s", what, msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return -1;
+}
+
+static int query_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int migrate(sqlite3 *db, char *why, size_t why_len)
+{
+    int64_t v = 0;
+    if (query_int(db, "PRAGMA user_version", &v)) {
+        snprintf(why, why_len, "cannot read the schema version: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    if (v > STORE_SCHEMA_VERSION) {
+        snprintf(why, why_len, "the database has schema version %lld, newer than this quizd's %d",
+                 (long long)v, STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    for (; v < STORE_SCHEMA_VERSION; v++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)v + 1);
+        if (exec_sql(db, "BEGIN IMMEDIATE", why, why_len, "migration") ||
+            exec_sql(db, migrations[v], why, why_len, "migration") ||
+            exec_sql(db, sql, why, why_len, "migration") ||
+            exec_sql(db, "COMMIT", why, why_len, "migration")) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+        log_info("store_migrated version=%lld", (long long)v + 1);
+    }
+    return 0;
+}
+
+static int purge(sqlite3 *db, unsigned keep_days, int64_t epoch_ms, char *why, size_t why_len)
+{
+    if (!keep_days)
+        return 0;
+    int64_t before = epoch_ms - (int64_t)keep_days * 86400 * 1000;
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "BEGIN IMMEDIATE;"
+             "CREATE TEMP TABLE gone AS SELECT id FROM rooms WHERE finished_at IS NOT NULL"
+             " AND finished_at < %lld;"
+             "DELETE FROM events WHERE room IN gone; DELETE FROM answers WHERE room IN gone;"
+             "DELETE FROM players WHERE room IN gone; DELETE FROM questions WHERE room IN gone;"
+             "DELETE FROM results WHERE room IN gone; DELETE FROM rooms WHERE id IN gone;"
+             "DROP TABLE gone; COMMIT;",
+             (long long)before);
+    if (exec_sql(db, sql, why, why_len, "purge")) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static int prepare_all(struct store *s, char *why, size_t why_len)
+{
+    for (int i = 0; i < R_N; i++)
+        if (sqlite3_prepare_v3(s->db, rec_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL))
+            goto fail;
+    if (sqlite3_prepare_v3(s->db, "BEGIN IMMEDIATE", -1, SQLITE_PREPARE_PERSISTENT, &s->begin,
+                           NULL) ||
+        sqlite3_prepare_v3(s->db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &s->commit, NULL) ||
+        sqlite3_prepare_v3(s->db, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT, &s->rollback, NULL) ||
+        sqlite3_prepare_v3(s->db, "INSERT OR REPLACE INTO meta VALUES('clock', ?1)", -1,
+                           SQLITE_PREPARE_PERSISTENT, &s->clock, NULL))
+        goto fail;
+    return 0;
+fail:
+    snprintf(why, why_len, "cannot prepare statements: %s", sqlite3_errmsg(s->db));
+    return -1;
+}
+
+static void finalize_all(struct store *s)
+{
+    for (int i = 0; i < R_N; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_finalize(s->begin);
+    sqlite3_finalize(s->commit);
+    sqlite3_finalize(s->rollback);
+    sqlite3_finalize(s->clock);
+}
+
+struct store *store_open(const struct store_options *o, char *why, size_t why_len)
+{
+    struct stat sb;
+    if (mkdir(o->dir, 0700) && errno != EEXIST) {
+        snprintf(why, why_len, "cannot create the data directory %s: %s", o->dir, strerror(errno));
+        return NULL;
+    }
+    if (stat(o->dir, &sb) || !S_ISDIR(sb.st_mode)) {
+        snprintf(why, why_len, "the data directory %s is not a directory", o->dir);
+        return NULL;
+    }
+    if (access(o->dir, W_OK | X_OK)) {
+        snprintf(why, why_len, "the data directory %s is not writable: %s", o->dir,
+                 strerror(errno));
+        return NULL;
+    }
+    struct store *s = xcalloc(1, sizeof *s);
+    metrics_hist_init(&s->commit_s, METRICS_LATENCY_S, METRICS_LATENCY_N);
+    s->path = xasprintf("%s/%s", o->dir, STORE_DB_NAME);
+    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                             SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        snprintf(why, why_len, "cannot open %s: %s", s->path,
+                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    char sql[160];
+    snprintf(sql, sizeof sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;"
+             " PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;",
+             o->sync == STORE_SYNC_FULL ? "FULL" : "NORMAL");
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(why, why_len, "%s is damaged or not a quizd database (%s); move it away to start"
+                 " afresh, or restore a backup", s->path, sqlite3_errmsg(s->db));
+        goto fail;
+    }
+    int64_t ok = 0;
+    {
+        sqlite3_stmt *st;
+        const unsigned char *res = NULL;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW && (res = sqlite3_column_text(st, 0)) &&
+            !strcmp((const char *)res, "ok"))
+            ok = 1;
+        if (!ok)
+            snprintf(why, why_len, "%s is damaged (%s); move it away to start afresh, or restore a"
+                     " backup", s->path, res ? (const char *)res : sqlite3_errmsg(s->db));
+        if (st)
+            sqlite3_finalize(st);
+        if (!ok)
+            goto fail;
+    }
+    if (migrate(s->db, why, why_len))
+        goto fail;
+    if (purge(s->db, o->keep_days, o->epoch_ms, why, why_len))
+        goto fail;
+    if (o->max_mb) {
+        int64_t page = 4096;
+        query_int(s->db, "PRAGMA page_size", &page);
+        snprintf(sql, sizeof sql, "PRAGMA max_page_count=%lld",
+                 (long long)((int64_t)o->max_mb * 1024 * 1024 / page));
+        if (exec_sql(s->db, sql, why, why_len, "data-max-mb"))
+            goto fail;
+    }
+    int64_t v = 0;
+    query_int(s->db, "SELECT value FROM meta WHERE key = 'clock'", &v);
+    s->last_clock = v > 0 ? (uint64_t)v : 0;
+    v = 0;
+    query_int(s->db, "SELECT max(id) FROM rooms", &v);
+    s->next_room = (uint32_t)v + 1;
+    v = 0;
+    query_int(s->db, "SELECT max(m) FROM (SELECT max(seq) AS m FROM events UNION ALL"
+                     " SELECT max(seq) FROM answers)", &v);
+    s->seq_appended = s->seq_committed = (uint64_t)v;
+    if (prepare_all(s, why, why_len))
+        goto fail;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    log_info("store_opened path=%s sync=%s rooms_next=%u", s->path,
+             o->sync == STORE_SYNC_FULL ? "full" : "normal", s->next_room);
+    return s;
+fail:
+    finalize_all(s);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* the writer                                                          */
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int bind_rec(struct store *s, const struct rec *r, const char *str)
+{
+    sqlite3_stmt *st = s->st[r->type];
+    const char *sv[4];
+    for (int i = 0; i < 4; i++) {
+        sv[i] = str;
+        str += r->slen[i];
+    }
+#define TXT(i, k) sqlite3_bind_text(st, i, sv[k], r->slen[k], SQLITE_STATIC)
+    switch (r->type) {
+    case R_ROOM:
+        sqlite3_bind_int64(st, 1, r->room);
+        TXT(2, 0); TXT(3, 1); TXT(4, 2); TXT(5, 3);
+        sqlite3_bind_int64(st, 6, (int64_t)r->t);
+        sqlite3_bind_text(st, 7, sv[3] + r->slen[3], (int)r->u, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 8, r->x);
+        break;
+    case R_QUESTION:
+        sqlite3_bind_int64(st, 1, r->room);
+        sqlite3_bind_int(st, 2, r->a);
+        TXT(3, 0); TXT(4, 1);
+        break;
+    case R_PLAYER:
+        sqlite3_bind_int64(st, 1, r->room);
+        sqlite3_bind_int64(st, 2, r->player);
+        TXT(3, 0); TXT(4, 1);
+        break;
+    case R_EVENT:
+        sqlite3_bind_int64(st, 1, (int64_t)r->seq);
+        sqlite3_bind_int64(st, 2, r->room);
+        sqlite3_bind_int64(st, 3, (int64_t)r->t);
+        sqlite3_bind_int(st, 4, r->kind);
+        sqlite3_bind_int64(st, 5, r->player);
+        sqlite3_bind_int(st, 6, r->a);
+        sqlite3_bind_int(st, 7, r->b);
+        break;
+    case R_ANSWER:
+        sqlite3_bind_int64(st, 1, r->room);
+        sqlite3_bind_int64(st, 2, r->player);
+        sqlite3_bind_int(st, 3, r->a);
+        sqlite3_bind_int64(st, 4, (int64_t)r->seq);
+        sqlite3_bind_int64(st, 5, (int64_t)r->t);
+        sqlite3_bind_int(st, 6, r->b);
+        sqlite3_bind_int64(st, 7, r->x);
+        sqlite3_bind_int64(st, 8, r->u);
+        break;
+    case R_SCORED:
+        sqlite3_bind_int64(st, 1, r->room);
+        sqlite3_bind_int64(st, 2, r->player);
+        sqlite3_bind_int(st, 3, r->a);
+        sqlite3_bind_int(st, 4, r->b);
+        sqlite3_bind_int64(st, 5, r->u);
+        break;
+    case R_PHASE:
+    case R_FINISH:
+        sqlite3_bind_int64(st, 1, r->room);
+        TXT(2, 0);
+        if (r->type == R_FINISH)
+            sqlite3_bind_int64(st, 3, r->x);
+        break;
+    case R_RESULT:
+        sqlite3_bind_int64(st, 1, r->room);
+        sqlite3_bind_int64(st, 2, r->player);
+        sqlite3_bind_int(st, 3, r->a);
+        sqlite3_bind_int64(st, 4, r->x);
+        sqlite3_bind_int(st, 5, r->b);
+        sqlite3_bind_int64(st, 6, r->u);
+        break;
+    }
+#undef TXT
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int step_reset(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static size_t rec_size(const struct rec *r)
+{
+    size_t n = sizeof *r + r->slen[0] + r->slen[1] + r->slen[2] + r->slen[3];
+    if (r->type == R_ROOM)
+        n += r->u;   /* the settings JSON, a fifth string */
+    return (n + 7) & ~(size_t)7;
+}
+
+/* One transaction for the whole batch, then the clock. Returns the SQLite
+ * error code of the first failure, or SQLITE_OK. */
+static int write_batch(struct store *s, const struct buf *b, uint64_t clock)
+{
+    int rc = step_reset(s->begin);
+    for (size_t off = 0; rc == SQLITE_OK && off < b->len;) {
+        struct rec r;
+        memcpy(&r, b->p + off, sizeof r);
+        rc = bind_rec(s, &r, (const char *)b->p + off + sizeof r);
+        off += rec_size(&r);
+    }
+    if (rc == SQLITE_OK && clock) {
+        sqlite3_bind_int64(s->clock, 1, (int64_t)clock);
+        rc = step_reset(s->clock);
+    }
+    if (rc == SQLITE_OK)
+        rc = step_reset(s->commit);
+    if (rc != SQLITE_OK && !sqlite3_get_autocommit(s->db))
+        step_reset(s->rollback);
+    return rc;
+}
+
+static void *writer_main(void *arg)
+{
+    struct store *s = arg;
+    struct buf w = {0};
+    uint64_t last_clock_write = 0;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->pending.len && !s->stop) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += (long)STORE_CLOCK_MS * 1000000;
+            ts.tv_sec += ts.tv_nsec / 1000000000;
+            ts.tv_nsec %= 1000000000;
+            if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT)
+                break;   /* time to record the clock */
+        }
+        bool stopping = s->stop;
+        struct buf t = s->pending;   /* swap: the loop gets the empty buffer */
+        s->pending = w;
+        s->pending.len = 0;
+        w = t;
+        uint64_t upto = s->seq_appended;
+        bool failed = s->failed;
+        int64_t off = s->clock_offset;
+        pthread_mutex_unlock(&s->mu);
+
+        uint64_t now = mono_ms();
+        uint64_t clock = (uint64_t)((int64_t)now + off);
+        bool want_clock = stopping || now - last_clock_write >= STORE_CLOCK_MS;
+        int rc = SQLITE_OK;
+        double ms = 0;
+        if (!failed && (w.len || want_clock)) {
+            struct timespec a, z;
+            clock_gettime(CLOCK_MONOTONIC, &a);
+            rc = write_batch(s, &w, want_clock ? clock : 0);
+            clock_gettime(CLOCK_MONOTONIC, &z);
+            ms = (double)(z.tv_sec - a.tv_sec) * 1e3 + (double)(z.tv_nsec - a.tv_nsec) / 1e6;
+            if (rc == SQLITE_OK && want_clock)
+                last_clock_write = now;
+            if (rc != SQLITE_OK)
+                log_err("store_write_failed err=\"%s\" bytes=%zu (results are no longer saved)",
+                        sqlite3_errstr(rc), w.len);
+        }
+        size_t had = w.len;
+        w.len = 0;
+
+        pthread_mutex_lock(&s->mu);
+        if (rc != SQLITE_OK) {
+            s->failed = true;
+            s->failures++;
+        } else if (failed && had) {
+            s->failures++;   /* a batch not written: counted, never silent */
+        }
+        if (rc == SQLITE_OK && had && !failed) {
+            s->commits++;
+            metrics_hist_observe(&s->commit_s, ms / 1e3);
+        }
+        if (ms > s->commit_ms_max)
+            s->commit_ms_max = ms;
+        bool moved = s->seq_committed != upto || rc != SQLITE_OK;
+        s->seq_committed = upto;
+        if (stopping && !s->pending.len)
+            break;
+        if (moved && s->notify)
+            s->notify(s->notify_arg);   /* under mu: store_stop_notify waits for it */
+    }
+    pthread_mutex_unlock(&s->mu);
+    free(w.p);
+    return NULL;
+}
+
+void store_start(struct store *s, void (*notify)(void *arg), void *arg)
+{
+    s->notify = notify;
+    s->notify_arg = arg;
+    s->running = true;
+    if (pthread_create(&s->thread, NULL, writer_main, s)) {
+        log_err("store_thread_failed");
+        abort();
+    }
+}
+
+void store_stop_notify(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->notify = NULL;
+    pthread_mutex_unlock(&s->mu);
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    if (s->running) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = true;
+        pthread_cond_signal(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->thread, NULL);
+    }
+    finalize_all(s);
+    if (sqlite3_close(s->db) != SQLITE_OK)
+        log_err("store_close_failed err=\"%s\"", sqlite3_errmsg(s->db));
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s->pending.p);
+    free(s->path);
+    free(s);
+}
+
+uint64_t store_last_clock(const struct store *s)
+{
+    return s->last_clock;
+}
+
+void store_set_clock_offset(struct store *s, int64_t offset_ms)
+{
+    pthread_mutex_lock(&s->mu);
+    s->clock_offset = offset_ms;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ------------------------------------------------------------------ */
+/* appends (the loop)                                                  */
+
+static uint64_t append(struct store *s, struct rec *r, const char *const str[4], const char *extra,
+                       size_t extra_len, bool seq)
+{
+    size_t len[4];
+    for (int i = 0; i < 4; i++) {
+        len[i] = str[i] ? strlen(str[i]) : 0;
+        if (len[i] > UINT16_MAX)
+            len[i] = UINT16_MAX;   /* every string quizd stores is far shorter */
+        r->slen[i] = (uint16_t)len[i];
+    }
+    if (r->type == R_ROOM)
+        r->u = (uint32_t)extra_len;
+    size_t n = rec_size(r);
+    pthread_mutex_lock(&s->mu);
+    struct buf *b = &s->pending;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 65536;
+        while (cap < b->len + n)
+            cap *= 2;
+        b->p = xrealloc(b->p, cap);
+        b->cap = cap;
+    }
+    uint64_t q = ++s->seq_appended;
+    if (seq)
+        r->seq = q;
+    unsigned char *p = b->p + b->len;
+    memcpy(p, r, sizeof *r);
+    p += sizeof *r;
+    for (int i = 0; i < 4; i++) {
+        memcpy(p, str[i] ? str[i] : "", len[i]);
+        p += len[i];
+    }
+    if (extra_len)
+        memcpy(p, extra, extra_len);
+    b->len += n;
+    bool wake = b->len == n;   /* the writer sleeps only on an empty batch */
+    pthread_mutex_unlock(&s->mu);
+    if (wake)
+        pthread_cond_signal(&s->cv);
+    return q;
+}
+
+uint32_t store_new_room_id(struct store *s)
+{
+    return s->next_room++;
+}
+
+uint64_t store_room(struct store *s, uint32_t room, const char *code, const char *host_hash,
+                    const char *pack_id, const char *pack_hash, uint64_t seed,
+                    const char *settings_json, int64_t created_epoch_ms)
+{
+    struct rec r = {.type = R_ROOM, .room = room, .t = seed, .x = created_epoch_ms};
+    const char *str[4] = {code, host_hash, pack_id, pack_hash};
+    return append(s, &r, str, settings_json, strlen(settings_json), false);
+}
+
+uint64_t store_question(struct store *s, uint32_t room, int index, const char *question_id,
+                        const char *option_order)
+{
+    struct rec r = {.type = R_QUESTION, .room = room, .a = index};
+    const char *str[4] = {question_id, option_order, NULL, NULL};
+    return append(s, &r, str, NULL, 0, false);
+}
+
+uint64_t store_event(struct store *s, uint32_t room, enum store_ev kind, uint64_t t,
+                     uint32_t player, int a, int b, const char *name, const char *token_hash)
+{
+    static const char *const none[4];
+    if (kind == SEV_JOIN) {   /* the player's row: the join's replay reads it */
+        struct rec p = {.type = R_PLAYER, .room = room, .player = player};
+        const char *str[4] = {name, token_hash, NULL, NULL};
+        append(s, &p, str, NULL, 0, false);
+    }
+    struct rec r = {.type = R_EVENT, .kind = (uint8_t)kind, .room = room, .player = player,
+                    .a = a, .b = b, .t = t};
+    return append(s, &r, none, NULL, 0, true);
+}
+
+uint64_t store_answer(struct store *s, uint32_t room, uint64_t t, uint32_t player, int index,
+                      int choice, int64_t recv_epoch_ms, uint32_t time_ms)
+{
+    static const char *const none[4];
+    struct rec r = {.type = R_ANSWER, .room = room, .player = player, .a = index, .b = choice,
+                    .t = t, .x = recv_epoch_ms, .u = time_ms};
+    return append(s, &r, none, NULL, 0, true);
+}
+
+uint64_t store_scored(struct store *s, uint32_t room, uint32_t player, int index, bool correct,
+                      unsigned points)
+{
+    static const char *const none[4];
+    struct rec r = {.type = R_SCORED, .room = room, .player = player, .a = index, .b = correct,
+                    .u = points};
+    return append(s, &r, none, NULL, 0, false);
+}
+
+uint64_t store_phase(struct store *s, uint32_t room, const char *phase)
+{
+    struct rec r = {.type = R_PHASE, .room = room};
+    const char *str[4] = {phase, NULL, NULL, NULL};
+    return append(s, &r, str, NULL, 0, false);
+}
+
+uint64_t store_finish(struct store *s, uint32_t room, const char *phase, int64_t epoch_ms)
+{
+    struct rec r = {.type = R_FINISH, .room = room, .x = epoch_ms};
+    const char *str[4] = {phase, NULL, NULL, NULL};
+    return append(s, &r, str, NULL, 0, false);
+}
+
+uint64_t store_result(struct store *s, uint32_t room, unsigned rank, uint32_t player,
+                      int64_t score, unsigned correct, unsigned best_streak)
+{
+    static const char *const none[4];
+    struct rec r = {.type = R_RESULT, .room = room, .player = player, .a = (int32_t)rank,
+                    .b = (int32_t)correct, .x = score, .u = best_streak};
+    return append(s, &r, none, NULL, 0, false);
+}
+
+uint64_t store_appended(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    uint64_t v = s->seq_appended;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+uint64_t store_committed(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    uint64_t v = s->seq_committed;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+bool store_failed(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    bool v = s->failed;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+uint64_t store_failures(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    uint64_t v = s->failures;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+void store_commit_histogram(struct store *s, struct metrics_hist *out)
+{
+    pthread_mutex_lock(&s->mu);
+    *out = s->commit_s;
+    pthread_mutex_unlock(&s->mu);
+}
+
+uint64_t store_commits(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    uint64_t v = s->commits;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+double store_commit_ms_max(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    double v = s->commit_ms_max;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+/* ------------------------------------------------------------------ */
+/* restore                                                             */
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+int store_load(struct store *s, const struct store_loader *l)
+{
+    sqlite3_stmt *rooms = NULL, *evs = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, code, host_hash, pack_id, pack_hash, seed, settings FROM rooms"
+                           " WHERE finished_at IS NULL ORDER BY id", -1, &rooms, NULL) ||
+        sqlite3_prepare_v2(s->db,
+                           "SELECT e.seq, e.t, e.kind, e.player, e.a, e.b, p.name, p.token_hash"
+                           " FROM events e LEFT JOIN players p ON e.kind = 1 AND p.room = e.room"
+                           " AND p.player = e.player WHERE e.room = ?1"
+                           " UNION ALL SELECT seq, t, 5, player, idx, choice, NULL, NULL"
+                           " FROM answers WHERE room = ?1 ORDER BY 1", -1, &evs, NULL)) {
+        log_err("store_load_failed err=\"%s\"", sqlite3_errmsg(s->db));
+        goto out;
+    }
+    int step;
+    while ((step = sqlite3_step(rooms)) == SQLITE_ROW) {
+        struct store_room_row r = {
+            .id = (uint32_t)sqlite3_column_int64(rooms, 0),
+            .code = col_text(rooms, 1), .host_hash = col_text(rooms, 2),
+            .pack_id = col_text(rooms, 3), .pack_hash = col_text(rooms, 4),
+            .seed = (uint64_t)sqlite3_column_int64(rooms, 5), .settings_json = col_text(rooms, 6),
+        };
+        void *h = l->on_room(l->arg, &r);
+        if (!h)
+            continue;
+        sqlite3_bind_int64(evs, 1, r.id);
+        while ((step = sqlite3_step(evs)) == SQLITE_ROW) {
+            struct store_event_row e = {
+                .t = (uint64_t)sqlite3_column_int64(evs, 1),
+                .kind = (enum store_ev)sqlite3_column_int(evs, 2),
+                .player = (uint32_t)sqlite3_column_int64(evs, 3),
+                .a = sqlite3_column_int(evs, 4), .b = sqlite3_column_int(evs, 5),
+                .name = col_text(evs, 6), .token_hash = col_text(evs, 7),
+            };
+            l->on_event(l->arg, h, &e);
+        }
+        sqlite3_reset(evs);
+        l->on_done(l->arg, h);
+        if (step != SQLITE_DONE)
+            break;
+    }
+    if (step != SQLITE_DONE) {
+        log_err("store_load_failed err=\"%s\"", sqlite3_errmsg(s->db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(rooms);
+    sqlite3_finalize(evs);
+    return rc;
+}

@@ -1,0 +1,131 @@
+/* The store: every game in one SQLite database (WAL), written by one writer
+ * thread with group commit, so the loop never waits on the disk.
+ *
+ * The loop appends compact records (store_room, store_event, ...) under a
+ * mutex; each gets a sequence number. The writer swaps the whole pending
+ * batch out, writes it in one transaction with prepared statements, and
+ * then publishes the last committed sequence number and calls the notify
+ * callback (from the writer thread: the caller wakes its loop with it,
+ * e.g. uv_async_send). What depends on a record is sent once
+ * store_committed() has reached its number.
+ *
+ * Restore reads the database synchronously at start (store_load), before
+ * the writer runs. Ownership: store_open returns a store freed by
+ * store_close; every string passed in is copied. */
+#ifndef QZ_STORE_H
+#define QZ_STORE_H
+#include "core/question.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_HASH_HEX 64            /* SHA-256 in hex */
+#define STORE_KEEP_DAYS 30           /* default --keep-days */
+#define STORE_CLOCK_MS 500           /* the writer records the game clock this often */
+#define STORE_DB_NAME "quizd.db"
+
+enum store_sync { STORE_SYNC_NORMAL, STORE_SYNC_FULL };
+
+struct store_options {
+    const char *dir;                 /* created 0700 when missing */
+    enum store_sync sync;
+    unsigned keep_days;              /* finished rooms older than this are purged at start */
+    unsigned max_mb;                 /* 0 = no cap; past it writes fail like a full disk */
+    int64_t epoch_ms;                /* wall clock now, for the purge */
+};
+
+/* What the replay needs, in the order it happened. */
+enum store_ev {
+    SEV_JOIN = 1,     /* player, name, token hash */
+    SEV_RESUME,       /* player */
+    SEV_DISCONNECT,   /* player */
+    SEV_START,
+    SEV_ANSWER,       /* player, a = question index, b = choice */
+    SEV_NEXT,
+    SEV_KICK,         /* player */
+    SEV_LOCK,         /* a = locked */
+    SEV_END,
+    SEV_TICK,         /* a timed transition ran */
+};
+
+struct store;
+
+/* Opens (creating and migrating) DIR/quizd.db. On failure returns NULL and
+ * writes a one-line reason into why. */
+struct store *store_open(const struct store_options *o, char *why, size_t why_len);
+/* Starts the writer thread; notify(arg) is called from it after each commit. */
+void store_start(struct store *s, void (*notify)(void *arg), void *arg);
+/* From now on the writer calls no notify (safe against a concurrent call). */
+void store_stop_notify(struct store *s);
+/* Writes what is pending, records the clock, stops the writer and closes
+ * the database. NULL-safe. */
+void store_close(struct store *s);
+
+/* The game clock the last run reached (0 for a new database), and the
+ * offset the writer adds to CLOCK_MONOTONIC ms to record the clock. */
+uint64_t store_last_clock(const struct store *s);
+void store_set_clock_offset(struct store *s, int64_t offset_ms);
+
+/* Appends, from the loop. Each returns its record's sequence number. */
+uint32_t store_new_room_id(struct store *s);
+uint64_t store_room(struct store *s, uint32_t room, const char *code, const char *host_hash,
+                    const char *pack_id, const char *pack_hash, uint64_t seed,
+                    const char *settings_json, int64_t created_epoch_ms);
+uint64_t store_question(struct store *s, uint32_t room, int index, const char *question_id,
+                        const char *option_order);
+uint64_t store_event(struct store *s, uint32_t room, enum store_ev kind, uint64_t t,
+                     uint32_t player, int a, int b, const char *name, const char *token_hash);
+uint64_t store_answer(struct store *s, uint32_t room, uint64_t t, uint32_t player, int index,
+                      int choice, int64_t recv_epoch_ms, uint32_t time_ms);
+uint64_t store_scored(struct store *s, uint32_t room, uint32_t player, int index, bool correct,
+                      unsigned points);
+uint64_t store_phase(struct store *s, uint32_t room, const char *phase);
+/* The room is over (finished, or closed unfinished): never restored again. */
+uint64_t store_finish(struct store *s, uint32_t room, const char *phase, int64_t epoch_ms);
+uint64_t store_result(struct store *s, uint32_t room, unsigned rank, uint32_t player,
+                      int64_t score, unsigned correct, unsigned best_streak);
+
+/* Thread-safe reads. */
+uint64_t store_appended(struct store *s);
+uint64_t store_committed(struct store *s);
+/* Writes failed (disk full, I/O error): nothing is saved any more. */
+bool store_failed(struct store *s);
+uint64_t store_failures(struct store *s);
+double store_commit_ms_max(struct store *s);
+uint64_t store_commits(struct store *s);   /* transactions that wrote records */
+/* A copy of the commit latency histogram (seconds per transaction that
+ * wrote records), for /metrics. */
+struct metrics_hist;
+void store_commit_histogram(struct store *s, struct metrics_hist *out);
+
+/* Restore: every unfinished room, oldest first, with its events in order.
+ * The callbacks get borrowed strings valid during the call. Returns 0 or -1. */
+struct store_room_row {
+    uint32_t id;
+    const char *code, *host_hash, *pack_id, *pack_hash, *settings_json;
+    uint64_t seed;
+};
+struct store_event_row {
+    enum store_ev kind;
+    uint64_t t;
+    uint32_t player;
+    int a, b;
+    const char *name, *token_hash;
+};
+struct store_loader {
+    void *arg;
+    /* returns a handle passed to on_event and on_done, NULL to skip the room */
+    void *(*on_room)(void *arg, const struct store_room_row *r);
+    void (*on_event)(void *arg, void *room, const struct store_event_row *e);
+    void (*on_done)(void *arg, void *room);
+};
+int store_load(struct store *s, const struct store_loader *l);
+
+/* SHA-256 in lowercase hex of n bytes (OpenSSL). out gets 65 bytes. */
+void store_hash_hex(const void *data, size_t n, char out[STORE_HASH_HEX + 1]);
+/* The content hash of a pack: every question's id, text, options, answer,
+ * category and time, so a restore knows it replays the same questions. */
+void store_pack_hash(const struct qz_pack *p, char out[STORE_HASH_HEX + 1]);
+
+#endif
