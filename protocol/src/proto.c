@@ -25,6 +25,8 @@ static const char *type_names[] = {
     [PT_KICK] = "kick",               [PT_LOCK] = "lock",               [PT_END] = "end",
     [PT_PING] = "ping",               [PT_PLAY_AGAIN] = "play_again",
 };
+_Static_assert(sizeof type_names / sizeof type_names[0] == PT_COUNT,
+               "PT_COUNT follows the last request type");
 
 static const char *out_names[] = {
     [PO_ERROR] = "error",       [PO_ACK] = "ack",           [PO_PONG] = "pong",
@@ -32,7 +34,8 @@ static const char *out_names[] = {
     [PO_QUESTION] = "question", [PO_ANSWERS] = "answers",   [PO_ANSWER_ACK] = "answer_ack",
     [PO_REVEAL] = "reveal",     [PO_RESULT] = "result",     [PO_LEADERBOARD] = "leaderboard",
     [PO_GAME_OVER] = "game_over", [PO_REVIEW] = "review",   [PO_KICKED] = "kicked",
-    [PO_STATE] = "state",       [PO_OTHER] = "other",
+    [PO_STATE] = "state",       [PO_NOTICE] = "notice",     [PO_REPORT] = "report",
+    [PO_OTHER] = "other",
 };
 _Static_assert(sizeof out_names / sizeof out_names[0] == PO_COUNT, "a name per message type");
 

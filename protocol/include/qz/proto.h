@@ -31,13 +31,13 @@ enum proto_type {
     PT_PING,
     PT_PLAY_AGAIN,   /* host only: a finished room back to its lobby; body as create_room */
 };
-#define PT_COUNT (PT_PING + 1)
+#define PT_COUNT (PT_PLAY_AGAIN + 1)   /* keep with the last request type above */
 
 /* What the server sends, by the "type" every encoder below writes first. */
 enum proto_out {
     PO_ERROR, PO_ACK, PO_PONG, PO_ROOM_CREATED, PO_JOINED, PO_LOBBY, PO_QUESTION, PO_ANSWERS,
     PO_ANSWER_ACK, PO_REVEAL, PO_RESULT, PO_LEADERBOARD, PO_GAME_OVER, PO_REVIEW, PO_KICKED,
-    PO_STATE,
+    PO_STATE, PO_NOTICE, PO_REPORT,
     PO_OTHER,        /* a payload that does not start {"type":"<one of the above>" */
 };
 #define PO_COUNT (PO_OTHER + 1)

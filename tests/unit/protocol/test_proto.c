@@ -223,6 +223,12 @@ static void test_out_type_by_prefix(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         ASSERT_EQ(proto_out_type((const unsigned char *)cases[i].s, strlen(cases[i].s)), cases[i].t);
     ASSERT_STR_EQ(proto_out_name(PO_GAME_OVER), "game_over");
+    for (int t = 0; t < PO_OTHER; t++) {   /* every name is recognised as itself */
+        char msg[64];
+        snprintf(msg, sizeof msg, "{\"type\":\"%s\",\"x\":1}", proto_out_name(t));
+        ASSERT_EQ(proto_out_type((const unsigned char *)msg, strlen(msg)), t);
+    }
+    ASSERT_STR_EQ(proto_type_name(PT_COUNT - 1), "play_again");
 }
 
 static struct test_case tests[] = {
