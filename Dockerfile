@@ -3,7 +3,8 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev make cmake pkg-config \
-      libwebsockets-dev libuv1-dev libjansson-dev libqrencode-dev libicu-dev libssl-dev libsqlite3-dev \
+      libwebsockets-dev libuv1-dev libjansson-dev libqrencode-dev libicu-dev libssl-dev \
+      libsqlite3-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -23,16 +24,15 @@ RUN apt-get update \
       libjansson4 libqrencode4 libicu72 libssl3 libsqlite3-0 curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin quizd \
- && mkdir -p /packs /data && chown quizd:quizd /data && chmod 700 /data
+ && mkdir -p /packs /data && chown quizd /data && chmod 0700 /data
 COPY --from=build /src/build/quizd /src/build/quizd-pack /usr/local/bin/
 COPY server/data /usr/share/quizd/data
 COPY web-client /usr/share/quizd/web-client
 USER quizd
-# Every game is kept in /data/quizd.db (SQLite): mount a volume there so
-# results and unfinished rooms survive the container.
-VOLUME /data
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s --start-period=5s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
 ENTRYPOINT ["quizd"]
+# Games live in /data (a volume): they survive a restart of the container.
+VOLUME /data
 CMD ["--port=8080", "--bind=0.0.0.0", "--packs=/packs", "--data=/data"]

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
 RUNTIME_PKGS=(cmake gcc make pkg-config libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
-              libjansson-dev libqrencode-dev libicu-dev libssl-dev)
+              libjansson-dev libqrencode-dev libicu-dev libssl-dev libsqlite3-dev)
 
 source .ci/common.sh
 

@@ -2,6 +2,11 @@
 """quizd benchmark: quizd vs the floor (a plain send() loop) vs the usual
 alternative (Node.js + ws), in the same invocation, on 127.0.0.1.
 
+quizd runs twice: with persistence on (a fresh --data directory per run,
+the default users get) and with --no-data; the table reports, in the same
+invocation, answer-ack p99 and deliveries per CPU-second of the first
+against the second.
+
 Scenarios: 1 room x 1,000 players, 1 room x 10,000, 500 rooms x 20. Each
 system runs each scenario --reps times (default 3) on a fresh server process;
 the table shows medians, and ratios are computed from those medians.
@@ -74,14 +79,20 @@ def pin(cpu):
     return ['taskset', '-c', str(cpu)] if shutil.which('taskset') and os.cpu_count() >= 2 else []
 
 
-def run_one(args, system, sc, rep, extra=()):
+def run_one(args, system, sc, rep):
     build = args.build
-    if system == 'quizd':
-        cmd = pin(0) + [f'{build}/quizd', '--port=0', '--bind=127.0.0.1', '--log-level=info', *extra,
+    data_dir = None
+    if system in ('quizd', 'quizd-nodata'):
+        cmd = pin(0) + [f'{build}/quizd', '--port=0', '--bind=127.0.0.1', '--log-level=info',
                         f'--max-players={max(10000, sc["players"])}',
                         # every simulated player comes from 127.0.0.1: lift the
                         # per-address caps that protect a venue (issue 11)
                         '--max-per-address=0', '--max-rooms-per-address=0', '--max-rooms=0']
+        if system == 'quizd':
+            data_dir = tempfile.mkdtemp(prefix='quizd-bench-')
+            cmd.append(f'--data={data_dir}')
+        else:
+            cmd.append('--no-data')
         ready = r'listening port=(\d+)'
     elif system == 'node':
         cmd = pin(0) + ['node', f'{HERE}/node/server.mjs', '0']
@@ -91,7 +102,7 @@ def run_one(args, system, sc, rep, extra=()):
         ready = r'listening port=(\d+)'
     proc, port = start(cmd, ready)
     # taskset execs the server: the pid is the server's.
-    target = 'floor' if system == 'floor' else system
+    target = 'floor' if system == 'floor' else 'quizd' if system == 'quizd-nodata' else system
     players = sc['players']
     rooms = sc['rooms']
     if system == 'floor' and rooms > 1:
@@ -106,12 +117,14 @@ def run_one(args, system, sc, rep, extra=()):
         out = subprocess.run(lg, capture_output=True, text=True, timeout=args.timeout + 30)
     finally:
         err = stop(proc)
+        if data_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
     if out.returncode != 0 or not out.stdout.strip():
         raise RuntimeError(f'loadgen failed ({system} {sc["name"]}): {out.stderr[-500:]}')
     res = json.loads(out.stdout.strip().splitlines()[-1])
     if out.stderr.strip():
         res['loadgen_stderr'] = out.stderr.strip()[-300:]
-    if system == 'quizd':
+    if system in ('quizd', 'quizd-nodata'):
         # Server-side: time from the triggering call until every copy was queued.
         q = {}
         for m in re.finditer(r'type=(\S+) recipients=(\d+) queued_us=(\d+)', err):
@@ -315,7 +328,8 @@ def main():
     ap.add_argument('--reps', type=int, default=None)
     ap.add_argument('--build', default=os.path.join(ROOT, 'build'))
     ap.add_argument('--timeout', type=int, default=120, help='seconds per run')
-    ap.add_argument('--systems', default='quizd,floor,node')
+    ap.add_argument('--systems', default='quizd,quizd-nodata,floor,node',
+                    help='quizd (persistence on), quizd-nodata (--no-data), floor, node')
     ap.add_argument('--only', default='', help='comma list of scenario names')
     ap.add_argument('--no-syscalls', action='store_true', help='do not count syscalls with perf')
     ap.add_argument('--shards', type=int, default=0,
@@ -362,13 +376,8 @@ def main():
             runs = []
             for rep in range(reps):
                 print(f'  {sc["name"]:>8} {system:>5} run {rep + 1}/{reps} ...', file=sys.stderr, flush=True)
-                if system == 'sharded':
-                    runs.append(run_sharded(args, sc, rep))
-                elif args.shards:   # the same persistence as each shard: a fresh --data
-                    with tempfile.TemporaryDirectory(prefix='quizd-bench-data-') as d:
-                        runs.append(run_one(args, system, sc, rep, [f'--data={d}/data']))
-                else:
-                    runs.append(run_one(args, system, sc, rep))
+                # run_one gives quizd a fresh --data, as run_sharded does each shard
+                runs.append(run_sharded(args, sc, rep) if system == 'sharded' else run_one(args, system, sc, rep))
             results['scenarios'][sc['name']]['systems'][system] = {'median': summarize(runs), 'runs': runs}
 
     # Ratios from the medians.
@@ -383,6 +392,12 @@ def main():
                 r['deliveries_per_cpu_s_vs_node'] = q['deliveries_per_cpu_s'] / n['deliveries_per_cpu_s']
             if n['fanout_p99_ms'] and q['fanout_p99_ms']:
                 r['fanout_p99_vs_node'] = q['fanout_p99_ms'] / n['fanout_p99_ms']
+        d = s.get('quizd-nodata', {}).get('median')
+        if q and d:
+            if d['ack_p99_ms'] and q['ack_p99_ms']:
+                r['ack_p99_vs_nodata'] = q['ack_p99_ms'] / d['ack_p99_ms']
+            if d['deliveries_per_cpu_s'] and q['deliveries_per_cpu_s']:
+                r['deliveries_per_cpu_s_vs_nodata'] = q['deliveries_per_cpu_s'] / d['deliveries_per_cpu_s']
         scr['ratios'] = r
     results['seconds'] = round(time.time() - started, 1)
     # Other work on the machine skews latencies (CPU per delivery much less).
@@ -396,13 +411,13 @@ def main():
     print(f'\nquizd benchmark — medians of {reps} run(s), latencies in ms, 127.0.0.1, {os.cpu_count()} CPUs, '
           f'load average at the end {la[0]:.1f} / {la[1]:.1f} / {la[2]:.1f}'
           + ('  (BUSY MACHINE: latencies are not comparable)' if la[1] > os.cpu_count() else ''))
-    head = f'{"scenario":>9} {"system":>6} ' + ' '.join(f'{c[0]:>11}' for c in cols)
+    head = f'{"scenario":>9} {"system":>12} ' + ' '.join(f'{c[0]:>11}' for c in cols)
     print(head)
     print('-' * len(head))
     for name, scr in results['scenarios'].items():
         for system, d in scr['systems'].items():
             m = d['median']
-            row = f'{name:>9} {system:>6} ' + ' '.join(f'{fmt(m[c[1]], c[2]):>11}' for c in cols)
+            row = f'{name:>9} {system:>12} ' + ' '.join(f'{fmt(m[c[1]], c[2]):>11}' for c in cols)
             print(row + ('' if m['completed'] else '  (INCOMPLETE)'))
             spd = m.get('syscalls_per_delivery')
             if spd:
@@ -423,6 +438,10 @@ def main():
             bits.append(f'deliveries/CPU-s = {r["deliveries_per_cpu_s_vs_node"]:.2f}x node')
         if 'fanout_p99_vs_node' in r:
             bits.append(f'fan-out p99 = {r["fanout_p99_vs_node"]:.2f}x node')
+        if 'ack_p99_vs_nodata' in r:
+            bits.append(f'persistence: ack p99 = {r["ack_p99_vs_nodata"]:.2f}x --no-data')
+        if 'deliveries_per_cpu_s_vs_nodata' in r:
+            bits.append(f'deliveries/CPU-s = {r["deliveries_per_cpu_s_vs_nodata"]:.2f}x --no-data')
         if q.get('server_queued_ms_max'):
             bits.append('server queued (max ms): ' + ', '.join(f'{k} {v:.1f}' for k, v in q['server_queued_ms_max'].items()))
         if bits:

@@ -6,7 +6,7 @@ import {
   errorText, normalizeName, normalizeCode, isValidCode, clockOffset, remainingMs,
 } from './proto.js';
 import {
-  LETTERS, ordinal, fmt, lbMovement, podiumSplit, questionStats, questionsCsv, playersCsv, reviewMarkdown, sourceText,
+  LETTERS, ordinal, fmt, lbRows, podiumSplit, questionStats, questionsCsv, playersCsv, reviewMarkdown, sourceText,
 } from './report.js';
 import { fitStage, fitCode } from './fit.js';
 
@@ -178,9 +178,10 @@ const S = {
   reveal: null,
   result: null,
   leaderboard: null,
-  lb: null,            // {base, cur}: movement snapshots (see report.js lbMovement)
   lastRanks: new Map(),
-  hist: [],            // host: every reveal seen, for the end-of-game report
+  report: null,        // host: the server's end-of-game report
+  answerable: null,    // players who may answer the open question (late joiners excluded)
+  firstIndex: 0,       // player: the first question index it plays
   gameOver: null,
   review: null,
   phaseAt: 0,          // when the current reveal/leaderboard arrived (auto-advance countdown)
@@ -372,8 +373,7 @@ function handle(m) {
       S.settings = m.settings;
       S.total = m.settings.count;
       S.phase = 'lobby';
-      S.hist = [];
-      S.lb = null;
+      S.report = null;
       store.set(`quizd:host:${m.code}`, m.host_token);
       setUrl({ host: m.code });
       renderHostLobby();
@@ -384,6 +384,7 @@ function handle(m) {
       S.token = m.token;
       S.playerId = m.player_id;
       S.name = m.name;
+      S.firstIndex = m.first_index ?? 0;
       store.set(`quizd:player:${m.code}`, { token: m.token, name: m.name });
       store.del(`quizd:kicked:${m.code}`);
       setUrl({ room: m.code });
@@ -409,6 +410,7 @@ function handle(m) {
       S.myAnswer = null;
       S.pending = null;
       S.answered = 0;
+      S.answerable = null;
       S.reveal = null;
       S.result = null;
       if (S.role === 'host') renderHostQuestion();
@@ -425,7 +427,8 @@ function handle(m) {
       break;
     case 'answers':
       S.answered = m.answered;
-      updateAnsweredCount(m.answered, m.players);
+      S.answerable = m.answerable;
+      updateAnsweredCount(m.answered, m.answerable);
       break;
     case 'reveal':
       S.phase = 'reveal';
@@ -433,7 +436,6 @@ function handle(m) {
       S.phaseAt = Date.now();
       S.reveal = m;
       if (S.role === 'host') {
-        recordReveal(m);
         renderHostReveal();
       } else {
         renderPlayerReveal();
@@ -461,6 +463,10 @@ function handle(m) {
     case 'review':
       S.review = m;
       if (S.role === 'player') renderPodium();
+      break;
+    case 'report':
+      S.report = m;
+      if (S.role === 'host' && S.phase === 'finished') renderPodium();
       break;
     case 'kicked':
       store.del(`quizd:player:${S.code}`);
@@ -518,13 +524,17 @@ function applyState(m) {
   S.gameOver = m.game_over || null;
   S.phaseAt = 0;       // unknown: no auto-advance countdown after a reload
   S.nextBusy = false;
-  if (m.role === 'host') {
-    S.hist = store.get(roomKey('hist')) || [];
-    S.lb = store.get(roomKey('lb'));
+  S.answerable = m.answerable ?? null;
+  if (m.phase === 'lobby') {
+    // A new game in the same room (play again) starts from nothing.
+    S.review = null;
+    S.report = null;
+    S.lastRanks = new Map();
   }
   if (m.role === 'player' && m.player) {
     S.playerId = m.player.id;
     S.name = m.player.name;
+    S.firstIndex = m.player.first_index ?? 0;
     setTopInfo();
   }
   if (m.role === 'player') {
@@ -696,48 +706,54 @@ function renderJoin(code, error) {
 
 // ---------------------------------------------------------------- host
 
-async function renderHostSetup() {
-  show('setup-loading', el('section', { class: 'card' }, el('h1', { text: 'Host a game' }), el('p', { text: 'Loading question packs…' })));
+// The host's setup form: a new room, or (again) a new game in this room
+// with the same players, the current settings preselected.
+async function renderHostSetup({ again = false } = {}) {
+  const title = again ? 'Play again with the same players' : 'Host a game';
+  show('setup-loading', el('section', { class: 'card' }, el('h1', { text: title }), el('p', { text: 'Loading question packs…' })));
   let packs = [];
   try {
     const [pr, ir] = await Promise.all([fetch('/api/packs'), fetch('/api/info')]);
     packs = (await pr.json()).packs;
     S.info = await ir.json();
   } catch {
-    show('setup-error', el('section', { class: 'card' }, el('h1', { text: 'Host a game' }), el('p', { class: 'error', text: 'Could not load the question packs. Is the server running?' })));
+    show('setup-error', el('section', { class: 'card' }, el('h1', { text: title }), el('p', { class: 'error', text: 'Could not load the question packs. Is the server running?' })));
     return;
   }
-  const packSel = el('select', { id: 'pack' }, packs.map((p) => el('option', { value: p.id }, `${p.title} (${p.questions} questions)`)));
+  const cur = again && S.settings ? S.settings : null;
+  const packSel = el('select', { id: 'pack' }, packs.map((p) => el('option', { value: p.id, selected: !!cur && cur.pack === p.id }, `${p.title} (${p.questions} questions)`)));
   const catBox = el('fieldset', { class: 'cats' });
-  const count = el('input', { id: 'count', type: 'number', min: 1, max: 50, value: 10 });
+  const count = el('input', { id: 'count', type: 'number', min: 1, max: 50, value: cur ? cur.count : 10 });
+  const secs = cur ? cur.seconds : 20;
   const seconds = el('select', { id: 'seconds' },
     [[0, 'Suggested per question'], [10, '10 s'], [20, '20 s'], [30, '30 s'], [45, '45 s'], [60, '60 s'], [90, '90 s'], [120, '120 s']]
-      .map(([v, t]) => el('option', { value: v, selected: v === 20 }, t)));
+      .map(([v, t]) => el('option', { value: v, selected: v === secs }, t)));
+  const accuracy = !!cur && cur.scoring === 'accuracy';
   const scoring = el('fieldset', { class: 'radios' },
     el('legend', { text: 'Scoring' }),
-    el('label', {}, el('input', { type: 'radio', name: 'scoring', value: 'classic', checked: true }),
+    el('label', {}, el('input', { type: 'radio', name: 'scoring', value: 'classic', checked: !accuracy }),
       el('b', { text: 'Classic' }), ' — 500 to 1000 points per correct answer, more for faster answers, plus a streak bonus.'),
-    el('label', {}, el('input', { type: 'radio', name: 'scoring', value: 'accuracy' }),
+    el('label', {}, el('input', { type: 'radio', name: 'scoring', value: 'accuracy', checked: accuracy }),
       el('b', { text: 'Accuracy' }), ' — 1000 points per correct answer; speed only breaks ties. Good for study groups.'));
-  const auto = el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'auto' }),
+  const auto = el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'auto', checked: !!cur && cur.auto_advance }),
     ' Auto-advance (reveal and leaderboard move on by themselves)');
   const err = el('p', { class: 'error', role: 'alert' });
   const renderCats = () => {
     const p = packs.find((x) => x.id === packSel.value);
     catBox.replaceChildren(el('legend', { text: 'Categories (none ticked = all)' }),
       ...(p ? p.categories : []).map((c) => el('label', { class: 'check' },
-        el('input', { type: 'checkbox', name: 'cat', value: c.name }), ` ${c.name} `, el('span', { class: 'muted', text: `(${c.questions})` }))));
+        el('input', { type: 'checkbox', name: 'cat', value: c.name, checked: !!cur && cur.pack === p.id && (cur.categories || []).includes(c.name) }), ` ${c.name} `, el('span', { class: 'muted', text: `(${c.questions})` }))));
   };
   packSel.addEventListener('change', renderCats);
   renderCats();
-  const btn = el('button', { class: 'btn primary big', type: 'submit', id: 'create-btn' }, 'Create the room');
+  const btn = el('button', { class: 'btn primary big', type: 'submit', id: 'create-btn' }, again ? 'Back to the lobby' : 'Create the room');
   show('setup', el('form', {
     class: 'card setup', id: 'setup-form',
     onsubmit: async (ev) => {
       ev.preventDefault();
       const cats = [...catBox.querySelectorAll('input[name=cat]:checked')].map((i) => i.value);
       const msg = {
-        type: 'create_room',
+        type: again ? 'play_again' : 'create_room',
         pack: packSel.value,
         count: Math.max(1, Math.min(50, Number(count.value) || 10)),
         seconds: Number(seconds.value),
@@ -747,23 +763,25 @@ async function renderHostSetup() {
       if (cats.length) msg.categories = cats;
       btn.disabled = true;
       try {
-        S.role = 'host';
+        if (!again) S.role = 'host';
         await request(msg);
       } catch (e) {
-        S.role = null;
+        if (!again) S.role = null;
         err.textContent = e.code ? errorText(e) : 'Could not reach the server.';
       } finally {
         btn.disabled = false;
       }
     },
   },
-  el('h1', { text: 'Host a game' }),
+  el('h1', { text: title }),
+  again ? el('p', { class: 'muted', text: `Room ${S.code}: everyone stays connected; scores start again from 0.` }) : null,
   el('label', { for: 'pack' }, 'Question pack'), packSel,
   catBox,
   el('div', { class: 'row' },
     el('div', {}, el('label', { for: 'count' }, 'Questions'), count),
     el('div', {}, el('label', { for: 'seconds' }, 'Time per question'), seconds)),
-  scoring, auto, err, btn));
+  scoring, auto, err, btn,
+  again ? el('button', { class: 'btn', type: 'button', id: 'again-cancel', onclick: () => renderPodium() }, 'Cancel') : null));
 }
 
 function joinUrl() {
@@ -970,7 +988,7 @@ function renderHostQuestion() {
     el('ul', { class: `opts${shortOptions(q) ? ' short' : ''}` }, q.options.map((_, i) => optionItem(q, i))),
     el('div', { class: 'sfoot' },
       cd.num, cd.wrap,
-      el('p', { class: 'answered', id: 'answered', 'aria-live': 'off', text: `${S.answered} of ${S.lobby.count || '?'} answered` }),
+      el('p', { class: 'answered', id: 'answered', 'aria-live': 'off', text: `${S.answered} of ${S.answerable ?? S.lobby.count} answered` }),
       hostControls('Close question'))));
   updatePlayerStatus();
   startCountdown(cd.num, cd.bar);
@@ -1015,14 +1033,6 @@ function whyView(rv, cls) {
     el('span', { class: 'why-more', 'aria-hidden': 'true', text: 'Scroll for more ↓' }));
 }
 
-function recordReveal(rv) {
-  const q = S.question;
-  if (!q || q.index !== rv.index) return;
-  S.hist = S.hist.filter((h) => h.index !== rv.index);
-  S.hist.push({ index: rv.index, prompt: q.prompt, category: q.category, options: q.options, correct: rv.correct, counts: rv.counts, answered: rv.answered, players: rv.players });
-  store.set(roomKey('hist'), S.hist);
-}
-
 function renderHostReveal() {
   const q = S.question;
   const rv = S.reveal;
@@ -1034,31 +1044,13 @@ function renderHostReveal() {
     revealOptions(rv, q, null),
     whyView(rv, 'why'),
     el('div', { class: 'sfoot' },
-      el('p', { class: 'answered', text: `${rv.answered} of ${rv.players} answered` }),
+      el('p', { class: 'answered', text: `${rv.answered} of ${rv.answerable ?? rv.players} answered` }),
       el('span', { class: 'spacer' }),
       autoNextView(AUTO_REVEAL_MS, 'Leaderboard'),
       hostControls('Show leaderboard'))));
 }
 
 // ---------------------------------------------------------------- leaderboard & podium
-
-function leaderboardRows(lb) {
-  // Re-rendering the same leaderboard (a reload) compares with the same base.
-  let base = S.lb && S.lb.cur && S.lb.cur.index === lb.index ? S.lb.base : S.lb && S.lb.cur;
-  if (!base && S.lb && S.lb.base && S.lb.base.index === lb.index - 1) base = S.lb.base;
-  const { rows, snapshot } = lbMovement(base || null, lb);
-  S.lb = { base: base || null, cur: snapshot };
-  if (S.role === 'host') store.set(roomKey('lb'), S.lb);
-  // A player knows its own points and streak exactly.
-  if (S.result && S.result.index === lb.index) {
-    const me = rows.find((r) => r.player_id === S.playerId);
-    if (me) {
-      me.gain = S.result.points;
-      me.streak = S.result.streak;
-    }
-  }
-  return rows;
-}
 
 function moveView(move) {
   if (move === null) return el('span', { class: 'move' });
@@ -1090,7 +1082,7 @@ function renderLeaderboard() {
   if (!lb) return;
   const isHost = S.role === 'host';
   const last = lb.index + 1 >= lb.total;
-  const rows = leaderboardRows(lb).map((p) => el('li', { class: `lb-row${p.player_id === S.playerId ? ' me' : ''}`, dataset: { id: p.player_id } },
+  const rows = lbRows(lb).map((p) => el('li', { class: `lb-row${p.player_id === S.playerId ? ' me' : ''}`, dataset: { id: p.player_id } },
     el('span', { class: 'rank' }, srOnly('Place '), String(p.rank)),
     moveView(p.move),
     el('span', { class: 'lb-name' }, nameEl(p.name),
@@ -1164,8 +1156,9 @@ function renderPodium() {
       el('div', { class: 'sfoot' },
         el('span', { class: 'spacer' }),
         el('a', { class: 'btn', href: '#report', id: 'report-link' }, 'Game report ↓'),
-        el('a', { class: 'btn primary', href: '/', onclick: () => store.del(`quizd:host:${S.code}`) }, 'Host another game'))),
-    hostReport(go));
+        el('button', { class: 'btn primary', id: 'again-btn', onclick: () => renderHostSetup({ again: true }) }, 'Play again'),
+        el('a', { class: 'btn', href: '/', onclick: () => store.del(`quizd:host:${S.code}`) }, 'New room'))),
+    hostReport());
     announce(podiumAnnouncement(podium));
     return;
   }
@@ -1183,32 +1176,32 @@ function renderPodium() {
   if (rv) announce(`Game over. ${rank === 1 ? 'You won!' : `You finished ${ordinal(rank)} of ${go.players}`} with ${rv.score} points. ${podiumAnnouncement(podium)}`);
 }
 
-function hostReport(go) {
-  const stats = questionStats(S.hist);
-  const streaks = {};
-  if (S.lb && S.lb.cur) for (const [id, r] of Object.entries(S.lb.cur.rows)) if (r.streak !== null) streaks[id] = r.streak;
-  const missing = go.questions - S.hist.length;
+// The host's report, from the server's `report` (PROTOCOL.md): it arrives
+// right after game_over, and again after a reload.
+function hostReport() {
+  const rp = S.report;
+  if (!rp) return el('section', { class: 'report card', id: 'report' }, el('h2', { text: 'Game report' }), el('p', { class: 'muted', text: 'The report is on its way…' }));
+  const stats = questionStats(rp.questions);
   return el('section', { class: 'report card', id: 'report' },
     el('h2', { text: 'Game report' }),
     el('div', { class: 'row' },
       el('button', { class: 'btn', id: 'csv-questions', onclick: () => download(`quizd-${S.code}-questions.csv`, questionsCsv(stats), 'text/csv') }, 'Download questions (CSV)'),
-      el('button', { class: 'btn', id: 'csv-players', onclick: () => download(`quizd-${S.code}-players.csv`, playersCsv(go.top, streaks), 'text/csv') }, 'Download players (CSV)')),
+      el('button', { class: 'btn', id: 'csv-players', onclick: () => download(`quizd-${S.code}-players.csv`, playersCsv(rp.players), 'text/csv') }, 'Download players (CSV)')),
     el('h3', { text: 'Questions, hardest first' }),
-    missing > 0 ? el('p', { class: 'muted', text: `${missing} question${missing === 1 ? '' : 's'} played while this screen was away are not included.` }) : null,
     el('table', { id: 'report-questions' },
       el('thead', {}, el('tr', {}, ['Question', 'Prompt', 'Correct', 'Most chosen wrong answer'].map((h, i) => el('th', { class: i === 2 ? 'num' : null, scope: 'col', text: h })))),
-      el('tbody', {}, stats.map((s) => el('tr', {},
-        el('td', { text: String(s.number) }),
-        el('td', { text: s.prompt }),
-        el('td', { class: 'num', text: `${Math.round(s.share * 100)} % (${s.correctCount}/${s.answered})` }),
-        el('td', { text: s.wrong ? `${s.wrong.letter}. ${s.wrong.text} (${s.wrong.count})` : '—' }))))),
-    el('h3', { text: `Players (top ${go.top.length} of ${go.players})` }),
+      el('tbody', {}, stats.map((st) => el('tr', {},
+        el('td', { text: String(st.number) }),
+        el('td', { text: st.prompt }),
+        el('td', { class: 'num', text: `${Math.round(st.share * 100)} % (${st.correctCount}/${st.answerable})` }),
+        el('td', { text: st.wrong ? `${st.wrong.letter}. ${st.wrong.text} (${st.wrong.count})` : '—' }))))),
+    el('h3', { text: rp.truncated ? `Players (first ${rp.players.length} of ${rp.count})` : `Players (${rp.count})` }),
     el('table', { id: 'report-players' },
-      el('thead', {}, el('tr', {}, ['Place', 'Name', 'Score', 'Correct', 'Streak'].map((h, i) => el('th', { class: i >= 2 ? 'num' : null, scope: 'col', text: h })))),
-      el('tbody', {}, go.top.map((p) => el('tr', {},
+      el('thead', {}, el('tr', {}, ['Place', 'Name', 'Score', 'Correct', 'Streak', 'Best streak'].map((h, i) => el('th', { class: i >= 2 ? 'num' : null, scope: 'col', text: h })))),
+      el('tbody', {}, rp.players.map((p) => el('tr', {},
         el('td', { text: String(p.rank) }), el('td', {}, el('bdi', { text: p.name })),
-        el('td', { class: 'num', text: fmt(p.score) }), el('td', { class: 'num', text: String(p.correct ?? '') }),
-        el('td', { class: 'num', text: streaks[p.player_id] !== undefined ? String(streaks[p.player_id]) : '' }))))));
+        el('td', { class: 'num', text: fmt(p.score) }), el('td', { class: 'num', text: String(p.correct) }),
+        el('td', { class: 'num', text: String(p.streak) }), el('td', { class: 'num', text: String(p.best_streak) }))))));
 }
 
 function reviewView(rv) {
@@ -1247,7 +1240,8 @@ function renderPlayerWaitingNext() {
   const q = S.question;
   show(`wait-${q ? q.index : 'x'}`, el('section', { class: 'card center waiting' },
     el('h1', { text: `Welcome, ${S.name}!` }),
-    el('p', { id: 'late-note', text: q ? `Question ${q.index + 1} of ${q.total} is running: you will play from the next one.` : 'A question is running: you will play from the next one.' })));
+    el('p', { id: 'late-note', text: q ? `Question ${q.index + 1} of ${q.total} is running: you will play from the next one, question ${Math.max(S.firstIndex, q.index + 1) + 1}.` : 'A question is running: you will play from the next one.' }),
+    el('p', { class: 'muted', text: 'Watch the big screen meanwhile.' })));
 }
 
 function choose(i) {

@@ -14,39 +14,20 @@ export function fmt(n) {
   return Number(n || 0).toLocaleString('en-US');
 }
 
-// Leaderboard movement. `prev` is the snapshot returned for the previous
-// leaderboard ({index, rows: {id: {rank, score, correct, streak}}}) or null.
-// Returns {rows, snapshot}: each row gets
-//   move:   null (unknown), 'new' (entered the top list), or places gained (+up/-down/0),
-//   gain:   points gained since the previous leaderboard, or null if unknown,
-//   streak: correct answers in a row, or null if it cannot be derived.
-// The top list holds at most 10 players: someone who was outside it has no
-// previous rank, score or streak the client could know.
-export function lbMovement(prev, lb) {
-  const known = prev && prev.index === lb.index - 1 ? prev.rows : null;
-  const first = lb.index === 0;
-  const rows = lb.top.map((p) => {
-    const before = known ? known[p.player_id] : undefined;
+// Leaderboard rows from the server's ranked entries (PROTOCOL.md): each
+// gets
+//   move:   null (first question), 'new' (never ranked before), or places
+//           gained since the previous question (+up/-down/0),
+//   gain:   points gained this round,
+//   streak: correct answers in a row.
+// The server sends them, so a reload or a skipped board changes nothing.
+export function lbRows(lb) {
+  return lb.top.map((p) => {
     let move = null;
-    let gain = null;
-    let streak = null;
-    if (first) {
-      gain = p.score;
-      streak = p.correct > 0 ? 1 : 0;
-    } else if (before) {
-      move = before.rank - p.rank;
-      gain = p.score - before.score;
-      if (before.streak !== null && before.streak !== undefined) {
-        streak = p.correct > before.correct ? before.streak + 1 : 0;
-      }
-    } else if (known) {
-      move = 'new';
-    }
-    return { ...p, move, gain, streak };
+    if (p.prev_rank !== null && p.prev_rank !== undefined) move = p.prev_rank - p.rank;
+    else if (lb.index > 0) move = 'new';
+    return { ...p, move, gain: p.gained ?? null, streak: p.streak ?? null };
   });
-  const snapshot = { index: lb.index, rows: {} };
-  for (const r of rows) snapshot.rows[r.player_id] = { rank: r.rank, score: r.score, correct: r.correct, streak: r.streak };
-  return { rows, snapshot };
 }
 
 // The podium holds the first three places of players who scored; everyone
@@ -57,28 +38,21 @@ export function podiumSplit(top) {
   return { podium, rest: top.filter((p) => !ids.has(p.player_id)) };
 }
 
-// Per question: share correct and the most chosen wrong option, hardest first
-// (lowest share; ties keep question order).
-export function questionStats(hist) {
-  return hist.map((h) => {
-    const counts = h.counts || [];
-    const total = counts.reduce((a, b) => a + b, 0);
-    let wrong = null;
-    counts.forEach((n, i) => {
-      if (i !== h.correct && n > 0 && (wrong === null || n > counts[wrong])) wrong = i;
-    });
-    return {
-      number: h.index + 1,
-      prompt: h.prompt,
-      category: h.category || '',
-      answered: total,
-      players: h.players ?? total,
-      correctCount: counts[h.correct] || 0,
-      share: total ? (counts[h.correct] || 0) / total : 0,
-      correctText: (h.options || [])[h.correct] ?? '',
-      wrong: wrong === null ? null : { letter: LETTERS[wrong], text: (h.options || [])[wrong] ?? '', count: counts[wrong] },
-    };
-  }).sort((a, b) => a.share - b.share || a.number - b.number);
+// The rows of the server's report (already hardest first): share correct
+// of those who could answer, and the most chosen wrong option.
+export function questionStats(rows) {
+  return rows.map((r) => ({
+    number: r.index + 1,
+    prompt: r.prompt,
+    category: r.category || '',
+    answered: r.answered,
+    answerable: r.answerable,
+    correctCount: r.correct_count,
+    share: r.share_correct,
+    correctText: (r.options || [])[r.correct] ?? '',
+    wrong: r.wrong === null || r.wrong === undefined ? null
+      : { letter: LETTERS[r.wrong], text: (r.options || [])[r.wrong] ?? '', count: r.counts[r.wrong] },
+  }));
 }
 
 // One CSV field. Names and prompts come from other people: a leading = + - @
@@ -94,14 +68,14 @@ function csv(rows) {
 }
 
 export function questionsCsv(stats) {
-  return csv([['question', 'category', 'prompt', 'answered', 'correct', 'share_correct', 'right_answer', 'most_chosen_wrong', 'wrong_count'],
-    ...stats.map((s) => [s.number, s.category, s.prompt, s.answered, s.correctCount, s.share.toFixed(2), s.correctText,
+  return csv([['question', 'category', 'prompt', 'answered', 'could_answer', 'correct', 'share_correct', 'right_answer', 'most_chosen_wrong', 'wrong_count'],
+    ...stats.map((s) => [s.number, s.category, s.prompt, s.answered, s.answerable, s.correctCount, s.share.toFixed(2), s.correctText,
       s.wrong ? `${s.wrong.letter}. ${s.wrong.text}` : '', s.wrong ? s.wrong.count : 0])]);
 }
 
-export function playersCsv(top, streaks = {}) {
-  return csv([['rank', 'name', 'score', 'correct', 'streak'],
-    ...top.map((p) => [p.rank, p.name, p.score, p.correct ?? '', streaks[p.player_id] ?? ''])]);
+export function playersCsv(players) {
+  return csv([['rank', 'name', 'score', 'correct', 'streak', 'best_streak'],
+    ...players.map((p) => [p.rank, p.name, p.score, p.correct, p.streak, p.best_streak])]);
 }
 
 // Text from the pack shown as text: inline markup escaped, and a leading #

@@ -398,8 +398,7 @@ static json_t *settings_json(const struct game *g, const char *pack_id)
                           s->scoring == SCORING_CLASSIC ? "classic" : "accuracy", "auto_advance",
                           s->auto_advance, "max_players", (json_int_t)s->max_players,
                           "categories", cats);
-    if (pack_id)
-        json_object_set_new(o, "pack", json_string(pack_id));
+    json_object_set_new(o, "pack", json_string(pack_id ? pack_id : game_pack(g)->id));
     return o;
 }
 

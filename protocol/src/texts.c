@@ -9,8 +9,10 @@ static const char *const texts[TEXT_COUNT_] = {
     [TEXT_NO_QUESTION_IN_CATEGORIES] = "categories: no question in the chosen categories",
     [TEXT_NO_SUCH_ROOM] = "no room with that code",
     [TEXT_ROOM_CLOSED] = "the room was closed",
-    [TEXT_RESULTS_NOT_SAVED] = "The server can no longer save results (its disk is full or"
-                               " failing). The game goes on, but a restart will lose it.",
+    [TEXT_RESULTS_NOT_SAVED] = "The server can no longer save this game (its disk is full or"
+                               " failing): answers are still taken but not kept. The game goes"
+                               " on; after a restart it will not resume, or resume from when"
+                               " saving stopped.",
     [TEXT_NOT_HOST_TOKEN] = "host_token: not this room's host token",
     [TEXT_HOST_RESUMED_ELSEWHERE] = "the host resumed on another connection",
     [TEXT_PLAYER_JOINED_ELSEWHERE] = "you joined from another tab or device",
@@ -30,12 +32,16 @@ static const char *const texts[TEXT_COUNT_] = {
     [TEXT_CLOSE_GOING_AWAY] = "server shutting down",
     [TEXT_CLOSE_TOO_LARGE] = "message too large",
     [TEXT_CLOSE_POLICY] = "policy violation",
-    [TEXT_HTTP_ONLY_GET] = "only GET is supported",
+    [TEXT_HTTP_ONLY_GET] = "only GET, HEAD and OPTIONS are supported",
+    [TEXT_HTTP_URI_TOO_LONG] = "the request URI is too long",
     [TEXT_HTTP_QR_TEXT] = "text: 1 to 512 bytes required",
+    [TEXT_HTTP_QR_BUSY] = "too many QR codes requested: retry in a second",
     [TEXT_HTTP_NO_BODY] = "request bodies are not accepted",
     [TEXT_HTTP_BAD_HOST] = "this server does not answer to that host name (see --allowed-origin)",
     [TEXT_HTTP_NOT_FOUND] = "not found",
     [TEXT_HTTP_METRICS_LOOPBACK] = "/metrics answers only on this machine (see --metrics)",
+    [TEXT_HTTP_NEED_TOKEN] = "send the room's token as 'Authorization: Bearer TOKEN'",
+    [TEXT_HTTP_NO_DATA] = "this server keeps no results (it was started with --no-data)",
     [TEXT_HTTP_NOT_FOUND_PAGE] =
         "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Not found - quizd</title>"
         "<link rel=\"stylesheet\" href=\"/style.css\"><main class=\"card\"><h1>Not found</h1>"

@@ -2,7 +2,8 @@
 // stdout, no sleeps), launches Debian's Chromium through playwright-core, and
 // records console errors and failed requests of every page.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -16,8 +17,15 @@ export const T = (ms) => ms * MULT;
 
 export const QUIZD_PACK = process.env.QUIZD_PACK || path.join(path.dirname(QUIZD), 'quizd-pack');
 
+// Unless `extra` chooses (--data or --no-data), quizd gets a fresh data
+// directory, removed by stop(): the browser tests run with persistence on,
+// as users do.
 export async function startQuizd(extra = [], { packs = `${SOURCE_DIR}/tests/data/packs` } = {}) {
   const args = ['--port=0', '--bind=127.0.0.1', '--no-corpus', `--packs=${packs}`, ...extra];
+  const chosen = extra.some((a) => a.startsWith('--data') || a === '--no-data');
+  const dataDir = chosen ? null : mkdtempSync(path.join(os.tmpdir(), 'qz-e2e-'));
+  if (dataDir) args.push(`--data=${dataDir}`);
+  const removeData = () => { if (dataDir) rmSync(dataDir, { recursive: true, force: true }); };
   const child = spawn(QUIZD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
@@ -34,6 +42,7 @@ export async function startQuizd(extra = [], { packs = `${SOURCE_DIR}/tests/data
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
+      removeData();
       reject(new Error(`quizd exited early (${code}):\n${stderr}`));
     });
   });
@@ -42,12 +51,16 @@ export async function startQuizd(extra = [], { packs = `${SOURCE_DIR}/tests/data
     url: `http://127.0.0.1:${port}`,
     stderr: () => stderr,
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null) {
+        removeData();
+        return child.exitCode;
+      }
       const done = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), T(5000));
       const code = await done;
       clearTimeout(timer);
+      removeData();
       return code;
     },
   };

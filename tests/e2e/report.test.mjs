@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ordinal, lbMovement, podiumSplit, questionStats, questionsCsv, playersCsv, csvField, reviewMarkdown,
+  ordinal, lbRows, podiumSplit, questionStats, questionsCsv, playersCsv, csvField, reviewMarkdown,
 } from '../../web-client/report.js';
 
 test('ordinals', () => {
@@ -12,19 +12,16 @@ test('ordinals', () => {
     ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st', '111th', '112th']);
 });
 
-const row = (id, rank, score, correct) => ({ player_id: id, rank, name: `P${id}`, score, correct, connected: true });
+const row = (id, rank, score, correct, more = {}) => ({ player_id: id, rank, name: `P${id}`, score, correct, connected: true, ...more });
 
-test('leaderboard movement: places, gains and streaks against the previous board', () => {
-  const first = lbMovement(null, { index: 0, top: [row(1, 1, 900, 1), row(2, 2, 0, 0), row(3, 2, 0, 0)] });
-  assert.deepEqual(first.rows.map((r) => [r.move, r.gain, r.streak]), [[null, 900, 1], [null, 0, 0], [null, 0, 0]]);
-  const second = lbMovement(first.snapshot, { index: 1, top: [row(2, 1, 1000, 1), row(3, 2, 980, 1), row(1, 3, 900, 1), row(4, 4, 0, 0)] });
-  assert.deepEqual(second.rows.map((r) => [r.player_id, r.move, r.gain, r.streak]),
-    [[2, 1, 1000, 1], [3, 0, 980, 1], [1, -2, 0, 0], [4, 'new', null, null]]);
-  // A skipped board (reload, missed message): nothing is guessed.
-  const skipped = lbMovement(first.snapshot, { index: 2, top: [row(1, 1, 1900, 2)] });
-  assert.deepEqual(skipped.rows.map((r) => [r.move, r.gain, r.streak]), [[null, null, null]]);
-  const third = lbMovement(second.snapshot, { index: 2, top: [row(2, 1, 2100, 2), row(1, 2, 1900, 2)] });
-  assert.deepEqual(third.rows.map((r) => r.streak), [2, 1]);
+test('leaderboard rows: places, gains and streaks from the server\'s entries', () => {
+  const first = lbRows({ index: 0, top: [row(1, 1, 900, 1, { prev_rank: null, gained: 900, streak: 1 }), row(2, 2, 0, 0, { prev_rank: null, gained: 0, streak: 0 })] });
+  assert.deepEqual(first.map((r) => [r.move, r.gain, r.streak]), [[null, 900, 1], [null, 0, 0]]);
+  const second = lbRows({ index: 1, top: [
+    row(2, 1, 1000, 1, { prev_rank: 2, gained: 1000, streak: 1 }), row(1, 2, 900, 1, { prev_rank: 1, gained: 0, streak: 0 }),
+    row(3, 3, 0, 0, { prev_rank: 3, gained: 0, streak: 0 }), row(4, 4, 0, 0, { prev_rank: null, gained: 0, streak: 0 })] });
+  assert.deepEqual(second.map((r) => [r.player_id, r.move, r.gain, r.streak]),
+    [[2, 1, 1000, 1], [1, -1, 0, 0], [3, 0, 0, 0], [4, 'new', 0, 0]]);
 });
 
 test('the podium holds only players who scored; the rest follow', () => {
@@ -34,19 +31,18 @@ test('the podium holds only players who scored; the rest follow', () => {
   assert.deepEqual(podiumSplit([]).podium, []);
 });
 
-test('report: hardest first, with the most chosen wrong option', () => {
+test('report: the server\'s rows, with the most chosen wrong option', () => {
   const stats = questionStats([
-    { index: 0, prompt: 'easy', options: ['a', 'b', 'c'], correct: 0, counts: [3, 1, 0], players: 4 },
-    { index: 1, prompt: 'hard', options: ['a', 'b', 'c', 'd'], correct: 2, counts: [1, 2, 1, 0], players: 4 },
-    { index: 2, prompt: 'nobody', options: ['a', 'b'], correct: 1, counts: [0, 0], players: 4 },
+    { index: 1, prompt: 'hard', options: ['a', 'b', 'c', 'd'], correct: 2, counts: [1, 2, 1, 0], answered: 4, answerable: 5, correct_count: 1, share_correct: 0.2, wrong: 1 },
+    { index: 0, prompt: 'easy', options: ['a', 'b', 'c'], correct: 0, counts: [3, 0, 0], answered: 3, answerable: 4, correct_count: 3, share_correct: 0.75, wrong: null },
   ]);
-  assert.deepEqual(stats.map((s) => s.number), [3, 2, 1]);
-  assert.deepEqual(stats[1].wrong, { letter: 'B', text: 'b', count: 2 });
-  assert.equal(stats[1].share, 0.25);
-  assert.equal(stats[0].wrong, null);
+  assert.deepEqual(stats.map((s) => s.number), [2, 1]);
+  assert.deepEqual(stats[0].wrong, { letter: 'B', text: 'b', count: 2 });
+  assert.equal(stats[0].correctText, 'c');
+  assert.equal(stats[1].wrong, null);
   const csv = questionsCsv(stats).split('\r\n');
-  assert.equal(csv[0], 'question,category,prompt,answered,correct,share_correct,right_answer,most_chosen_wrong,wrong_count');
-  assert.equal(csv[2], '2,,hard,4,1,0.25,c,B. b,2');
+  assert.equal(csv[0], 'question,category,prompt,answered,could_answer,correct,share_correct,right_answer,most_chosen_wrong,wrong_count');
+  assert.equal(csv[1], '2,,hard,4,5,1,0.20,c,B. b,2');
 });
 
 test('CSV fields: quoted when needed, formulas neutralised', () => {
@@ -57,7 +53,7 @@ test('CSV fields: quoted when needed, formulas neutralised', () => {
   assert.equal(csvField('+1'), "'+1");
   assert.equal(csvField('@me'), "'@me");
   assert.equal(csvField(null), '');
-  assert.equal(playersCsv([row(1, 1, 10, 1)], { 1: 3 }), 'rank,name,score,correct,streak\r\n1,P1,10,1,3\r\n');
+  assert.equal(playersCsv([row(1, 1, 10, 1, { streak: 1, best_streak: 3 })]), 'rank,name,score,correct,streak,best_streak\r\n1,P1,10,1,1,3\r\n');
 });
 
 test('the review as Markdown: number, every option, marks, source title, fenced code', () => {

@@ -483,6 +483,8 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
     await host.keyboard.press('ArrowRight');
     await host.waitForSelector('.question.host.revealed');
     if (q === 0) {
+      // Answered of those who could answer: Sara could and did not, Late could not.
+      assert.equal(await host.textContent('.sfoot .answered'), '3 of 4 answered');
       await late.waitForSelector('#verdict-late');
       assert.ok(await late.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'late joiner reveal fits sideways');
       await shot(late, 'phone-late-joiner-reveal');
@@ -511,6 +513,7 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
       assert.equal(await c.evaluate(() => document.getAnimations().length), 0);
       // "N points behind <name>" (or in the lead).
       assert.match(await c.textContent('#gap'), /(points behind|Level on points with) (Ada|Bob)|lead/);
+      await host.evaluate(() => document.getAnimations().forEach((x) => x.finish()));
       await shot(host, 'projector-leaderboard-movement');
       await shot(c, 'phone-leaderboard-reduced-motion');
     }
@@ -569,8 +572,30 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
   assert.deepEqual(shares, [...shares].sort((x, y) => x - y));
   const [csv] = await Promise.all([host.waitForEvent('download'), host.click('#csv-players')]);
   const lines = readFileSync(await csv.path(), 'utf8').trim().split(/\r\n/);
-  assert.equal(lines[0], 'rank,name,score,correct,streak');
+  assert.equal(lines[0], 'rank,name,score,correct,streak,best_streak');
   assert.equal(lines.length, 6);
+  assert.ok(lines.some((l) => /^\d+,Bob,\d+,2,2,2$/.test(l)), lines.join(' | '));
+  // A reloaded host gets the report again from the server.
+  await host.reload();
+  await host.waitForSelector('#report-questions tbody tr');
+  assert.equal((await host.$$eval('#report-questions tbody tr', (els) => els.length)), 3);
+  // Play again: same room, same players, another selection, scores from 0.
+  await host.click('#again-btn');
+  await host.waitForSelector('#setup-form');
+  await axe(host, 'play again form');
+  await host.fill('#count', '1');
+  await host.click('#create-btn');
+  await host.waitForSelector('#host-lobby');
+  await host.waitForFunction(() => document.querySelectorAll('#players .pchip').length === 5);
+  assert.equal(await host.textContent('#stage-room b'), code);
+  for (const p of [a, b, c, d, late]) await p.waitForSelector('.waiting h1');
+  await shot(host, 'projector-play-again-lobby');
+  await host.keyboard.press('PageDown');
+  await a.waitForSelector(`.question.player .qnum:text("${qnum(0)}")`);
+  await late.waitForSelector('.question.player button.opt0');   /* the late joiner plays from the start */
+  await host.waitForSelector('.question.host #answered');
+  assert.equal(await host.textContent('#answered'), '0 of 5 answered');
+  assert.equal(await host.textContent('.qnum'), 'Question 1 of 1');
   assert.deepEqual(problems, []);
   for (const p of [host, a, b, c, d, late]) await p.context().close();
 });

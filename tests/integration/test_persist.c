@@ -8,8 +8,12 @@
  * random moments, a read-only and a damaged data directory. */
 #include "itest.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NP 3
@@ -212,6 +216,97 @@ static void crash_and_resume(struct run *r, const char *phase, int acked_by[NP][
     }
 }
 
+/* GET path with "Authorization: Bearer token" (none when token is NULL). */
+static int get_auth(struct run *r, const char *path, const char *token, char **body)
+{
+    char req[512], *h;
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s%sConnection: close\r\n\r\n",
+                     path, r->srv.port, token ? "Authorization: Bearer " : "", token ? token : "",
+                     token ? "\r\n" : "");
+    int st = http_raw(r->srv.port, req, (size_t)n, &h, body, ITEST_T);
+    free(h);
+    return st;
+}
+
+/* The exports of the finished game: authorization, then content. */
+static void check_exports(struct run *r)
+{
+    char path[128], *b;
+    /* another room, for its host's token */
+    struct wsc *o = conn(r);
+    ASSERT_OK(wsc_send(o, "{\"type\":\"create_room\",\"pack\":\"test\"}"));
+    json_t *oc = itest_expect(o, "room_created");
+    char other_code[8], other_token[40];
+    snprintf(other_code, sizeof other_code, "%s", sget(oc, "code"));
+    snprintf(other_token, sizeof other_token, "%s", sget(oc, "host_token"));
+    json_decref(oc);
+
+    snprintf(path, sizeof path, "/api/rooms/%s/results.json", r->code);
+    ASSERT_EQ(get_auth(r, path, NULL, &b), 401);
+    free(b);
+    ASSERT_EQ(get_auth(r, path, other_token, &b), 403);
+    free(b);
+    ASSERT_EQ(get_auth(r, path, r->p[0].token, &b), 403);   /* a player is not the host */
+    free(b);
+    ASSERT_EQ(get_auth(r, "/api/rooms/ZZZZZZ/results.json", r->host.token, &b), 404);
+    free(b);
+    ASSERT_EQ(get_auth(r, path, r->host.token, &b), 200);
+    json_t *j = json_loads(b, 0, NULL);
+    free(b);
+    ASSERT(j);
+    ASSERT(json_is_true(json_object_get(j, "finished")));
+    ASSERT_EQ(json_array_size(json_object_get(j, "questions")), NQ);
+    json_t *pl = json_object_get(j, "players");
+    ASSERT_EQ(json_array_size(pl), NP);
+    for (int i = 0; i < NP; i++) {
+        json_t *p = json_array_get(pl, (size_t)i);
+        /* ranked: player i has NQ - i right, 1000 points each (accuracy) */
+        ASSERT_STR_EQ(sget(p, "name"), names[i]);
+        ASSERT_EQ(iget(p, "rank"), i + 1);
+        ASSERT_EQ(iget(p, "correct"), NQ - i);
+        ASSERT_EQ(iget(p, "score"), 1000 * (NQ - i));
+        json_t *ans = json_object_get(p, "answers");
+        ASSERT_EQ(json_array_size(ans), NQ);
+        for (int q = 0; q < NQ; q++) {
+            json_t *a = json_array_get(ans, (size_t)q);
+            ASSERT_EQ(iget(a, "index"), q);
+            ASSERT_EQ(json_is_true(json_object_get(a, "correct")), plays_right(i, q));
+            ASSERT_EQ(iget(a, "points"), plays_right(i, q) ? 1000 : 0);
+            json_t *qj = json_array_get(json_object_get(j, "questions"), (size_t)q);
+            const char *chosen = json_string_value(json_array_get(json_object_get(qj, "options"),
+                                                                  (size_t)iget(a, "choice")));
+            ASSERT_STR_EQ(chosen, plays_right(i, q) ? "right" : "wrong a");
+        }
+    }
+    json_decref(j);
+
+    snprintf(path, sizeof path, "/api/rooms/%s/results.csv", r->code);
+    ASSERT_EQ(get_auth(r, path, r->host.token, &b), 200);
+    ASSERT(!strncmp(b, "rank,player_id,name,score,question,", 35));
+    ASSERT_CONTAINS(b, "1,1,Ann,3000,1,");
+    size_t lines = 0;
+    for (const char *c = b; *c; c++)
+        lines += *c == '\n';
+    ASSERT_EQ(lines, 1 + NP * NQ);
+    free(b);
+
+    snprintf(path, sizeof path, "/api/rooms/%s/review", r->code);
+    ASSERT_EQ(get_auth(r, path, r->host.token, &b), 403);   /* the host is not a player */
+    free(b);
+    ASSERT_EQ(get_auth(r, path, NULL, &b), 401);
+    free(b);
+    ASSERT_EQ(get_auth(r, path, r->p[2].token, &b), 200);
+    j = json_loads(b, 0, NULL);
+    free(b);
+    json_t *me = json_object_get(j, "player");
+    ASSERT_STR_EQ(sget(me, "name"), names[2]);
+    ASSERT_EQ(json_array_size(json_object_get(me, "answers")), NQ);
+    ASSERT(sget(json_array_get(json_object_get(j, "questions"), 0), "explanation"));
+    ASSERT(!json_object_get(j, "players"));   /* nobody else's answers */
+    json_decref(j);
+    wsc_free(o);
+}
+
 struct final { char name[8]; long long score, correct, rank; };
 
 /* The script. Returns the final ranking in `out`. */
@@ -299,6 +394,8 @@ static void play(enum kill_at k, int sig, struct final out[NP])
         out[i].rank = iget(e, "rank");
     }
     json_decref(over);
+    if (k == K_NONE)
+        check_exports(&r);
     clear_states(&r);
     disconnect_all(&r);
     itest_stop(&r.srv);
@@ -437,17 +534,18 @@ static void test_crash_loop(void)
 /* ---- a data directory that cannot be used ---- */
 
 /* Runs quizd (as `nobody` when the test runs as root, whom no mode bit
- * stops) on --data=dir; returns its exit status, stderr in err. */
-static int run_on_data(const char *dir, bool as_nobody, char *err, size_t n)
+ * stops) on --data=dir and --port=port; returns its exit status, stderr in
+ * err. One that keeps running is stopped after a bounded time (exit 124). */
+static int run_quizd_on(const char *dir, bool as_nobody, int port, char *err, size_t n)
 {
     char cmd[2048], errf[] = "/tmp/qz-err-XXXXXX";
     int fd = mkstemp(errf);
     ASSERT(fd >= 0);
     close(fd);
-    snprintf(cmd, sizeof cmd, "%s %s --no-corpus --packs=%s/tests/data/packs --bind=127.0.0.1"
-             " --port=0 --data=%s </dev/null >/dev/null 2>%s",
-             as_nobody ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "",
-             proc_quizd_path(), getenv("QZ_SOURCE_DIR"), dir, errf);
+    snprintf(cmd, sizeof cmd, "timeout %d %s %s --no-corpus --packs=%s/tests/data/packs"
+             " --bind=127.0.0.1 --port=%d --data=%s </dev/null >/dev/null 2>%s",
+             proc_timeout(10000) / 1000, as_nobody ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "",
+             proc_quizd_path(), getenv("QZ_SOURCE_DIR"), port, dir, errf);
     int st = system(cmd);
     FILE *f = fopen(errf, "r");
     ASSERT(f);
@@ -457,6 +555,11 @@ static int run_on_data(const char *dir, bool as_nobody, char *err, size_t n)
     unlink(errf);
     ASSERT(WIFEXITED(st));
     return WEXITSTATUS(st);
+}
+
+static int run_on_data(const char *dir, bool as_nobody, char *err, size_t n)
+{
+    return run_quizd_on(dir, as_nobody, 0, err, n);
 }
 
 static void test_read_only_data_dir_fails_start(void)
@@ -499,7 +602,395 @@ static void test_truncated_db_fails_start(void)
     proc_rm_tree(r.dir);
 }
 
+static int right_of(json_t *question)
+{
+    return choice_for(question, 0, 0);   /* player 0 always plays right */
+}
+
+/* Play again is a game of its own in the store: after a finished game, a
+ * play_again (one player removed before it) and an acknowledged answer of
+ * the new game, kill -9 and a restart bring back the new game mid-question
+ * with the same players and tokens, the removed one still removed; the
+ * finished game stays a record of its own. */
+static void test_kill9_after_play_again(void)
+{
+    struct run r = {.sig = SIGKILL};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-persist-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    start(&r);
+    r.host.c = conn(&r);
+    ASSERT_OK(wsc_send(r.host.c, "{\"type\":\"create_room\",\"req\":1,\"pack\":\"test\",\"count\":1,"
+                                 "\"scoring\":\"accuracy\",\"seconds\":60}"));
+    json_t *o = itest_expect(r.host.c, "room_created");
+    snprintf(r.code, sizeof r.code, "%s", sget(o, "code"));
+    snprintf(r.host.token, sizeof r.host.token, "%s", sget(o, "host_token"));
+    json_decref(o);
+    for (int i = 0; i < NP; i++) {
+        struct client *p = &r.p[i];
+        p->c = conn(&r);
+        ASSERT_OK(wsc_sendf(p->c, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"%s\"}", r.code, names[i]));
+        o = itest_expect(p->c, "joined");
+        p->id = iget(o, "player_id");
+        snprintf(p->token, sizeof p->token, "%s", sget(o, "token"));
+        json_decref(o);
+    }
+    host_cmd(&r, "start");
+    for (int i = 0; i < NP; i++) {
+        o = itest_expect(r.p[i].c, "question");
+        ASSERT_OK(wsc_sendf(r.p[i].c, "{\"type\":\"answer\",\"index\":0,\"choice\":%d}", right_of(o)));
+        json_decref(o);
+        json_decref(itest_expect(r.p[i].c, "answer_ack"));
+    }
+    host_cmd(&r, "next");
+    host_cmd(&r, "next");
+    json_decref(itest_expect(r.host.c, "report"));
+    ASSERT_OK(wsc_sendf(r.host.c, "{\"type\":\"kick\",\"player_id\":%lld,\"req\":9}", r.p[2].id));
+    json_decref(itest_expect(r.host.c, "ack"));
+    ASSERT_OK(wsc_send(r.host.c, "{\"type\":\"play_again\",\"req\":9,\"count\":2}"));
+    json_decref(itest_expect(r.host.c, "ack"));
+    o = itest_expect(r.host.c, "state");
+    ASSERT_STR_EQ(sget(o, "phase"), "lobby");
+    json_decref(o);
+    host_cmd(&r, "start");
+    o = itest_expect(r.p[0].c, "question");
+    ASSERT_EQ(iget(o, "index"), 0);
+    int ch = right_of(o);
+    json_decref(o);
+    ASSERT_OK(wsc_sendf(r.p[0].c, "{\"type\":\"answer\",\"index\":0,\"choice\":%d}", ch));
+    json_decref(itest_expect(r.p[0].c, "answer_ack"));
+    ASSERT_EQ(proc_stop(&r.srv, SIGKILL, 5000), 128 + SIGKILL);
+    disconnect_all(&r);
+    start(&r);
+    r.host.c = conn(&r);
+    ASSERT_OK(wsc_sendf(r.host.c, "{\"type\":\"host_resume\",\"code\":\"%s\",\"host_token\":\"%s\"}",
+                        r.code, r.host.token));
+    o = itest_expect(r.host.c, "state");
+    ASSERT_STR_EQ(sget(o, "phase"), "question");
+    ASSERT_EQ(iget(o, "total"), 2);
+    ASSERT_EQ(iget(o, "answered_count"), 1);
+    json_decref(o);
+    for (int i = 0; i < 2; i++) {
+        struct client *p = &r.p[i];
+        p->c = conn(&r);
+        ASSERT_OK(wsc_sendf(p->c, "{\"type\":\"join\",\"code\":\"%s\",\"token\":\"%s\"}", r.code, p->token));
+        o = itest_expect(p->c, "joined");
+        ASSERT_EQ(iget(o, "player_id"), p->id);
+        json_decref(o);
+        o = itest_expect(p->c, "state");
+        ASSERT_STR_EQ(sget(o, "phase"), "question");
+        ASSERT_EQ(iget(json_object_get(o, "player"), "score"), 0);
+        if (i == 0)
+            ASSERT_EQ(iget(o, "answered"), ch);
+        else
+            ASSERT(json_is_null(json_object_get(o, "answered")));
+        json_decref(o);
+    }
+    r.p[2].c = conn(&r);
+    ASSERT_OK(wsc_sendf(r.p[2].c, "{\"type\":\"join\",\"code\":\"%s\",\"token\":\"%s\"}", r.code, r.p[2].token));
+    o = itest_expect(r.p[2].c, "error");
+    ASSERT_STR_EQ(sget(o, "code"), "bad_token");
+    json_decref(o);
+    /* Two records for the code: the finished game and the running one. */
+    char path[128];
+    snprintf(path, sizeof path, "%s/quizd.db", r.dir);
+    itest_stop(&r.srv);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM rooms WHERE code = ?1", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, r.code, -1, SQLITE_STATIC);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    ASSERT_EQ(sqlite3_column_int(st, 0), 2);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    disconnect_all(&r);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", r.dir);
+    ASSERT_EQ(system(cmd), 0);
+}
+
+/* ---- a disk that fills during a game ---- */
+
+/* A real full disk: a 320 KiB tmpfs as the data directory (needs mount(2),
+ * i.e. root with CAP_SYS_ADMIN; skipped with a message elsewhere). Players
+ * keep joining until the writes fail: the game goes on (joins are still
+ * answered), the host gets a results_not_saved notice, /healthz says so. */
+static void test_disk_full_tells_host(void)
+{
+    struct run r = {.sig = SIGTERM};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-full-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=320k,mode=0700 tmpfs '%s' 2>/dev/null", r.dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "SKIPPED: cannot mount a small tmpfs here (needs root with CAP_SYS_ADMIN)\n");
+        proc_rm_tree(r.dir);
+        return;
+    }
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    const char *extra[] = {r.data_arg, "--data-retry-ms=200", NULL};   /* then it gives up */
+    itest_start(&r.srv, extra);
+    struct wsc *h = conn(&r);
+    ASSERT_OK(wsc_send(h, "{\"type\":\"create_room\",\"pack\":\"test\",\"max_players\":500}"));
+    json_t *o = itest_expect(h, "room_created");
+    snprintf(r.code, sizeof r.code, "%s", sget(o, "code"));
+    json_decref(o);
+    struct wsc *p[400];
+    int n = 0;
+    json_t *notice = NULL;
+    bool full = false;
+    char *hd, *b;
+    while (!full && n < 400) {
+        p[n] = conn(&r);
+        ASSERT_OK(wsc_sendf(p[n], "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Player %d\"}", r.code, n));
+        json_decref(itest_expect(p[n], "joined"));   /* the game goes on */
+        n++;
+        ASSERT_EQ(http_get(r.srv.port, "/healthz", &hd, &b, ITEST_T), 200);
+        full = strstr(b, "\"data\":\"not_saved\"") != NULL;
+        free(hd), free(b);
+    }
+    ASSERT(full);
+    notice = itest_expect(h, "notice");
+    ASSERT_STR_EQ(sget(notice, "notice"), "results_not_saved");
+    json_decref(notice);
+    notice = itest_expect(p[0], "notice");   /* the players are told too */
+    ASSERT_STR_EQ(sget(notice, "notice"), "results_not_saved");
+    json_decref(notice);
+    ASSERT_EQ(http_get(r.srv.port, "/healthz", &hd, &b, ITEST_T), 200);
+    ASSERT_CONTAINS(b, "\"data\":\"not_saved\"");
+    ASSERT_CONTAINS(b, "\"unsaved_rooms\":1");
+    free(hd), free(b);
+    fprintf(stderr, "disk full after %d joins\n", n);
+    /* still playing: the host starts, a player answers and is acknowledged */
+    ASSERT_OK(wsc_send(h, "{\"type\":\"start\",\"req\":1}"));
+    json_decref(itest_expect(h, "ack"));
+    json_t *qj = itest_expect(p[0], "question");
+    json_decref(qj);
+    ASSERT_OK(wsc_send(p[0], "{\"type\":\"answer\",\"index\":0,\"choice\":0}"));
+    json_decref(itest_expect(p[0], "answer_ack"));
+    for (int i = 0; i < n; i++)
+        wsc_free(p[i]);
+    wsc_free(h);
+    itest_stop(&r.srv);
+    snprintf(cmd, sizeof cmd, "umount '%s'", r.dir);
+    ASSERT_EQ(system(cmd), 0);
+    proc_rm_tree(r.dir);
+}
+
+/* ---- retention ---- */
+
+/* A finished game: one player, started and ended by the host. */
+static void finished_room(struct run *r, char code[8], char token[40])
+{
+    struct wsc *h = conn(r), *p = conn(r);
+    ASSERT_OK(wsc_send(h, "{\"type\":\"create_room\",\"pack\":\"test\"}"));
+    json_t *o = itest_expect(h, "room_created");
+    snprintf(code, 8, "%s", sget(o, "code"));
+    snprintf(token, 40, "%s", sget(o, "host_token"));
+    json_decref(o);
+    ASSERT_OK(wsc_sendf(p, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Solo\"}", code));
+    json_decref(itest_expect(p, "joined"));
+    ASSERT_OK(wsc_send(h, "{\"type\":\"start\"}"));
+    json_decref(itest_expect(p, "question"));
+    ASSERT_OK(wsc_send(h, "{\"type\":\"end\"}"));
+    json_decref(itest_expect(h, "game_over"));
+    wsc_free(p);
+    wsc_free(h);
+}
+
+static void sql(struct run *r, const char *stmt)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/quizd.db", r->dir);
+    sqlite3 *db;
+    ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    char *err = NULL;
+    if (sqlite3_exec(db, stmt, NULL, NULL, &err) != SQLITE_OK)
+        FAIL_AT("%s: %s", stmt, err);
+    sqlite3_close(db);
+}
+
+static long long sql_count(struct run *r, const char *stmt)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/quizd.db", r->dir);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(db, stmt, -1, &st, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    long long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Finished games older than --keep-days are purged at start, with every
+ * row they had; younger ones stay readable. */
+static void test_keep_days_purges_old_games(void)
+{
+    struct run r = {.sig = SIGTERM};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-keep-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    char old_code[8], old_tok[40], new_code[8], new_tok[40], stmt[512], path[128], *b;
+    start(&r);
+    finished_room(&r, old_code, old_tok);
+    finished_room(&r, new_code, new_tok);
+    itest_stop(&r.srv);
+    long long day = 86400000LL, now = (long long)time(NULL) * 1000;
+    snprintf(stmt, sizeof stmt, "UPDATE rooms SET finished_at = %lld WHERE code = '%s';"
+             "UPDATE rooms SET finished_at = %lld WHERE code = '%s';",
+             now - 40 * day, old_code, now - 10 * day, new_code);
+    sql(&r, stmt);
+    const char *extra[] = {r.data_arg, "--keep-days=30", NULL};
+    itest_start(&r.srv, extra);
+    snprintf(path, sizeof path, "/api/rooms/%s/results.json", old_code);
+    ASSERT_EQ(get_auth(&r, path, old_tok, &b), 404);
+    free(b);
+    snprintf(path, sizeof path, "/api/rooms/%s/results.json", new_code);
+    ASSERT_EQ(get_auth(&r, path, new_tok, &b), 200);
+    ASSERT_CONTAINS(b, "\"finished\":true");
+    free(b);
+    itest_stop(&r.srv);
+    /* nothing of the purged room is left: one room, its player and events */
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM rooms"), 1);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM players WHERE room NOT IN (SELECT id FROM rooms)"), 0);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM events WHERE room NOT IN (SELECT id FROM rooms)"), 0);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM questions WHERE room NOT IN (SELECT id FROM rooms)"), 0);
+    ASSERT_GE(sql_count(&r, "SELECT count(*) FROM events"), 1);
+    proc_rm_tree(r.dir);
+}
+
+/* ---- one quizd per data directory ---- */
+
+static void room_with_player(struct run *r, struct wsc **h, struct wsc **p, bool started)
+{
+    *h = conn(r);
+    ASSERT_OK(wsc_send(*h, "{\"type\":\"create_room\",\"req\":1,\"pack\":\"test\",\"count\":2,"
+                           "\"seconds\":60,\"auto_advance\":false}"));
+    json_t *o = itest_expect(*h, "room_created");
+    snprintf(r->code, sizeof r->code, "%s", sget(o, "code"));
+    snprintf(r->host.token, sizeof r->host.token, "%s", sget(o, "host_token"));
+    json_decref(o);
+    *p = conn(r);
+    ASSERT_OK(wsc_sendf(*p, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Ann\"}", r->code));
+    json_decref(itest_expect(*p, "joined"));
+    if (!started)
+        return;
+    ASSERT_OK(wsc_send(*h, "{\"type\":\"start\",\"req\":2}"));
+    json_decref(itest_expect(*h, "ack"));
+    json_decref(itest_expect(*p, "question"));
+}
+
+/* A second quizd on the same --data (another port, or the same one) is
+ * refused at once with a clear message; the first one goes on saving. */
+static void test_second_quizd_on_same_data_refused(void)
+{
+    struct run r = {.sig = SIGTERM};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-lock-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    start(&r);
+    struct wsc *h, *p;
+    room_with_player(&r, &h, &p, true);
+    char err[2048];
+    ASSERT_EQ(run_quizd_on(r.dir, false, 0, err, sizeof err), 1);
+    ASSERT_CONTAINS(err, "another quizd is using the data directory");
+    ASSERT_EQ(run_quizd_on(r.dir, false, r.srv.port, err, sizeof err), 1);
+    ASSERT_CONTAINS(err, "another quizd is using the data directory");
+    ASSERT_OK(wsc_send(p, "{\"type\":\"answer\",\"index\":0,\"choice\":0}"));
+    json_decref(itest_expect(p, "answer_ack"));
+    wsc_free(p);
+    wsc_free(h);
+    itest_stop(&r.srv);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM answers"), 1);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM rooms WHERE finished_at IS NOT NULL"), 0);
+    proc_rm_tree(r.dir);
+}
+
+/* A start whose port is taken replays nothing and records nothing: the
+ * stored rooms are left exactly as the last run left them. */
+static void test_start_that_cannot_bind_records_nothing(void)
+{
+    struct run r = {.sig = SIGKILL};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-bind-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    start(&r);
+    struct wsc *h, *p;
+    room_with_player(&r, &h, &p, false);   /* Ann is connected when it dies */
+    ASSERT_EQ(proc_stop(&r.srv, SIGKILL, 5000), 128 + SIGKILL);
+    wsc_free(p);
+    wsc_free(h);
+    long long events = sql_count(&r, "SELECT count(*) FROM events");
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    ASSERT_OK(bind(fd, (struct sockaddr *)&a, sizeof a));
+    ASSERT_OK(listen(fd, 1));
+    ASSERT_OK(getsockname(fd, (struct sockaddr *)&a, &al));
+    char err[2048];
+    ASSERT_EQ(run_quizd_on(r.dir, false, ntohs(a.sin_port), err, sizeof err), 1);
+    ASSERT_CONTAINS(err, "cannot listen");
+    close(fd);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM events"), events);
+    ASSERT_EQ(sql_count(&r, "SELECT count(*) FROM rooms WHERE finished_at IS NOT NULL"), 0);
+    /* the next start that can listen finds the room */
+    start(&r);
+    h = conn(&r);
+    ASSERT_OK(wsc_sendf(h, "{\"type\":\"host_resume\",\"code\":\"%s\",\"host_token\":\"%s\"}",
+                        r.code, r.host.token));
+    json_t *st = itest_expect(h, "state");
+    ASSERT_STR_EQ(sget(st, "phase"), "lobby");
+    json_decref(st);
+    wsc_free(h);
+    itest_stop(&r.srv);
+    proc_rm_tree(r.dir);
+}
+
+/* A bad frame right behind an answer, in the same read: the error of the
+ * net layer does not overtake the answer_ack still waiting for its commit. */
+static void test_net_error_keeps_order_behind_held_ack(void)
+{
+    struct run r = {.sig = SIGTERM};
+    snprintf(r.dir, sizeof r.dir, "/tmp/qz-order-XXXXXX");
+    ASSERT(mkdtemp(r.dir));
+    snprintf(r.data_arg, sizeof r.data_arg, "--data=%s", r.dir);
+    start(&r);
+    struct wsc *h, *p;
+    room_with_player(&r, &h, &p, true);
+    const char *two[] = {"{\"type\":\"answer\",\"index\":0,\"choice\":1,\"req\":5}", "not json"};
+    ASSERT_OK(wsc_send_many(p, two, 2));
+    int ack_at = -1, err_at = -1;
+    for (int i = 0; i < 20 && (ack_at < 0 || err_at < 0); i++) {
+        char *m = wsc_recv(p, ITEST_T);
+        ASSERT(m);
+        json_t *x = json_loads(m, 0, NULL);
+        free(m);
+        ASSERT(x);
+        if (!strcmp(sget(x, "type"), "answer_ack"))
+            ack_at = i;
+        else if (!strcmp(sget(x, "type"), "error"))
+            err_at = i;
+        json_decref(x);
+    }
+    ASSERT(ack_at >= 0 && err_at >= 0);
+    ASSERT(ack_at < err_at);
+    wsc_free(p);
+    wsc_free(h);
+    itest_stop(&r.srv);
+    proc_rm_tree(r.dir);
+}
+
 static struct test_case tests[] = {
+    {"net_error_keeps_order_behind_held_ack", test_net_error_keeps_order_behind_held_ack},
+    {"second_quizd_on_same_data_refused", test_second_quizd_on_same_data_refused},
+    {"start_that_cannot_bind_records_nothing", test_start_that_cannot_bind_records_nothing},
+    {"keep_days_purges_old_games", test_keep_days_purges_old_games},
+    {"disk_full_tells_host", test_disk_full_tells_host},
     {"crash_loop", test_crash_loop},
     {"read_only_data_dir_fails_start", test_read_only_data_dir_fails_start},
     {"truncated_db_fails_start", test_truncated_db_fails_start},
@@ -508,6 +999,7 @@ static struct test_case tests[] = {
     {"kill9_in_reveal", test_kill9_in_reveal},
     {"kill9_in_leaderboard", test_kill9_in_leaderboard},
     {"sigterm_mid_question", test_sigterm_mid_question},
+    {"kill9_after_play_again", test_kill9_after_play_again},
 };
 
 TEST_MAIN(tests)

@@ -174,32 +174,51 @@ void wsc_free(struct wsc *c)
     free(c);
 }
 
-static int send_frame(struct wsc *c, int opcode, bool fin, const unsigned char *data, size_t n)
+/* Appends one masked client frame to out (room for n + 14 bytes); returns its length. */
+static size_t encode_frame(unsigned char *out, int opcode, bool fin, const unsigned char *data,
+                           size_t n)
 {
-    unsigned char hdr[14];
     size_t h = 0;
-    hdr[h++] = (unsigned char)((fin ? 0x80 : 0) | opcode);
+    out[h++] = (unsigned char)((fin ? 0x80 : 0) | opcode);
     if (n < 126) {
-        hdr[h++] = (unsigned char)(0x80 | n);
+        out[h++] = (unsigned char)(0x80 | n);
     } else if (n < 65536) {
-        hdr[h++] = 0x80 | 126;
-        hdr[h++] = (unsigned char)(n >> 8);
-        hdr[h++] = (unsigned char)n;
+        out[h++] = 0x80 | 126;
+        out[h++] = (unsigned char)(n >> 8);
+        out[h++] = (unsigned char)n;
     } else {
-        hdr[h++] = 0x80 | 127;
+        out[h++] = 0x80 | 127;
         for (int i = 7; i >= 0; i--)
-            hdr[h++] = (unsigned char)((uint64_t)n >> (8 * i));
+            out[h++] = (unsigned char)((uint64_t)n >> (8 * i));
     }
     unsigned char mask[4];
     if (getrandom(mask, 4, 0) != 4)
         memset(mask, 0x5a, 4);
-    memcpy(hdr + h, mask, 4);
+    memcpy(out + h, mask, 4);
     h += 4;
-    unsigned char *out = malloc(h + n);
-    memcpy(out, hdr, h);
     for (size_t i = 0; i < n; i++)
         out[h + i] = data[i] ^ mask[i & 3];
-    int rc = send_all(c->fd, out, h + n, 5000);
+    return h + n;
+}
+
+static int send_frame(struct wsc *c, int opcode, bool fin, const unsigned char *data, size_t n)
+{
+    unsigned char *out = malloc(n + 14);
+    size_t len = encode_frame(out, opcode, fin, data, n);
+    int rc = send_all(c->fd, out, len, 5000);
+    free(out);
+    return rc;
+}
+
+int wsc_send_many(struct wsc *c, const char *const *texts, size_t n)
+{
+    size_t cap = 0, len = 0;
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(texts[i]) + 14;
+    unsigned char *out = malloc(cap ? cap : 1);
+    for (size_t i = 0; i < n; i++)
+        len += encode_frame(out + len, 1, true, (const unsigned char *)texts[i], strlen(texts[i]));
+    int rc = send_all(c->fd, out, len, 5000);
     free(out);
     return rc;
 }

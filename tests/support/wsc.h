@@ -30,6 +30,8 @@ int wsc_send(struct wsc *c, const char *text);
 int wsc_send_len(struct wsc *c, const char *data, size_t len, int opcode);
 /* Sends `text` split into `parts` frames (first text, then continuation). */
 int wsc_send_fragmented(struct wsc *c, const char *text, int parts);
+/* Several text frames in one send(): the server reads them together. */
+int wsc_send_many(struct wsc *c, const char *const *texts, size_t n);
 int wsc_sendf(struct wsc *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Receives the next text message (malloc'd, NUL-terminated) or NULL on
  * timeout/close (c->closed and c->close_code tell which). */

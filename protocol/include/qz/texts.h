@@ -11,7 +11,7 @@ enum proto_text {
     TEXT_NO_QUESTION_IN_CATEGORIES,
     TEXT_NO_SUCH_ROOM,
     TEXT_ROOM_CLOSED,              /* the room went away under its members */
-    TEXT_RESULTS_NOT_SAVED,        /* the store failed (disk full): notice to the host */
+    TEXT_RESULTS_NOT_SAVED,        /* the store failed (disk full): notice to host and players */
     TEXT_NOT_HOST_TOKEN,
     TEXT_HOST_RESUMED_ELSEWHERE,   /* told to the host connection that was replaced */
     TEXT_PLAYER_JOINED_ELSEWHERE,  /* told to the player connection that was replaced */
@@ -32,11 +32,15 @@ enum proto_text {
     TEXT_CLOSE_TOO_LARGE,
     TEXT_CLOSE_POLICY,
     TEXT_HTTP_ONLY_GET,            /* HTTP JSON errors */
+    TEXT_HTTP_URI_TOO_LONG,
     TEXT_HTTP_QR_TEXT,
+    TEXT_HTTP_QR_BUSY,             /* the address drew too many uncached QR codes */
     TEXT_HTTP_NO_BODY,             /* a request carried a body: nothing here takes one */
     TEXT_HTTP_BAD_HOST,            /* the API under a host name that is not ours */
     TEXT_HTTP_NOT_FOUND,
     TEXT_HTTP_METRICS_LOOPBACK,    /* /metrics from another host under --metrics loopback */
+    TEXT_HTTP_NEED_TOKEN,          /* an export without Authorization: Bearer */
+    TEXT_HTTP_NO_DATA,             /* an export from a server started with --no-data */
     TEXT_HTTP_NOT_FOUND_PAGE,      /* the HTML 404 page */
     TEXT_COUNT_
 };

@@ -74,6 +74,8 @@ static void usage(FILE *f)
             "      --data-max-mb=N      stop saving past N MiB, as on a full disk (default: no cap)\n"
             "      --data-sync=MODE     normal (default: an acknowledged answer survives kill -9\n"
             "                           and crashes of quizd) or full (also power loss, slower)\n"
+            "      --data-retry-ms=N    retry a write failing on a full disk, I/O error or a held\n"
+            "                           lock this long before results stop being saved (default %u)\n"
             "      --metrics=WHO        who may read GET /metrics (Prometheus): loopback (the\n"
             "                           default: this machine only), any, or off\n"
             "      --shard=ID           run as shard ID, one character of %s: every\n"
@@ -85,7 +87,7 @@ static void usage(FILE *f)
             QZ_WEB_ROOT, QZ_DATA_DIR, QZ_DATA_DIR, SERVER_MAX_PLAYERS_CAP, SERVER_ROOM_IDLE_S,
             GAME_REVEAL_MS, GAME_LEADERBOARD_MS, KA_PING_MS, SERVER_FD_RESERVE + SERVER_HTTP_RESERVE,
             SERVER_MAX_PER_ADDR, SERVER_HTTP_TIMEOUT_S, SERVER_MAX_ROOMS, SERVER_MAX_ROOMS_PER_ADDR,
-            SERVER_EMPTY_ROOM_IDLE_S, STORE_KEEP_DAYS, PROTO_CODE_ALPHABET);
+            SERVER_EMPTY_ROOM_IDLE_S, STORE_KEEP_DAYS, STORE_RETRY_MS, PROTO_CODE_ALPHABET);
 }
 
 static int bad_value(const char *opt, const char *val, const char *why)
@@ -180,8 +182,9 @@ int main(int argc, char **argv)
         {"keep-days", required_argument, NULL, 17},
         {"data-max-mb", required_argument, NULL, 18},
         {"data-sync", required_argument, NULL, 19},
-        {"shard", required_argument, NULL, 20},
-        {"metrics", required_argument, NULL, 21},
+        {"data-retry-ms", required_argument, NULL, 20},
+        {"shard", required_argument, NULL, 21},
+        {"metrics", required_argument, NULL, 22},
         {"log-level", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
     };
@@ -305,6 +308,11 @@ int main(int argc, char **argv)
                 return bad_value("data-sync", optarg, "expected normal or full");
             break;
         case 20:
+            if (parse_uint(optarg, 1, 600000, &v))
+                return bad_value("data-retry-ms", optarg, "expected 1 to 600000 ms");
+            so.retry_ms = (unsigned)v;
+            break;
+        case 21:
             if (!rooms_shard_valid(optarg)) {
                 char why[80];
                 snprintf(why, sizeof why, "expected one character of %s", PROTO_CODE_ALPHABET);
@@ -312,7 +320,7 @@ int main(int argc, char **argv)
             }
             cfg.shard = optarg[0];
             break;
-        case 21:
+        case 22:
             if (!strcmp(optarg, "loopback"))
                 cfg.metrics_access = HTTP_METRICS_LOOPBACK;
             else if (!strcmp(optarg, "any"))

@@ -214,6 +214,7 @@ void game_destroy(struct game *g)
 
 enum game_phase game_phase(const struct game *g) { return g->phase; }
 const struct game_settings *game_settings(const struct game *g) { return &g->set; }
+const struct qz_pack *game_pack(const struct game *g) { return g->pack; }
 bool game_locked(const struct game *g) { return g->locked; }
 size_t game_total(const struct game *g) { return g->n_q; }
 int game_index(const struct game *g) { return g->qi; }

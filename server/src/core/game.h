@@ -113,6 +113,7 @@ void game_destroy(struct game *g);   /* NULL-safe */
 enum game_phase game_phase(const struct game *g);
 const char *game_phase_name(enum game_phase p);
 const struct game_settings *game_settings(const struct game *g);
+const struct qz_pack *game_pack(const struct game *g);   /* the pack it draws from */
 bool game_locked(const struct game *g);
 size_t game_total(const struct game *g);          /* questions in this game */
 int game_index(const struct game *g);             /* current question, -1 before the first */

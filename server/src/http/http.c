@@ -5,6 +5,7 @@
 #include "lan.h"
 #include "mime.h"
 #include "qr.h"
+#include "qz/proto.h"
 #include "qz/texts.h"
 #include "qz/version.h"
 #include "util/origin.h"
@@ -17,6 +18,16 @@
 #include <strings.h>
 
 #define HTTP_CHUNK 16384
+#define HTTP_STATUS_TOO_MANY_REQUESTS 429   /* RFC 6585; lws 4.1.6 names none */
+#define HTTP_URI_MAX 512                    /* longest path served; longer gets 414 */
+#define HTTP_ALLOW "GET, HEAD, OPTIONS"     /* the methods answered */
+
+static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
+                      unsigned char *end)
+{
+    return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                       (const unsigned char *)value, (int)strlen(value), p, end);
+}
 
 void http_site_set_root(struct http_site *site, const char *dir)
 {
@@ -32,7 +43,8 @@ static void set_body(struct http_pss *h, char *body, size_t len)
     h->off = 0;
 }
 
-/* Sends the headers now and `body` (taken) from HTTP_WRITEABLE. */
+/* Sends the headers now and `body` (taken) from HTTP_WRITEABLE; for HEAD
+ * the same headers and no body. */
 static int respond(struct lws *wsi, struct http_pss *h, unsigned status, const char *type,
                    char *body, size_t len)
 {
@@ -40,19 +52,38 @@ static int respond(struct lws *wsi, struct http_pss *h, unsigned status, const c
     set_body(h, body, len);
     if (lws_add_http_common_headers(wsi, status, type, len, &p, end))
         return 1;
-    if (lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-                                    (const unsigned char *)"no-store", 8, &p, end))
+    if (add_header(wsi, "cache-control:", "no-store", &p, end))
+        return 1;
+    if (status == HTTP_STATUS_METHOD_NOT_ALLOWED && add_header(wsi, "allow:", HTTP_ALLOW, &p, end))
         return 1;
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return 1;
+    if (h->head) {
+        set_body(h, NULL, 0);
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
     lws_callback_on_writable(wsi);
     return 0;
+}
+
+/* OPTIONS (any path): 204 with the methods answered. */
+static int respond_options(struct lws *wsi)
+{
+    unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start;
+    unsigned char *end = buf + sizeof buf - 1;
+    if (lws_add_http_header_status(wsi, HTTP_STATUS_NO_CONTENT, &p, end) ||
+        add_header(wsi, "allow:", HTTP_ALLOW, &p, end) ||
+        lws_finalize_write_http_header(wsi, start, &p, end))
+        return 1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 /* For a request that carries a body (issue 11, item 1): lws keeps reading
  * the body and never makes such a connection writable, so the reply is
  * written whole here, and the connection closed, the body unread. Nothing
- * is left on the heap for a close callback to free. */
+ * is left on the heap for a close callback to free. Also for a method we do
+ * not answer and a URI too long (item 8): what follows on that connection
+ * is not worth reading. */
 static int refuse_now(struct lws *wsi, unsigned status, enum proto_text t)
 {
     size_t n;
@@ -61,8 +92,9 @@ static int refuse_now(struct lws *wsi, unsigned status, enum proto_text t)
     unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + LWS_PRE + 1024;
     int rc = -1;
     if (!lws_add_http_common_headers(wsi, status, "application/json", n, &p, end) &&
-        !lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
-                                     (const unsigned char *)"close", 5, &p, end) &&
+        !add_header(wsi, "connection:", "close", &p, end) &&
+        (status != HTTP_STATUS_METHOD_NOT_ALLOWED ||
+         !add_header(wsi, "allow:", HTTP_ALLOW, &p, end)) &&
         !lws_finalize_http_header(wsi, &p, end)) {
         memcpy(p, body, n);
         p += n;
@@ -161,22 +193,117 @@ static int metrics_route(struct lws *wsi, struct http_pss *h, const struct http_
         return respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NOT_FOUND);
     if (site->metrics_access == HTTP_METRICS_LOOPBACK && !peer_is_loopback(wsi))
         return respond_error(wsi, h, HTTP_STATUS_FORBIDDEN, TEXT_HTTP_METRICS_LOOPBACK);
-    char *body = site->metrics(site->metrics_arg, &n);
+    char *body = site->metrics(site->arg, &n);
     return respond(wsi, h, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", body, n);
+}
+
+/* Issue 11, item 8: GET, HEAD and OPTIONS are answered; other methods get
+ * 405 with Allow, a URI of HTTP_URI_MAX bytes or more 414, both closing the
+ * connection. Headers over 4 KB cannot get a 431: lws 4.1.6 keeps the URI
+ * and header values in one store of max_http_header_data bytes (default
+ * LWS_DEF_HEADER_LEN, 4096: core/private-lib-core.h:76, core/context.c:
+ * 789-795); the byte that would pass it fails lws_pos_in_bounds ("Ran out
+ * of header data space", roles/http/parsers.c:656-670), lws_parse returns
+ * LPR_FAIL (parsers.c:994-995 and the like), and lws_handshake_server goes
+ * to bail_nuke_ah (roles/http/server/server.c:2022-2025, 2293-2297), which
+ * returns 1 so the connection is closed. No callback of ours runs before,
+ * so nothing can be written: the client sees the connection close.
+ * test_edges.http_methods_and_limits shows it. */
+
+/* The header token holding the request's URI for the methods answered
+ * (GET, HEAD, OPTIONS), or -1 for any other method. */
+static int answered_method(struct lws *wsi)
+{
+    static const enum lws_token_indexes t[] = {WSI_TOKEN_GET_URI, WSI_TOKEN_HEAD_URI,
+                                               WSI_TOKEN_OPTIONS_URI};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (lws_hdr_total_length(wsi, t[i]) > 0)
+            return (int)t[i];
+    return -1;
+}
+
+/* GET /api/rooms/CODE/results.json|results.csv|review with
+ * "Authorization: Bearer TOKEN": 401 without a token; the rest (404, 403,
+ * the body) comes from the export, read off the loop. */
+static int route_export(struct lws *wsi, struct http_pss *h, const struct http_site *site,
+                        const char *rest)
+{
+    static const struct { const char *name; enum http_export what; } ends[] = {
+        {"results.json", HTTP_EXPORT_RESULTS_JSON},
+        {"results.csv", HTTP_EXPORT_RESULTS_CSV},
+        {"review", HTTP_EXPORT_REVIEW},
+    };
+    char code[PROTO_CODE_LEN + 1];
+    size_t n = strspn(rest, PROTO_CODE_ALPHABET);
+    if (n != PROTO_CODE_LEN || rest[n] != '/')
+        return respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NOT_FOUND);
+    memcpy(code, rest, n);
+    code[n] = '\0';
+    const char *end = rest + n + 1;
+    int what = -1;
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+        if (!strcmp(end, ends[i].name))
+            what = (int)ends[i].what;
+    if (what < 0)
+        return respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NOT_FOUND);
+    char auth[160];
+    int al = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
+    const char *token = al > 7 && !strncasecmp(auth, "Bearer ", 7) ? auth + 7 : NULL;
+    while (token && *token == ' ')
+        token++;
+    if (!token || !*token)
+        return respond_error(wsi, h, HTTP_STATUS_UNAUTHORIZED, TEXT_HTTP_NEED_TOKEN);
+    struct http_wait *w = xcalloc(1, sizeof *w);
+    w->wsi = wsi;
+    h->wait = w;
+    if (!site->export_start ||
+        site->export_start(site->arg, w, (enum http_export)what, code, token)) {
+        h->wait = NULL;
+        free(w);
+        return respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NO_DATA);
+    }
+    return 0;   /* the reply follows from HTTP_WRITEABLE (http_wait_done) */
+}
+
+void http_wait_abandon(struct http_wait *w)
+{
+    if (w->ready) {   /* done, waiting for WRITEABLE: nobody else will free it */
+        free(w->body);
+        free(w);
+    } else {          /* its export finishes into nothing: http_wait_done frees it */
+        w->wsi = NULL;
+    }
+}
+
+void http_wait_done(struct http_wait *w)
+{
+    if (!w->wsi) {   /* the client left */
+        free(w->body);
+        free(w);
+        return;
+    }
+    w->ready = true;
+    lws_callback_on_writable(w->wsi);
 }
 
 static int route(struct lws *wsi, struct http_pss *h, const struct http_site *site)
 {
-    char uri[512], host[300];
+    char uri[HTTP_URI_MAX], host[300];
     size_t n;
     char *body;
-    bool get = lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) > 0;
+    int tok = answered_method(wsi);
+    h->head = tok == WSI_TOKEN_HEAD_URI;
     if (has_body(wsi))
-        return refuse_now(wsi, get ? HTTP_STATUS_REQ_ENTITY_TOO_LARGE
+        return refuse_now(wsi, tok >= 0 ? HTTP_STATUS_REQ_ENTITY_TOO_LARGE
                                    : HTTP_STATUS_METHOD_NOT_ALLOWED,
-                          get ? TEXT_HTTP_NO_BODY : TEXT_HTTP_ONLY_GET);
-    if (!get)
-        return respond_error(wsi, h, HTTP_STATUS_METHOD_NOT_ALLOWED, TEXT_HTTP_ONLY_GET);
+                          tok >= 0 ? TEXT_HTTP_NO_BODY : TEXT_HTTP_ONLY_GET);
+    if (tok < 0)
+        return refuse_now(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, TEXT_HTTP_ONLY_GET);
+    if (lws_hdr_total_length(wsi, (enum lws_token_indexes)tok) >= (int)sizeof uri ||
+        lws_hdr_copy(wsi, uri, sizeof uri, (enum lws_token_indexes)tok) <= 0)
+        return refuse_now(wsi, HTTP_STATUS_REQ_URI_TOO_LONG, TEXT_HTTP_URI_TOO_LONG);
+    if (tok == WSI_TOKEN_OPTIONS_URI)
+        return respond_options(wsi);
     /* DNS rebinding (issue 11, item 6): the API answers only to our names. */
     if ((!strncmp(uri, "/api/", 5) || !strcmp(uri, "/metrics")) &&
         !host_allowed(lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) > 0 ? host : NULL,
@@ -184,7 +311,7 @@ static int route(struct lws *wsi, struct http_pss *h, const struct http_site *si
         return respond_error(wsi, h, HTTP_STATUS_FORBIDDEN, TEXT_HTTP_BAD_HOST);
     if (!strcmp(uri, "/healthz")) {
         struct api_health hl = {0};
-        site->health(site->health_arg, &hl);
+        site->health(site->arg, &hl);
         hl.version = QZ_VERSION;
         body = api_enc_health(&hl, &n);
         return respond(wsi, h, HTTP_STATUS_OK, "application/json", body, n);
@@ -201,11 +328,20 @@ static int route(struct lws *wsi, struct http_pss *h, const struct http_site *si
     }
     if (!strcmp(uri, "/api/qr.svg")) {
         char arg[QR_TEXT_MAX + 88];   /* lws copies "text=" and the value */
-        const char *text = query_arg(wsi, "text", arg, sizeof arg);
-        if (text && *text && (body = qr_svg(text, &n)))
-            return respond(wsi, h, HTTP_STATUS_OK, "image/svg+xml", body, n);
-        return respond_error(wsi, h, HTTP_STATUS_BAD_REQUEST, TEXT_HTTP_QR_TEXT);
+        const char *text = query_arg(wsi, "text", arg, sizeof arg), *hit;
+        if (!text || !*text || strlen(text) > QR_TEXT_MAX)
+            return respond_error(wsi, h, HTTP_STATUS_BAD_REQUEST, TEXT_HTTP_QR_TEXT);
+        if ((hit = qr_cache_get(site->qr_cache, text, &n)))
+            return respond(wsi, h, HTTP_STATUS_OK, "image/svg+xml", xstrndup(hit, n), n);
+        if (!site->qr_may_draw(site->arg, wsi))
+            return respond_error(wsi, h, HTTP_STATUS_TOO_MANY_REQUESTS, TEXT_HTTP_QR_BUSY);
+        if (!(body = qr_svg(text, &n)))
+            return respond_error(wsi, h, HTTP_STATUS_BAD_REQUEST, TEXT_HTTP_QR_TEXT);
+        qr_cache_put(site->qr_cache, text, xstrndup(body, n), n);
+        return respond(wsi, h, HTTP_STATUS_OK, "image/svg+xml", body, n);
     }
+    if (!strncmp(uri, "/api/rooms/", 11))
+        return route_export(wsi, h, site, uri + 11);
     if (!strncmp(uri, "/api/", 5) || !strncmp(uri, "/healthz", 8))
         return respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NOT_FOUND);
     return serve_static(wsi, h, site, uri);
@@ -308,6 +444,13 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return http_confirm_upgrade(wsi, in);
     case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (h && h->wait && h->wait->ready) {   /* an export's reply: headers, then body */
+            struct http_wait *w = h->wait;
+            h->wait = NULL;
+            int rc = respond(wsi, h, w->status, w->type, w->body, w->len);
+            free(w);
+            return rc;
+        }
         if (!h || !h->body)
             break;
         return write_chunk(wsi, h);
@@ -315,6 +458,10 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:   /* lws may unbind without CLOSED_HTTP */
         if (h)
             set_body(h, NULL, 0);
+        if (h && h->wait) {
+            http_wait_abandon(h->wait);
+            h->wait = NULL;
+        }
         break;
     default:
         break;

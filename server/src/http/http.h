@@ -10,6 +10,7 @@
 
 #include "core/question.h"
 #include "qz/api.h"
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Who may read /metrics (--metrics). */
@@ -18,6 +19,27 @@ enum http_metrics_access {
     HTTP_METRICS_ANY,             /* any peer (a Prometheus in another container) */
     HTTP_METRICS_OFF,             /* 404, as if there were no such path */
 };
+struct qr_cache;
+
+/* What the exports under /api/rooms/CODE/ answer. */
+enum http_export { HTTP_EXPORT_RESULTS_JSON, HTTP_EXPORT_RESULTS_CSV, HTTP_EXPORT_REVIEW };
+
+/* A request whose reply comes later from another thread (an export). The
+ * one who took it fills status, type and body (malloc'd) and calls
+ * http_wait_done on the loop; wsi is NULL once the connection is gone. */
+struct http_wait {
+    struct lws *wsi;
+    unsigned status;
+    const char *type;             /* static string */
+    char *body;
+    size_t len;
+    bool ready;
+};
+/* Sends the reply (or frees everything when the connection is gone). */
+void http_wait_done(struct http_wait *w);
+/* The connection of w is gone: frees w now if its reply was already done
+ * (it waited for WRITEABLE), else leaves it to http_wait_done. */
+void http_wait_abandon(struct http_wait *w);
 
 struct http_site {
     char web_root[4096];          /* real path of the directory served at / */
@@ -32,10 +54,17 @@ struct http_site {
     int metrics_access;           /* enum http_metrics_access */
     /* The /metrics body in the Prometheus text format (malloc'd, *len set). */
     char *(*metrics)(void *arg, size_t *len);
-    void *metrics_arg;
     /* Fills the live figures of /healthz (version excluded). */
     void (*health)(void *arg, struct api_health *out);
-    void *health_arg;
+    /* Whether the address of `wsi` may draw one more uncached QR code now
+     * (QR_DRAW_PER_SEC, QR_DRAW_BURST); a true answer counts it. */
+    bool (*qr_may_draw)(void *arg, struct lws *wsi);
+    /* Starts an export; returns 0 when it took `w`, -1 when this server
+     * keeps no results. NULL = none. */
+    int (*export_start)(void *arg, struct http_wait *w, enum http_export what, const char *code,
+                        const char *token);
+    void *arg;                    /* for metrics, health, qr_may_draw and export_start */
+    struct qr_cache *qr_cache;    /* borrowed: the owner of the site creates and frees it */
 };
 
 /* The one WebSocket endpoint and its subprotocol (also lws's protocol name). */
@@ -46,6 +75,8 @@ struct http_site {
 struct http_pss {
     char *body;
     size_t len, off;
+    bool head;                    /* a HEAD request: headers only */
+    struct http_wait *wait;       /* an export under way (owned by whoever took it) */
 };
 
 /* Sets web_root to the real path of `dir` (or `dir` itself if it does not resolve). */

@@ -12,6 +12,7 @@
 #include "http/http.h"
 #include "keepalive.h"
 #include "rooms/rooms.h"
+#include "store/export.h"
 #include "session.h"
 #include "txq.h"
 #include "util/err.h"
@@ -49,7 +50,9 @@ struct server {
     /* The game clock is uv_now plus this: with a store it continues from
      * where the last run stopped, so restored deadlines keep their time. */
     int64_t clock_offset;
-    uv_async_t store_async;       /* the writer committed (store/) */
+    uv_async_t store_async;       /* the writer committed, or an export is done (store/) */
+    uv_prepare_t store_prepare;   /* before the loop waits: hand the records to the writer */
+    struct exporter *exporter;    /* exports' reader thread; NULL without a store */
     bool store_async_open;
     struct server_config cfg;
     struct lws_context *ctx;
@@ -98,6 +101,7 @@ struct server {
                                            * commit it waits for, with a store) */
     } stats;
     struct http_site site;
+    struct qr_cache *qr_cache;    /* the site's, owned here */
     struct lws_http_mount mounts[1];
     struct lws_protocol_vhost_options headers[4];
     struct lws_protocol_vhost_options pvo_default, pvo;

@@ -2,6 +2,7 @@
  * environment rooms/ runs in (uv clock and timers, getrandom, ws_send). */
 #include "adapter.h"
 
+#include "http/qr.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -107,22 +108,89 @@ static void site_health(void *arg, struct api_health *out)
     out->refused_connections = srv->refused;
     if (srv->cfg.store) {
         out->store_failures = store_failures(srv->cfg.store);
-        out->data = store_failed(srv->cfg.store) ? "not_saved" : "saved";
         out->unsaved_rooms = srv->rooms ? rooms_unsaved(srv->rooms) : 0;
+        /* not_saved while the store fails, and while live rooms lost records */
+        out->data = store_failed(srv->cfg.store) || out->unsaved_rooms ? "not_saved" : "saved";
     }
 }
 
-/* The writer thread committed: runs on the loop. */
+static void export_done(struct export_query *q)
+{
+    struct http_wait *w = q->owner;
+    w->status = q->status;
+    w->type = q->type;
+    w->body = q->body;
+    w->len = q->len;
+    q->body = NULL;
+    if (!w->body) {
+        w->status = 500;
+        w->type = "application/json";
+        w->body = xstrdup("{\"error\":\"out of memory\"}");
+        w->len = strlen(w->body);
+    }
+    export_query_free(q);
+    http_wait_done(w);
+}
+
+/* The writer thread committed, or the exporter finished: runs on the loop. */
 static void on_store_async(uv_async_t *h)
 {
     struct server *srv = h->data;
     if (srv->rooms)
         rooms_durable(srv->rooms);
+    if (srv->exporter)
+        for (struct export_query *q = export_take_done(srv->exporter), *n; q; q = n) {
+            n = q->next;
+            export_done(q);
+        }
+}
+
+static int site_export(void *arg, struct http_wait *w, enum http_export what, const char *code,
+                       const char *token)
+{
+    struct server *srv = arg;
+    if (!srv->exporter)
+        return -1;
+    struct export_query *q = xcalloc(1, sizeof *q);
+    q->kind = what == HTTP_EXPORT_RESULTS_CSV ? EXPORT_RESULTS_CSV
+              : what == HTTP_EXPORT_REVIEW    ? EXPORT_REVIEW
+                                              : EXPORT_RESULTS_JSON;
+    snprintf(q->code, sizeof q->code, "%s", code);
+    snprintf(q->token, sizeof q->token, "%s", token);
+    q->owner = w;
+    export_submit(srv->exporter, q);
+    return 0;
+}
+
+static void free_wait(void *owner)
+{
+    struct http_wait *w = owner;
+    free(w->body);
+    free(w);
+}
+
+/* Once per loop iteration, before it blocks: everything the iteration
+ * recorded goes to the writer in one hand-over (one wake-up). */
+static void on_store_prepare(uv_prepare_t *h)
+{
+    struct server *srv = h->data;
+    store_flush(srv->cfg.store);
 }
 
 static void store_notify(void *arg)
 {
     uv_async_send(arg);
+}
+
+static struct sockrec *sock_find(struct server *srv, const struct lws *wsi);
+
+/* Every socket was admitted with its address (admit below); one that was
+ * not draws nothing. */
+static bool site_qr_may_draw(void *arg, struct lws *wsi)
+{
+    struct server *srv = arg;
+    struct sockrec *r = sock_find(srv, wsi);
+    return r && bucket_take(&r->e->qr_draws, server__now(srv), 1, QR_DRAW_BURST, QR_DRAW_PER_SEC);
 }
 
 /* ------------------------------------------------------------------ */
@@ -254,7 +322,7 @@ static int admit(struct server *srv, const struct lws_filter_network_conn_args *
         server__refused(srv, "max_connections", addr);
         return 1;
     }
-    struct addr_entry *e = addrtab_get(srv->addrs, addr, now, ROOMS_MISS_BURST);
+    struct addr_entry *e = addrtab_get(srv->addrs, addr, now, ROOMS_MISS_BURST, QR_DRAW_BURST);
     if (srv->cfg.max_per_addr && e->conns >= srv->cfg.max_per_addr) {
         server__refused(srv, "max_per_address", addr);
         return 1;
@@ -380,10 +448,12 @@ static void setup_protocols(struct server *srv, const struct server_config *cfg,
     srv->site.allowed_origins = srv->cfg.allowed_origins;
     srv->site.n_allowed_origins = srv->cfg.n_allowed_origins;
     srv->site.health = site_health;
-    srv->site.health_arg = srv;
     srv->site.metrics_access = srv->cfg.metrics_access;
     srv->site.metrics = server__metrics;
-    srv->site.metrics_arg = srv;
+    srv->site.qr_may_draw = site_qr_may_draw;
+    srv->site.export_start = site_export;
+    srv->site.arg = srv;
+    srv->site.qr_cache = srv->qr_cache = qr_cache_create(QR_CACHE_ENTRIES, QR_CACHE_BYTES);
 
     /* One callback mount: we route /healthz, /api/ and static files ourselves
      * (lws 4.1.6's file mount drops the connection on a missing file). */
@@ -456,13 +526,6 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         .timer_destroy = env_timer_destroy, .send = ws_send,
     };
     srv->rooms = rooms_create(&rc, &env, packs, n_packs);
-    if (cfg->store) {
-        rooms_restore(srv->rooms);
-        uv_async_init(loop, &srv->store_async, on_store_async);
-        srv->store_async.data = srv;
-        srv->store_async_open = true;
-        store_start(cfg->store, store_notify, &srv->store_async);
-    }
 
     lws_set_log_level(log_level_current >= LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE
                                                       : LLL_ERR | LLL_WARN,
@@ -505,6 +568,20 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         rooms_destroy(srv->rooms);
         srv->rooms = NULL;
         return srv;
+    }
+    /* Listening: only now are the stored rooms replayed and the writer
+     * started (a start that cannot bind records nothing). No connection is
+     * served before the loop runs, so every client finds them back. */
+    if (cfg->store) {
+        rooms_restore(srv->rooms);
+        uv_async_init(loop, &srv->store_async, on_store_async);
+        srv->store_async.data = srv;
+        srv->store_async_open = true;
+        uv_prepare_init(loop, &srv->store_prepare);
+        srv->store_prepare.data = srv;
+        uv_prepare_start(&srv->store_prepare, on_store_prepare);
+        store_start(cfg->store, store_notify, &srv->store_async);
+        srv->exporter = exporter_open(cfg->store, packs, n_packs, store_notify, &srv->store_async);
     }
     uv_timer_init(loop, &srv->ka_timer);
     srv->ka_timer.data = srv;
@@ -561,7 +638,10 @@ static void stop_store_async(struct server *srv)
     if (!srv->store_async_open)
         return;
     store_stop_notify(srv->cfg.store);
+    if (srv->exporter)
+        exporter_stop_notify(srv->exporter);
     uv_close((uv_handle_t *)&srv->store_async, NULL);
+    uv_close((uv_handle_t *)&srv->store_prepare, NULL);
     srv->store_async_open = false;
 }
 
@@ -601,7 +681,9 @@ void server_destroy(struct server *srv)
     if (srv->ctx)
         lws_context_destroy(srv->ctx);
     rooms_destroy(srv->rooms);   /* before the address table its rooms count into */
+    exporter_close(srv->exporter, free_wait);
     addrtab_destroy(srv->addrs);
+    qr_cache_destroy(srv->qr_cache);
     free(srv->socks);
     free(srv);
 }

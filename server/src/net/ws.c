@@ -22,6 +22,8 @@ static const char *room_of(const struct conn *c)
     return c->m.room ? room_code(c->m.room) : "-";
 }
 
+/* Through rooms/, which keeps it behind an answer_ack (or any frame) still
+ * held for this connection waiting for a commit. */
 static void send_error(struct conn *c, int code, const char *message, bool has_req, int64_t req)
 {
     size_t len;
@@ -29,7 +31,10 @@ static void send_error(struct conn *c, int code, const char *message, bool has_r
     if (code <= 0 && code > -QZ_ERR_SLOTS)
         c->srv->stats.errors[-code]++;
     struct frame *f = frame_take(j, len);
-    ws_send(c->srv, &c->m, f);
+    if (c->srv->rooms)
+        rooms_send_unrecorded(c->srv->rooms, &c->m, f);
+    else
+        ws_send(c->srv, &c->m, f);
     frame_unref(f);
 }
 
@@ -39,8 +44,16 @@ void ws_close(struct conn *c, uint16_t code)
         return;
     c->closing = true;
     c->close_code = code;
-    /* A peer that never becomes writable is killed by the timeout. */
-    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 3);
+    /* A peer that never becomes writable is killed by the timeout; at
+     * shutdown, by the grace period instead (app/process.c). Each
+     * lws_set_timeout is an insertion into one list sorted by deadline and
+     * walked from its head (core-net/sorted-usec-list.c:51-65, lws_dll2_
+     * add_sorted), and every new deadline is the latest: closing 15,000
+     * connections that way is 15,000^2/2 steps, which blocked the loop for
+     * seconds (2.57 s to exit, issue 11 item 8), past the grace, so no 1001
+     * went out at all. */
+    if (!c->srv->shutting_down)
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 3);
     lws_callback_on_writable(c->wsi);
 }
 

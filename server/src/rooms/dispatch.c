@@ -25,10 +25,14 @@ static const struct qz_pack *find_pack(struct rooms *rs, const char *id)
     return NULL;
 }
 
+/* A refused request changed nothing: its error depends on no record. */
 static void reply_error(struct rooms *rs, struct member *m, const struct proto_req *q, int code,
                         const char *msg)
 {
-    rooms__error(rs, m, code, msg, q->has_req, q->req);
+    size_t len;
+    char *j = proto_enc_error(code, msg, q->has_req, q->req, &len);
+    rooms__count_error(rs, code);
+    rooms__send_new_unrecorded(rs, m, j, len);
 }
 
 static void reply_ack(struct rooms *rs, struct member *m, const struct proto_req *q)
@@ -55,6 +59,10 @@ static void send_state(struct rooms *rs, struct member *m, const struct proto_re
     if (!player && game_phase(r->g) == GAME_FINISHED) {
         j = proto_enc_report(r->g, &len);
         rooms__send_new(rs, m, j, len);
+    }
+    if (r->unsaved_told) {   /* joined after the others were told */
+        j = proto_enc_notice("results_not_saved", proto_text(TEXT_RESULTS_NOT_SAVED), &len);
+        rooms__send_new_unrecorded(rs, m, j, len);
     }
 }
 
@@ -140,6 +148,7 @@ static void do_play_again(struct rooms *rs, struct member *m, const struct proto
         return;
     }
     snprintf(r->pack_id, sizeof r->pack_id, "%s", pack->id);
+    rooms__rec_restarted(r, seed);
     reply_ack(rs, m, q);
     log_info("play_again room=%s pack=%s questions=%zu", r->code, r->pack_id, game_total(r->g));
     rooms__process(r, t0);
@@ -375,7 +384,7 @@ static void do_ping(struct rooms *rs, struct member *m, const struct proto_req *
     size_t len;
     char *j = proto_enc_pong(q->has_req, q->req, q->u.ping.has_t, q->u.ping.t,
                              (int64_t)rooms__now(rs) + rs->cfg.clock.epoch_offset_ms, &len);
-    rooms__send_new(rs, m, j, len);
+    rooms__send_new_unrecorded(rs, m, j, len);   /* no fsync in the clients' RTT */
 }
 
 void rooms_request(struct rooms *rs, struct member *m, const struct proto_req *q)

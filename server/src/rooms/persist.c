@@ -4,8 +4,10 @@
  * replays a room's recorded events into a fresh game core.
  *
  * Durability rule: with a store, every frame is sent only once the last
- * record appended before it was committed. Per connection, frames keep
- * their order: while any frame is held, later ones queue behind it. */
+ * record appended before it was committed; a frame that depends on no
+ * record (a pong, a refused request, an error of the net layer) goes at
+ * once. Per connection, frames keep their order: while any frame for it is
+ * held, later ones queue behind it. */
 #include "rooms_int.h"
 
 #include "qz/texts.h"
@@ -34,10 +36,17 @@ void rooms__persist_init(struct rooms *rs)
     rs->last_seq = store_appended(rs->store);
 }
 
+/* The held frames are dropped (the server is stopping); their members
+ * outlive the registry (lws closes the connections later), so each is told
+ * it holds nothing any more. */
 void rooms__persist_cleanup(struct rooms *rs)
 {
-    for (size_t i = 0; i < rs->held_len; i++)
-        frame_unref(rs->held[(rs->held_head + i) % rs->held_cap].f);
+    for (size_t i = 0; i < rs->held_len; i++) {   /* dropped: the server is stopping */
+        struct held *h = &rs->held[(rs->held_head + i) % rs->held_cap];
+        if (h->m)
+            h->m->held--;
+        frame_unref(h->f);
+    }
     free(rs->held);
     free(rs->pack_hash);
 }
@@ -45,9 +54,12 @@ void rooms__persist_cleanup(struct rooms *rs)
 /* ------------------------------------------------------------------ */
 /* held frames                                                         */
 
-bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f)
+bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f, bool depends)
 {
-    if (!rs->store || (!rs->held_len && rs->last_seq <= rs->committed))
+    /* Held while what it depends on is not committed, or behind m's own
+     * earlier held frames (their order is kept). Everything held before
+     * rs->last_seq is released by then, so that is its release point. */
+    if (!rs->store || (!m->held && (!depends || rs->last_seq <= rs->committed)))
         return false;
     if (rs->held_len == rs->held_cap) {
         size_t cap = rs->held_cap ? rs->held_cap * 2 : 1024;
@@ -68,6 +80,8 @@ bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f)
 
 void rooms__forget_member(struct rooms *rs, struct member *m)
 {
+    if (!rs)   /* the rooms are gone (shutdown): nothing is held */
+        return;
     for (size_t i = 0; m->held && i < rs->held_len; i++) {
         struct held *h = &rs->held[(rs->held_head + i) % rs->held_cap];
         if (h->m == m) {
@@ -82,29 +96,39 @@ size_t rooms_held(const struct rooms *rs)
     return rs->held_len;
 }
 
+/* The store failed: every live room not told yet is, to every member
+ * (host and players), before anything held for it goes out: from here on
+ * an answer_ack is not durable, and the notice says so. */
 static void tell_unsaved(struct rooms *rs)
 {
-    rs->store_failed = true;
+    size_t len;
+    char *j = proto_enc_notice("results_not_saved", proto_text(TEXT_RESULTS_NOT_SAVED), &len);
+    struct frame *f = frame_take(j, len);
     for (size_t i = 0; i < rs->n_buckets; i++)
         for (struct room *r = rs->buckets[i]; r; r = r->hnext) {
             if (r->unsaved_told)
                 continue;
             r->unsaved_told = true;
+            rs->n_unsaved++;
             log_warn("results_not_saved room=%s", r->code);
-            if (r->host) {
-                size_t len;
-                char *j = proto_enc_notice("results_not_saved",
-                                           proto_text(TEXT_RESULTS_NOT_SAVED), &len);
-                rooms__send_new(rs, r->host, j, len);
-            }
+            for (struct member *m = r->members; m; m = m->next)
+                rs->env.send(rs->env.arg, m, f);   /* ahead of its held frames */
         }
+    frame_unref(f);
 }
 
 void rooms_durable(struct rooms *rs)
 {
     if (!rs->store)
         return;
+    uint64_t settled = store_settled(rs->store);
     rs->committed = store_committed(rs->store);
+    rs->store_failed = store_failed(rs->store);
+    /* Settled past committed: records were dropped. */
+    if (rs->store_failed || settled > rs->committed)
+        tell_unsaved(rs);
+    if (settled > rs->committed)
+        rs->committed = settled;   /* what waited for them may go, after the notice */
     while (rs->held_len) {
         struct held *h = &rs->held[rs->held_head];
         if (h->seq > rs->committed)
@@ -118,13 +142,11 @@ void rooms_durable(struct rooms *rs)
         }
         frame_unref(e.f);
     }
-    if (!rs->store_failed && store_failed(rs->store))
-        tell_unsaved(rs);
 }
 
 size_t rooms_unsaved(const struct rooms *rs)
 {
-    return rs->store_failed ? rs->n_rooms : 0;
+    return rs->n_unsaved;
 }
 
 /* ------------------------------------------------------------------ */
@@ -224,11 +246,52 @@ void rooms__rec_event(struct room *r, enum store_ev kind, uint32_t player, int a
                                       a, b, NULL, NULL);
 }
 
+static void keep_hash(struct room *r, uint32_t player, const char *token_hash)
+{
+    if (player == 0)
+        return;
+    if (player > r->player_hash_cap) {
+        size_t cap = r->player_hash_cap ? r->player_hash_cap : 16;
+        while (cap < player)
+            cap *= 2;
+        r->player_hash = xrealloc(r->player_hash, cap * sizeof *r->player_hash);
+        memset(r->player_hash + r->player_hash_cap, 0,
+               (cap - r->player_hash_cap) * sizeof *r->player_hash);
+        r->player_hash_cap = cap;
+    }
+    snprintf(r->player_hash[player - 1], sizeof r->player_hash[0], "%s", token_hash);
+}
+
 void rooms__rec_join(struct room *r, uint32_t player, const char *name, const char *token_hash)
 {
-    if (recording(r))
-        r->rs->last_seq = store_event(r->rs->store, r->store_id, SEV_JOIN, rooms__now(r->rs),
-                                      player, 0, 0, name, token_hash);
+    if (!recording(r))
+        return;
+    keep_hash(r, player, token_hash);
+    r->rs->last_seq = store_event(r->rs->store, r->store_id, SEV_JOIN, rooms__now(r->rs), player,
+                                  0, 0, name, token_hash);
+}
+
+void rooms__rec_restarted(struct room *r, uint64_t seed)
+{
+    if (!recording(r))
+        return;
+    size_t slots = game_player_slots(r->g);
+    /* Copy the hashes out first: the new record starts with no player. */
+    char (*hashes)[STORE_HASH_HEX + 1] = xcalloc(slots ? slots : 1, sizeof *hashes);
+    for (size_t i = 0; i < slots && i < r->player_hash_cap; i++)
+        memcpy(hashes[i], r->player_hash[i], sizeof hashes[i]);
+    rooms__rec_created(r, seed, game_settings(r->g));
+    for (uint32_t id = 1; id <= slots; id++) {
+        const struct game_player *p = game_player(r->g, id);
+        rooms__rec_join(r, id, p->name, hashes[id - 1]);
+        if (p->kicked)
+            rooms__rec_event(r, SEV_KICK, id, 0, 0);
+        else if (!p->connected)
+            rooms__rec_event(r, SEV_DISCONNECT, id, 0, 0);
+    }
+    if (game_locked(r->g))
+        rooms__rec_event(r, SEV_LOCK, 0, 1, 0);
+    free(hashes);
 }
 
 void rooms__rec_answer(struct room *r, uint32_t player, int index, int choice)
@@ -240,10 +303,20 @@ void rooms__rec_answer(struct room *r, uint32_t player, int index, int choice)
                                    choice, epoch_now(r->rs), p->answers[index].time_ms);
 }
 
+/* Questions closed so far: the open one is not. */
+static int played(const struct room *r)
+{
+    enum game_phase ph = game_phase(r->g);
+    int qi = game_index(r->g);
+    int n = ph == GAME_QUESTION || ph == GAME_LOBBY ? qi : qi + 1;
+    return n < 0 ? 0 : n;
+}
+
 void rooms__rec_phase(struct room *r)
 {
     if (recording(r))
-        r->rs->last_seq = store_phase(r->rs->store, r->store_id, game_phase_name(game_phase(r->g)));
+        r->rs->last_seq = store_phase(r->rs->store, r->store_id, game_phase_name(game_phase(r->g)),
+                                      played(r));
 }
 
 void rooms__rec_reveal(struct room *r)
@@ -273,13 +346,14 @@ void rooms__rec_game_over(struct room *r)
         rs->last_seq = store_result(rs->store, r->store_id, p->rank ? p->rank : (unsigned)i + 1,
                                     p->id, p->score, p->correct, p->best_streak);
     }
-    rs->last_seq = store_finish(rs->store, r->store_id, "finished", epoch_now(rs));
+    rs->last_seq = store_finish(rs->store, r->store_id, "finished", played(r), epoch_now(rs));
 }
 
 void rooms__rec_closed(struct room *r)
 {
     if (recording(r) && game_phase(r->g) != GAME_FINISHED)
-        r->rs->last_seq = store_finish(r->rs->store, r->store_id, "closed", epoch_now(r->rs));
+        r->rs->last_seq = store_finish(r->rs->store, r->store_id, "closed", played(r),
+                                       epoch_now(r->rs));
 }
 
 /* ------------------------------------------------------------------ */
@@ -316,7 +390,7 @@ static void *restore_room(void *arg, const struct store_room_row *row)
     free(cats);
     if (why) {
         log_warn("room_not_restored room=%s reason=\"%s\"", row->code, why);
-        rs->last_seq = store_finish(rs->store, row->id, "unrestorable", epoch_now(rs));
+        rs->last_seq = store_finish(rs->store, row->id, "unrestorable", 0, epoch_now(rs));
         return NULL;
     }
     struct room *r = rooms__add_restored(rs, g, row->pack_id, row->code, row->host_hash);
@@ -344,6 +418,8 @@ static void restore_event(void *arg, void *room, const struct store_event_row *e
         rc = game_join(g, e->name, key, e->t, &id);
         if (!rc && id != e->player)
             rc = -1;
+        if (!rc)
+            keep_hash(r, id, e->token_hash);
         r->had_player = true;
         break;
     case SEV_RESUME:

@@ -55,6 +55,12 @@ size_t rooms_count(const struct rooms *rs)
     return rs->n_rooms;
 }
 
+void rooms__count_error(struct rooms *rs, int code)
+{
+    if (code <= 0 && code > -QZ_ERR_SLOTS)
+        rs->stats.errors[-code]++;
+}
+
 const struct rooms_stats *rooms_stats(const struct rooms *rs)
 {
     return &rs->stats;
@@ -189,11 +195,14 @@ void rooms__remove(struct room *r, const char *why, bool notify)
     }
     if (r->owner)
         r->owner->rooms--;
+    if (r->unsaved_told)
+        rs->n_unsaved--;
     log_info("room_removed room=%s reason=%s", r->code, why);
     rs->env.timer_destroy(r->timer);
     rs->env.timer_destroy(r->throttle);
     game_destroy(r->g);
     free(r->by_player);
+    free(r->player_hash);
     free(r);
 }
 
@@ -324,6 +333,8 @@ void rooms__detach(struct member *m)
 
 void rooms_member_left(struct rooms *rs, struct member *m)
 {
+    if (!rs)
+        return;   /* rooms_destroy already detached it and dropped what it held */
     struct room *r = m->room;
     rooms__forget_member(rs, m);
     if (!r)
@@ -347,8 +358,21 @@ void rooms_member_left(struct rooms *rs, struct member *m)
 
 void rooms__send(struct rooms *rs, struct member *m, struct frame *f)
 {
-    if (!rooms__hold(rs, m, f))
+    if (!rooms__hold(rs, m, f, true))
         rs->env.send(rs->env.arg, m, f);
+}
+
+void rooms_send_unrecorded(struct rooms *rs, struct member *m, struct frame *f)
+{
+    if (!rooms__hold(rs, m, f, false))
+        rs->env.send(rs->env.arg, m, f);
+}
+
+void rooms__send_new_unrecorded(struct rooms *rs, struct member *m, char *json, size_t len)
+{
+    struct frame *f = frame_take(json, len);
+    rooms_send_unrecorded(rs, m, f);
+    frame_unref(f);
 }
 
 void rooms__send_new(struct rooms *rs, struct member *m, char *json, size_t len)
@@ -363,8 +387,7 @@ void rooms__error(struct rooms *rs, struct member *m, int code, const char *msg,
 {
     size_t len;
     char *j = proto_enc_error(code, msg, has_req, req, &len);
-    if (code <= 0 && code > -QZ_ERR_SLOTS)
-        rs->stats.errors[-code]++;
+    rooms__count_error(rs, code);
     rooms__send_new(rs, m, j, len);
 }
 

@@ -124,7 +124,12 @@ const struct game *room_game(const struct room *r);
 /* Handles one decoded request from `m`'s connection; replies and fan-out
  * go through env->send. */
 void rooms_request(struct rooms *rs, struct member *m, const struct proto_req *q);
-/* The connection of `m` is gone: leaves its room (the game is told). */
+/* Delivers f, which depends on no record (an error of the net layer), to
+ * m: at once, or behind the frames for m still waiting for a commit, so a
+ * connection's frames keep their order. */
+void rooms_send_unrecorded(struct rooms *rs, struct member *m, struct frame *f);
+/* The connection of `m` is gone: leaves its room (the game is told). rs may
+ * be NULL (the registry was destroyed before lws closed the connection). */
 void rooms_member_left(struct rooms *rs, struct member *m);
 const struct rooms_stats *rooms_stats(const struct rooms *rs);
 /* Counts every live room (O(rooms + members): for a scrape, not a hot path). */

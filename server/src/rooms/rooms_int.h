@@ -10,6 +10,9 @@ struct room {
     char code[PROTO_CODE_LEN + 1];
     char host_hash[STORE_HASH_HEX + 1]; /* SHA-256 of the host token: never kept in clear */
     uint32_t store_id;            /* its id in the store; 0 without one */
+    char (*player_hash)[STORE_HASH_HEX + 1]; /* per player id - 1: its token's hash, kept
+                                                to record the players again on play_again */
+    size_t player_hash_cap;
     bool unsaved_told;            /* the host was told results are no longer saved */
     char pack_id[PROTO_ID_MAX + 1];
     struct game *g;
@@ -44,7 +47,8 @@ struct rooms {
         uint64_t seq;
     } *held;
     size_t held_head, held_len, held_cap;
-    bool store_failed;
+    bool store_failed;            /* as of the last rooms_durable */
+    size_t n_unsaved;             /* live rooms told their results are not saved */
 };
 
 static inline qz_ms rooms__now(struct rooms *rs)
@@ -72,8 +76,12 @@ struct member *rooms__player(struct room *r, uint32_t id);
 /* Delivery (rooms.c). rooms__send_new takes ownership of the malloc'd json. */
 void rooms__send(struct rooms *rs, struct member *m, struct frame *f);
 void rooms__send_new(struct rooms *rs, struct member *m, char *json, size_t len);
+/* The same for a frame that depends on no record (a pong, a refused request). */
+void rooms__send_new_unrecorded(struct rooms *rs, struct member *m, char *json, size_t len);
 void rooms__error(struct rooms *rs, struct member *m, int code, const char *msg, bool has_req,
                   int64_t req);
+/* Counts an error reply of `code` for /metrics (every error rooms send). */
+void rooms__count_error(struct rooms *rs, int code);
 /* Sends what the last game_* call produced; t0_ns is when the request started. */
 void rooms__process(struct room *r, uint64_t t0_ns);
 void rooms__schedule_throttle(struct room *r);
@@ -90,8 +98,13 @@ void rooms__rec_reveal(struct room *r);
 void rooms__rec_phase(struct room *r);
 void rooms__rec_game_over(struct room *r);
 void rooms__rec_closed(struct room *r);
-/* Queues f for m when it depends on something not yet committed. */
-bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f);
+/* Play again: the game that just restarted gets its own record (the last one
+ * is finished), with every player joined again as it is now (removed, away,
+ * the lock), so a restore replays it like any game. */
+void rooms__rec_restarted(struct room *r, uint64_t seed);
+/* Queues f for m when it `depends` on something not yet committed, or
+ * when earlier frames for m are still held. */
+bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f, bool depends);
 void rooms__forget_member(struct rooms *rs, struct member *m);
 void rooms__flush_lobby(struct room *r);
 /* A state snapshot for member m (host or player) of its room (dispatch.c). */

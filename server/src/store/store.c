@@ -8,12 +8,14 @@
 #include "util/xmalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,29 +23,40 @@
 /* ------------------------------------------------------------------ */
 /* schema                                                              */
 
-/* migrations[v] takes a database at user_version v to v + 1. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-    "CREATE TABLE rooms(id INTEGER PRIMARY KEY, code TEXT NOT NULL, host_hash TEXT NOT NULL,"
-    " pack_id TEXT NOT NULL, pack_hash TEXT NOT NULL, seed INTEGER NOT NULL,"
-    " settings TEXT NOT NULL, created_at INTEGER NOT NULL, phase TEXT NOT NULL DEFAULT 'lobby',"
-    " finished_at INTEGER);"
-    "CREATE INDEX rooms_code ON rooms(code);"
-    "CREATE INDEX rooms_open ON rooms(finished_at);"
-    "CREATE TABLE questions(room INTEGER NOT NULL, idx INTEGER NOT NULL,"
-    " question_id TEXT NOT NULL, option_order TEXT NOT NULL, PRIMARY KEY(room, idx)) WITHOUT ROWID;"
-    "CREATE TABLE players(room INTEGER NOT NULL, player INTEGER NOT NULL, name TEXT NOT NULL,"
-    " token_hash TEXT NOT NULL, PRIMARY KEY(room, player)) WITHOUT ROWID;"
-    "CREATE TABLE events(seq INTEGER PRIMARY KEY, room INTEGER NOT NULL, t INTEGER NOT NULL,"
-    " kind INTEGER NOT NULL, player INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL);"
-    "CREATE INDEX events_room ON events(room, seq);"
-    "CREATE TABLE answers(room INTEGER NOT NULL, player INTEGER NOT NULL, idx INTEGER NOT NULL,"
-    " seq INTEGER NOT NULL, t INTEGER NOT NULL, choice INTEGER NOT NULL,"
-    " received_at INTEGER NOT NULL, time_ms INTEGER NOT NULL, correct INTEGER, points INTEGER,"
-    " PRIMARY KEY(room, player, idx)) WITHOUT ROWID;"
-    "CREATE TABLE results(room INTEGER NOT NULL, player INTEGER NOT NULL, rank INTEGER NOT NULL,"
-    " score INTEGER NOT NULL, correct INTEGER NOT NULL, best_streak INTEGER NOT NULL,"
-    " PRIMARY KEY(room, player)) WITHOUT ROWID;",
+/* migrations[v] takes a database at user_version v to v + 1; `unless`, a
+ * query, skips its SQL when it returns non-zero (the change is already in:
+ * some version-1 databases were made with `played` in their CREATE). */
+static const struct migration {
+    const char *sql, *unless;
+} migrations[STORE_SCHEMA_VERSION] = {
+    {"CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+     "CREATE TABLE rooms(id INTEGER PRIMARY KEY, code TEXT NOT NULL, host_hash TEXT NOT NULL,"
+     " pack_id TEXT NOT NULL, pack_hash TEXT NOT NULL, seed INTEGER NOT NULL,"
+     " settings TEXT NOT NULL, created_at INTEGER NOT NULL, phase TEXT NOT NULL DEFAULT 'lobby',"
+     " finished_at INTEGER);"
+     "CREATE INDEX rooms_code ON rooms(code);"
+     "CREATE INDEX rooms_open ON rooms(finished_at);"
+     "CREATE TABLE questions(room INTEGER NOT NULL, idx INTEGER NOT NULL,"
+     " question_id TEXT NOT NULL, option_order TEXT NOT NULL, PRIMARY KEY(room, idx)) WITHOUT ROWID;"
+     "CREATE TABLE players(room INTEGER NOT NULL, player INTEGER NOT NULL, name TEXT NOT NULL,"
+     " token_hash TEXT NOT NULL, PRIMARY KEY(room, player)) WITHOUT ROWID;"
+     "CREATE TABLE events(seq INTEGER PRIMARY KEY, room INTEGER NOT NULL, t INTEGER NOT NULL,"
+     " kind INTEGER NOT NULL, player INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL);"
+     "CREATE INDEX events_room ON events(room, seq);"
+     "CREATE TABLE answers(room INTEGER NOT NULL, player INTEGER NOT NULL, idx INTEGER NOT NULL,"
+     " seq INTEGER NOT NULL, t INTEGER NOT NULL, choice INTEGER NOT NULL,"
+     " received_at INTEGER NOT NULL, time_ms INTEGER NOT NULL, correct INTEGER, points INTEGER,"
+     " PRIMARY KEY(room, player, idx)) WITHOUT ROWID;"
+     "CREATE TABLE results(room INTEGER NOT NULL, player INTEGER NOT NULL, rank INTEGER NOT NULL,"
+     " score INTEGER NOT NULL, correct INTEGER NOT NULL, best_streak INTEGER NOT NULL,"
+     " PRIMARY KEY(room, player)) WITHOUT ROWID;",
+     NULL},
+    /* 2: questions closed so far, for exports; older rooms get it from
+     * their scored answers (a scored question was revealed) */
+    {"ALTER TABLE rooms ADD COLUMN played INTEGER NOT NULL DEFAULT 0;"
+     "UPDATE rooms SET played = coalesce((SELECT max(idx) + 1 FROM answers a"
+     " WHERE a.room = rooms.id AND a.correct IS NOT NULL), 0);",
+     "SELECT count(*) FROM pragma_table_info('rooms') WHERE name = 'played'"},
 };
 
 enum rec_type {
@@ -60,8 +73,9 @@ static const char *const rec_sql[R_N] = {
                  " time_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [R_SCORED] = "UPDATE answers SET correct = ?4, points = ?5"
                  " WHERE room = ?1 AND player = ?2 AND idx = ?3",
-    [R_PHASE] = "UPDATE rooms SET phase = ?2 WHERE id = ?1",
-    [R_FINISH] = "UPDATE rooms SET phase = ?2, finished_at = ?3 WHERE id = ?1",
+    [R_PHASE] = "UPDATE rooms SET phase = ?2, played = ?3 WHERE id = ?1",
+    [R_FINISH] = "UPDATE rooms SET phase = ?2, finished_at = ?3, played = max(played, ?4)"
+                 " WHERE id = ?1",
     [R_RESULT] = "INSERT OR REPLACE INTO results VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
@@ -85,17 +99,25 @@ struct buf {
 struct store {
     sqlite3 *db;
     char *path;
-    sqlite3_stmt *st[R_N], *begin, *commit, *rollback, *clock;
+    int lock_fd;                    /* DIR/quizd.lock, flock'd: one quizd per directory */
+    sqlite3_stmt *st[R_N], *begin, *commit, *rollback, *clock, *mark_lost;
     uint64_t last_clock;
     uint32_t next_room;
+
+    /* the loop's side: records since the last store_flush, no lock */
+    struct buf local;
+    uint64_t seq_local;
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_t thread;
     bool running, stop;
-    struct buf pending;             /* the loop appends here (under mu) */
+    struct buf pending;             /* flushed by the loop, taken by the writer (under mu) */
     uint64_t seq_appended;          /* under mu */
     uint64_t seq_committed;         /* under mu */
+    uint64_t seq_settled;           /* under mu: committed or dropped */
+    uint64_t retries;               /* under mu */
+    unsigned retry_ms;
     bool failed;                    /* under mu */
     uint64_t failures;              /* under mu */
     double commit_ms_max;           /* under mu */
@@ -201,8 +223,13 @@ static int migrate(sqlite3 *db, char *why, size_t why_len)
     for (; v < STORE_SCHEMA_VERSION; v++) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", (long long)v + 1);
+        int64_t skip = 0;
+        if (migrations[v].unless && query_int(db, migrations[v].unless, &skip)) {
+            snprintf(why, why_len, "migration: %s", sqlite3_errmsg(db));
+            return -1;
+        }
         if (exec_sql(db, "BEGIN IMMEDIATE", why, why_len, "migration") ||
-            exec_sql(db, migrations[v], why, why_len, "migration") ||
+            (!skip && exec_sql(db, migrations[v].sql, why, why_len, "migration")) ||
             exec_sql(db, sql, why, why_len, "migration") ||
             exec_sql(db, "COMMIT", why, why_len, "migration")) {
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -245,7 +272,10 @@ static int prepare_all(struct store *s, char *why, size_t why_len)
         sqlite3_prepare_v3(s->db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &s->commit, NULL) ||
         sqlite3_prepare_v3(s->db, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT, &s->rollback, NULL) ||
         sqlite3_prepare_v3(s->db, "INSERT OR REPLACE INTO meta VALUES('clock', ?1)", -1,
-                           SQLITE_PREPARE_PERSISTENT, &s->clock, NULL))
+                           SQLITE_PREPARE_PERSISTENT, &s->clock, NULL) ||
+        sqlite3_prepare_v3(s->db, "UPDATE rooms SET phase = 'unsaved', finished_at = ?1"
+                           " WHERE finished_at IS NULL AND id <= ?2", -1,
+                           SQLITE_PREPARE_PERSISTENT, &s->mark_lost, NULL))
         goto fail;
     return 0;
 fail:
@@ -261,6 +291,7 @@ static void finalize_all(struct store *s)
     sqlite3_finalize(s->commit);
     sqlite3_finalize(s->rollback);
     sqlite3_finalize(s->clock);
+    sqlite3_finalize(s->mark_lost);
 }
 
 struct store *store_open(const struct store_options *o, char *why, size_t why_len)
@@ -282,17 +313,40 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
     struct store *s = xcalloc(1, sizeof *s);
     metrics_hist_init(&s->commit_s, METRICS_LATENCY_S, METRICS_LATENCY_N);
     s->path = xasprintf("%s/%s", o->dir, STORE_DB_NAME);
+    /* One process per data directory: a second quizd on the same DIR would
+     * append records whose sequence numbers the first one uses next. The
+     * lock goes with the process (kill -9 included). */
+    char *lock = xasprintf("%s/%s", o->dir, STORE_LOCK_NAME);
+    s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (s->lock_fd < 0) {
+        snprintf(why, why_len, "cannot open %s: %s", lock, strerror(errno));
+        free(lock);
+        goto fail;
+    }
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB)) {
+        if (errno == EWOULDBLOCK)
+            snprintf(why, why_len, "another quizd is using the data directory %s (%s is locked)",
+                     o->dir, lock);
+        else
+            snprintf(why, why_len, "cannot lock %s: %s", lock, strerror(errno));
+        free(lock);
+        goto fail;
+    }
+    free(lock);
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                              SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         snprintf(why, why_len, "cannot open %s: %s", s->path,
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
-    sqlite3_busy_timeout(s->db, 5000);
-    char sql[160];
+    sqlite3_busy_timeout(s->db, o->busy_ms ? (int)o->busy_ms : STORE_BUSY_MS);
+    s->retry_ms = o->retry_ms ? o->retry_ms : STORE_RETRY_MS;
+    char sql[256];
+    /* Checkpoints are the exporter's (export.h), off this connection; this
+     * one checkpoints only if the WAL grows past STORE_WAL_PAGES. */
     snprintf(sql, sizeof sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;"
-             " PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;",
-             o->sync == STORE_SYNC_FULL ? "FULL" : "NORMAL");
+             " PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=%d;",
+             o->sync == STORE_SYNC_FULL ? "FULL" : "NORMAL", STORE_WAL_PAGES);
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(why, why_len, "%s is damaged or not a quizd database (%s); move it away to start"
                  " afresh, or restore a backup", s->path, sqlite3_errmsg(s->db));
@@ -326,8 +380,14 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
         if (exec_sql(s->db, sql, why, why_len, "data-max-mb"))
             goto fail;
     }
+    /* The clock goes on from the later of the last recorded clock and the
+     * last event: a kill -9 may come before the writer recorded the clock
+     * after an event, and the game clock never goes back. */
     int64_t v = 0;
-    query_int(s->db, "SELECT value FROM meta WHERE key = 'clock'", &v);
+    query_int(s->db, "SELECT max(coalesce((SELECT value FROM meta WHERE key = 'clock'), 0),"
+                     " coalesce((SELECT t FROM events ORDER BY seq DESC LIMIT 1), 0),"
+                     " coalesce((SELECT max(t) FROM answers WHERE room IN"
+                     " (SELECT id FROM rooms WHERE finished_at IS NULL)), 0))", &v);
     s->last_clock = v > 0 ? (uint64_t)v : 0;
     v = 0;
     query_int(s->db, "SELECT max(id) FROM rooms", &v);
@@ -335,7 +395,7 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
     v = 0;
     query_int(s->db, "SELECT max(m) FROM (SELECT max(seq) AS m FROM events UNION ALL"
                      " SELECT max(seq) FROM answers)", &v);
-    s->seq_appended = s->seq_committed = (uint64_t)v;
+    s->seq_local = s->seq_appended = s->seq_committed = s->seq_settled = (uint64_t)v;
     if (prepare_all(s, why, why_len))
         goto fail;
     pthread_mutex_init(&s->mu, NULL);
@@ -346,6 +406,8 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
 fail:
     finalize_all(s);
     sqlite3_close(s->db);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
     free(s->path);
     free(s);
     return NULL;
@@ -418,8 +480,12 @@ static int bind_rec(struct store *s, const struct rec *r, const char *str)
     case R_FINISH:
         sqlite3_bind_int64(st, 1, r->room);
         TXT(2, 0);
-        if (r->type == R_FINISH)
+        if (r->type == R_FINISH) {
             sqlite3_bind_int64(st, 3, r->x);
+            sqlite3_bind_int(st, 4, r->a);
+        } else {
+            sqlite3_bind_int(st, 3, r->a);
+        }
         break;
     case R_RESULT:
         sqlite3_bind_int64(st, 1, r->room);
@@ -431,9 +497,8 @@ static int bind_rec(struct store *s, const struct rec *r, const char *str)
         break;
     }
 #undef TXT
-    int rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);   /* every parameter is bound anew each time: no clear */
     sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -454,13 +519,14 @@ static size_t rec_size(const struct rec *r)
 
 /* One transaction for the whole batch, then the clock. Returns the SQLite
  * error code of the first failure, or SQLITE_OK. */
-static int write_batch(struct store *s, const struct buf *b, uint64_t clock)
+static int write_batch(struct store *s, const struct buf *b, uint64_t clock, uint32_t lost_upto)
 {
     int rc = step_reset(s->begin);
     for (size_t off = 0; rc == SQLITE_OK && off < b->len;) {
         struct rec r;
         memcpy(&r, b->p + off, sizeof r);
-        rc = bind_rec(s, &r, (const char *)b->p + off + sizeof r);
+        if (r.room > lost_upto)   /* a lost room's later records are dropped */
+            rc = bind_rec(s, &r, (const char *)b->p + off + sizeof r);
         off += rec_size(&r);
     }
     if (rc == SQLITE_OK && clock) {
@@ -474,27 +540,99 @@ static int write_batch(struct store *s, const struct buf *b, uint64_t clock)
     return rc;
 }
 
+/* Errors worth another attempt with the same batch: the lock is held (an
+ * external `sqlite3 .backup`), the disk is full (space may be freed), an
+ * I/O error (a flaky disk). Anything else (a constraint, corruption) is not. */
+static bool transient(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY: case SQLITE_LOCKED: case SQLITE_FULL: case SQLITE_IOERR: return true;
+    default: return false;
+    }
+}
+
+static uint32_t max_room_of(const struct buf *b, uint32_t max)
+{
+    for (size_t off = 0; off < b->len;) {
+        struct rec r;
+        memcpy(&r, b->p + off, sizeof r);
+        if (r.room > max)
+            max = r.room;
+        off += rec_size(&r);
+    }
+    return max;
+}
+
+/* Once failed: the rooms whose records were dropped are finished as
+ * "unsaved" (so the next start does not resume them with a hole), with the
+ * clock. SQLITE_OK when it was written. */
+static int mark_lost(struct store *s, uint32_t upto, int64_t epoch_ms, uint64_t clock)
+{
+    int rc = step_reset(s->begin);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(s->mark_lost, 1, epoch_ms);
+        sqlite3_bind_int64(s->mark_lost, 2, upto);
+        rc = step_reset(s->mark_lost);
+    }
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(s->clock, 1, (int64_t)clock);
+        rc = step_reset(s->clock);
+    }
+    if (rc == SQLITE_OK)
+        rc = step_reset(s->commit);
+    if (rc != SQLITE_OK && !sqlite3_get_autocommit(s->db))
+        step_reset(s->rollback);
+    return rc;
+}
+
+static int64_t epoch_ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The writer. A batch that fails with a transient error is kept (what
+ * arrives meanwhile is added behind it) and retried with backoff for
+ * retry_ms: nothing is settled meanwhile, so what waits for it stays held.
+ * Past that, or on any other error, the store is failed: the batch is
+ * dropped and settled (not committed), and every later record too, until
+ * the lost rooms could be marked (mark_lost, tried every STORE_PROBE_MS). */
 static void *writer_main(void *arg)
 {
     struct store *s = arg;
-    struct buf w = {0};
-    uint64_t last_clock_write = 0;
+    struct buf w = {0};             /* the batch being written (kept across retries) */
+    uint64_t last_clock_write = 0, retry_since = 0, last_probe = 0;
+    unsigned backoff = 0;
+    uint32_t max_room = 0, lost_upto = 0;
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->pending.len && !s->stop) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += (long)STORE_CLOCK_MS * 1000000;
-            ts.tv_sec += ts.tv_nsec / 1000000000;
-            ts.tv_nsec %= 1000000000;
+        /* Sleeps until records arrive or the stop, at most the clock period
+         * (the probe period once failed); while retrying, the whole backoff
+         * (stopping included: a full disk is not retried in a tight loop). */
+        unsigned wait_ms = backoff ? backoff : s->failed ? STORE_PROBE_MS : STORE_CLOCK_MS;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (long)wait_ms * 1000000;
+        ts.tv_sec += ts.tv_nsec / 1000000000;
+        ts.tv_nsec %= 1000000000;
+        while (backoff || (!s->pending.len && !s->stop))
             if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT)
-                break;   /* time to record the clock */
-        }
+                break;   /* time to retry, to probe, or to record the clock */
         bool stopping = s->stop;
-        struct buf t = s->pending;   /* swap: the loop gets the empty buffer */
-        s->pending = w;
+        if (!w.len) {                /* swap: the loop gets the empty buffer */
+            struct buf t = s->pending;
+            s->pending = w;
+            w = t;
+        } else if (s->pending.len) { /* behind the batch being retried */
+            if (w.len + s->pending.len > w.cap) {
+                w.cap = (w.len + s->pending.len) * 2;
+                w.p = xrealloc(w.p, w.cap);
+            }
+            memcpy(w.p + w.len, s->pending.p, s->pending.len);
+            w.len += s->pending.len;
+        }
         s->pending.len = 0;
-        w = t;
         uint64_t upto = s->seq_appended;
         bool failed = s->failed;
         int64_t off = s->clock_offset;
@@ -502,40 +640,84 @@ static void *writer_main(void *arg)
 
         uint64_t now = mono_ms();
         uint64_t clock = (uint64_t)((int64_t)now + off);
-        bool want_clock = stopping || now - last_clock_write >= STORE_CLOCK_MS;
+        /* with every batch of records (so the stored clock is never behind
+         * a stored event), and at least every STORE_CLOCK_MS */
+        bool want_clock = stopping || w.len || now - last_clock_write >= STORE_CLOCK_MS;
         int rc = SQLITE_OK;
         double ms = 0;
-        if (!failed && (w.len || want_clock)) {
+        bool commit = false, drop = false, recovered = false;
+        if (failed) {
+            max_room = max_room_of(&w, max_room);
+            drop = w.len > 0;
+            if (stopping || now - last_probe >= STORE_PROBE_MS) {
+                last_probe = now;
+                if (mark_lost(s, max_room, epoch_ms_now(), clock) == SQLITE_OK) {
+                    recovered = true;
+                    lost_upto = max_room;
+                    last_clock_write = now;
+                    log_warn("store_recovered lost_rooms_upto=%u (marked unsaved; new rooms are"
+                             " saved again)", lost_upto);
+                }
+            }
+        } else if (w.len || want_clock) {
             struct timespec a, z;
             clock_gettime(CLOCK_MONOTONIC, &a);
-            rc = write_batch(s, &w, want_clock ? clock : 0);
+            rc = write_batch(s, &w, want_clock ? clock : 0, lost_upto);
             clock_gettime(CLOCK_MONOTONIC, &z);
             ms = (double)(z.tv_sec - a.tv_sec) * 1e3 + (double)(z.tv_nsec - a.tv_nsec) / 1e6;
-            if (rc == SQLITE_OK && want_clock)
-                last_clock_write = now;
-            if (rc != SQLITE_OK)
+            if (rc == SQLITE_OK) {
+                commit = w.len > 0;
+                if (want_clock)
+                    last_clock_write = now;
+                if (retry_since)
+                    log_warn("store_write_recovered after_ms=%llu",
+                             (unsigned long long)(now - retry_since));
+                retry_since = 0;
+                backoff = 0;
+            } else if (transient(rc) && (!retry_since || now - retry_since < s->retry_ms)) {
+                if (!retry_since)
+                    log_warn("store_write_retry err=\"%s\" bytes=%zu (kept; acks wait)",
+                             sqlite3_errstr(rc), w.len);
+                retry_since = retry_since ? retry_since : now;
+                backoff = backoff ? backoff * 2 : 20;
+                if (backoff > STORE_RETRY_MAX_BACKOFF_MS)
+                    backoff = STORE_RETRY_MAX_BACKOFF_MS;
+            } else {
                 log_err("store_write_failed err=\"%s\" bytes=%zu (results are no longer saved)",
                         sqlite3_errstr(rc), w.len);
+                max_room = max_room_of(&w, max_room);
+                drop = true;
+                retry_since = 0;
+                backoff = 0;
+                last_probe = now;   /* the first probe a period from now */
+            }
         }
-        size_t had = w.len;
-        w.len = 0;
+        bool keep = rc != SQLITE_OK && backoff;   /* retried next round */
+        if (!keep)
+            w.len = 0;
 
         pthread_mutex_lock(&s->mu);
-        if (rc != SQLITE_OK) {
-            s->failed = true;
-            s->failures++;
-        } else if (failed && had) {
-            s->failures++;   /* a batch not written: counted, never silent */
-        }
-        if (rc == SQLITE_OK && had && !failed) {
+        uint64_t before = s->seq_settled;
+        bool was_failed = s->failed;
+        if (keep)
+            s->retries++;
+        if (commit) {
             s->commits++;
             metrics_hist_observe(&s->commit_s, ms / 1e3);
+            s->seq_committed = upto;
         }
+        if (drop) {
+            s->failed = true;
+            s->failures++;   /* a batch not written: counted, never silent */
+        }
+        if (recovered)
+            s->failed = false;
+        if (!keep)
+            s->seq_settled = upto;
         if (ms > s->commit_ms_max)
             s->commit_ms_max = ms;
-        bool moved = s->seq_committed != upto || rc != SQLITE_OK;
-        s->seq_committed = upto;
-        if (stopping && !s->pending.len)
+        bool moved = s->seq_settled != before || s->failed != was_failed;
+        if (stopping && !s->pending.len && !keep)
             break;
         if (moved && s->notify)
             s->notify(s->notify_arg);   /* under mu: store_stop_notify waits for it */
@@ -563,10 +745,37 @@ void store_stop_notify(struct store *s)
     pthread_mutex_unlock(&s->mu);
 }
 
+void store_flush(struct store *s)
+{
+    if (!s->local.len)
+        return;
+    pthread_mutex_lock(&s->mu);
+    bool wake = !s->pending.len;
+    if (!s->pending.len) {   /* hand the batch over: swap the buffers */
+        struct buf t = s->pending;
+        s->pending = s->local;
+        s->local = t;
+    } else {                 /* the writer has not taken the last one yet: add to it */
+        struct buf *b = &s->pending;
+        if (b->len + s->local.len > b->cap) {
+            b->cap = (b->len + s->local.len) * 2;
+            b->p = xrealloc(b->p, b->cap);
+        }
+        memcpy(b->p + b->len, s->local.p, s->local.len);
+        b->len += s->local.len;
+    }
+    s->local.len = 0;
+    s->seq_appended = s->seq_local;
+    pthread_mutex_unlock(&s->mu);
+    if (wake)
+        pthread_cond_signal(&s->cv);
+}
+
 void store_close(struct store *s)
 {
     if (!s)
         return;
+    store_flush(s);
     if (s->running) {
         pthread_mutex_lock(&s->mu);
         s->stop = true;
@@ -579,9 +788,16 @@ void store_close(struct store *s)
         log_err("store_close_failed err=\"%s\"", sqlite3_errmsg(s->db));
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
+    close(s->lock_fd);   /* releases the directory */
     free(s->pending.p);
+    free(s->local.p);
     free(s->path);
     free(s);
+}
+
+const char *store_path(const struct store *s)
+{
+    return s->path;
 }
 
 uint64_t store_last_clock(const struct store *s)
@@ -612,8 +828,7 @@ static uint64_t append(struct store *s, struct rec *r, const char *const str[4],
     if (r->type == R_ROOM)
         r->u = (uint32_t)extra_len;
     size_t n = rec_size(r);
-    pthread_mutex_lock(&s->mu);
-    struct buf *b = &s->pending;
+    struct buf *b = &s->local;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 65536;
         while (cap < b->len + n)
@@ -621,7 +836,7 @@ static uint64_t append(struct store *s, struct rec *r, const char *const str[4],
         b->p = xrealloc(b->p, cap);
         b->cap = cap;
     }
-    uint64_t q = ++s->seq_appended;
+    uint64_t q = ++s->seq_local;
     if (seq)
         r->seq = q;
     unsigned char *p = b->p + b->len;
@@ -634,10 +849,6 @@ static uint64_t append(struct store *s, struct rec *r, const char *const str[4],
     if (extra_len)
         memcpy(p, extra, extra_len);
     b->len += n;
-    bool wake = b->len == n;   /* the writer sleeps only on an empty batch */
-    pthread_mutex_unlock(&s->mu);
-    if (wake)
-        pthread_cond_signal(&s->cv);
     return q;
 }
 
@@ -695,16 +906,17 @@ uint64_t store_scored(struct store *s, uint32_t room, uint32_t player, int index
     return append(s, &r, none, NULL, 0, false);
 }
 
-uint64_t store_phase(struct store *s, uint32_t room, const char *phase)
+uint64_t store_phase(struct store *s, uint32_t room, const char *phase, int played)
 {
-    struct rec r = {.type = R_PHASE, .room = room};
+    struct rec r = {.type = R_PHASE, .room = room, .a = played};
     const char *str[4] = {phase, NULL, NULL, NULL};
     return append(s, &r, str, NULL, 0, false);
 }
 
-uint64_t store_finish(struct store *s, uint32_t room, const char *phase, int64_t epoch_ms)
+uint64_t store_finish(struct store *s, uint32_t room, const char *phase, int played,
+                      int64_t epoch_ms)
 {
-    struct rec r = {.type = R_FINISH, .room = room, .x = epoch_ms};
+    struct rec r = {.type = R_FINISH, .room = room, .x = epoch_ms, .a = played};
     const char *str[4] = {phase, NULL, NULL, NULL};
     return append(s, &r, str, NULL, 0, false);
 }
@@ -720,16 +932,29 @@ uint64_t store_result(struct store *s, uint32_t room, unsigned rank, uint32_t pl
 
 uint64_t store_appended(struct store *s)
 {
-    pthread_mutex_lock(&s->mu);
-    uint64_t v = s->seq_appended;
-    pthread_mutex_unlock(&s->mu);
-    return v;
+    return s->seq_local;
 }
 
 uint64_t store_committed(struct store *s)
 {
     pthread_mutex_lock(&s->mu);
     uint64_t v = s->seq_committed;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+uint64_t store_settled(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    uint64_t v = s->seq_settled;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+uint64_t store_retries(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    uint64_t v = s->retries;
     pthread_mutex_unlock(&s->mu);
     return v;
 }

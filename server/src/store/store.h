@@ -1,9 +1,11 @@
 /* The store: every game in one SQLite database (WAL), written by one writer
  * thread with group commit, so the loop never waits on the disk.
  *
- * The loop appends compact records (store_room, store_event, ...) under a
- * mutex; each gets a sequence number. The writer swaps the whole pending
- * batch out, writes it in one transaction with prepared statements, and
+ * The loop appends compact records (store_room, store_event, ...) to a
+ * buffer of its own, without a lock; each gets a sequence number. Once per
+ * loop iteration (before it waits for I/O) store_flush hands the batch to
+ * the writer under a mutex (a buffer swap) and wakes it. The writer takes
+ * the whole pending batch, writes it in one transaction with prepared statements, and
  * then publishes the last committed sequence number and calls the notify
  * callback (from the writer thread: the caller wakes its loop with it,
  * e.g. uv_async_send). What depends on a record is sent once
@@ -19,11 +21,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_HASH_HEX 64            /* SHA-256 in hex */
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
-#define STORE_CLOCK_MS 500           /* the writer records the game clock this often */
+#define STORE_CLOCK_MS 500           /* the writer records the game clock this often, and with every batch */
+#define STORE_BUSY_MS 5000           /* SQLite's busy timeout per attempt (a `.backup` holds the lock) */
+#define STORE_RETRY_MS 10000         /* a batch failing with BUSY/FULL/IOERR is retried this long */
+#define STORE_RETRY_MAX_BACKOFF_MS 1000
+#define STORE_PROBE_MS 2000          /* once failed, how often the writer tries to mark the lost rooms */
 #define STORE_DB_NAME "quizd.db"
+#define STORE_LOCK_NAME "quizd.lock"   /* flock'd by the one quizd using the directory */
+#define STORE_WAL_PAGES 16384        /* the writer checkpoints itself only past 64 MiB of WAL */
 
 enum store_sync { STORE_SYNC_NORMAL, STORE_SYNC_FULL };
 
@@ -33,6 +41,7 @@ struct store_options {
     unsigned keep_days;              /* finished rooms older than this are purged at start */
     unsigned max_mb;                 /* 0 = no cap; past it writes fail like a full disk */
     int64_t epoch_ms;                /* wall clock now, for the purge */
+    unsigned busy_ms, retry_ms;      /* 0 = STORE_BUSY_MS, STORE_RETRY_MS (tests shorten them) */
 };
 
 /* What the replay needs, in the order it happened. */
@@ -51,8 +60,9 @@ enum store_ev {
 
 struct store;
 
-/* Opens (creating and migrating) DIR/quizd.db. On failure returns NULL and
- * writes a one-line reason into why. */
+/* Opens (creating and migrating) DIR/quizd.db, holding an exclusive lock
+ * on DIR/quizd.lock until store_close (another process holding it: refused).
+ * On failure returns NULL and writes a one-line reason into why. */
 struct store *store_open(const struct store_options *o, char *why, size_t why_len);
 /* Starts the writer thread; notify(arg) is called from it after each commit. */
 void store_start(struct store *s, void (*notify)(void *arg), void *arg);
@@ -62,12 +72,15 @@ void store_stop_notify(struct store *s);
  * the database. NULL-safe. */
 void store_close(struct store *s);
 
-/* The game clock the last run reached (0 for a new database), and the
+/* The game clock the last run reached (0 for a new database; never before
+ * a recorded event's time), and the
  * offset the writer adds to CLOCK_MONOTONIC ms to record the clock. */
 uint64_t store_last_clock(const struct store *s);
+const char *store_path(const struct store *s);   /* DIR/quizd.db */
 void store_set_clock_offset(struct store *s, int64_t offset_ms);
 
-/* Appends, from the loop. Each returns its record's sequence number. */
+/* Appends, from the loop only. Each returns its record's sequence number;
+ * nothing reaches the writer before store_flush. */
 uint32_t store_new_room_id(struct store *s);
 uint64_t store_room(struct store *s, uint32_t room, const char *code, const char *host_hash,
                     const char *pack_id, const char *pack_hash, uint64_t seed,
@@ -80,17 +93,35 @@ uint64_t store_answer(struct store *s, uint32_t room, uint64_t t, uint32_t playe
                       int choice, int64_t recv_epoch_ms, uint32_t time_ms);
 uint64_t store_scored(struct store *s, uint32_t room, uint32_t player, int index, bool correct,
                       unsigned points);
-uint64_t store_phase(struct store *s, uint32_t room, const char *phase);
+/* `played`: questions closed so far (what exports and reviews show). */
+uint64_t store_phase(struct store *s, uint32_t room, const char *phase, int played);
 /* The room is over (finished, or closed unfinished): never restored again. */
-uint64_t store_finish(struct store *s, uint32_t room, const char *phase, int64_t epoch_ms);
+uint64_t store_finish(struct store *s, uint32_t room, const char *phase, int played,
+                      int64_t epoch_ms);
 uint64_t store_result(struct store *s, uint32_t room, unsigned rank, uint32_t player,
                       int64_t score, unsigned correct, unsigned best_streak);
 
-/* Thread-safe reads. */
+/* Hands what was appended to the writer and wakes it (loop only; cheap
+ * when nothing is pending). */
+void store_flush(struct store *s);
+
+/* The last sequence number appended (loop only). */
 uint64_t store_appended(struct store *s);
+/* Thread-safe reads. */
 uint64_t store_committed(struct store *s);
-/* Writes failed (disk full, I/O error): nothing is saved any more. */
+/* Writes failed and stayed failed past the retries (disk full, I/O error):
+ * nothing is saved now. The records of that time are dropped, and so are
+ * the later ones of every room that existed by then: once a write works
+ * again the writer marks those rooms finished with phase "unsaved" (never
+ * restored: their record has a hole) and store_failed turns false; rooms
+ * created after that are saved. */
 bool store_failed(struct store *s);
+/* Records settled: committed, or dropped because the store failed. What
+ * waited for a record may go out once it is settled (after telling the
+ * clients when it was dropped). Thread-safe. */
+uint64_t store_settled(struct store *s);
+/* Attempts that failed with a transient error and were retried. */
+uint64_t store_retries(struct store *s);
 uint64_t store_failures(struct store *s);
 double store_commit_ms_max(struct store *s);
 uint64_t store_commits(struct store *s);   /* transactions that wrote records */

@@ -88,13 +88,14 @@ struct addr_entry *addrtab_find(const struct addrtab *t, const char *addr)
 }
 
 struct addr_entry *addrtab_get(struct addrtab *t, const char *addr, uint64_t now,
-                               unsigned miss_burst)
+                               unsigned miss_burst, unsigned qr_burst)
 {
     struct addr_entry *e = addrtab_find(t, addr);
     if (!e) {
         e = xcalloc(1, sizeof *e);
         snprintf(e->addr, sizeof e->addr, "%s", addr);
         bucket_init(&e->misses, miss_burst, now);
+        bucket_init(&e->qr_draws, qr_burst, now);
         if (t->n == t->cap) {
             t->cap = t->cap ? t->cap * 2 : 64;
             t->v = xrealloc(t->v, t->cap * sizeof *t->v);

@@ -46,6 +46,7 @@ struct addr_entry {
     uint32_t conns;          /* open connections (HTTP or WebSocket) */
     uint32_t rooms;          /* live rooms created from this address */
     struct bucket misses;    /* join/host_resume lookups that found nothing */
+    struct bucket qr_draws;  /* QR codes drawn for it (not served from the cache) */
     uint64_t touched_ms;     /* last time an entry was fetched */
 };
 
@@ -58,7 +59,7 @@ void addrtab_destroy(struct addrtab *t);   /* NULL-safe */
  * marks it touched at `now`. The pointer stays valid until a sweep removes
  * the entry, which never happens while conns or rooms is non-zero. */
 struct addr_entry *addrtab_get(struct addrtab *t, const char *addr, uint64_t now_ms,
-                               unsigned miss_burst);
+                               unsigned miss_burst, unsigned qr_burst);
 /* Returns the entry of `addr` or NULL, without creating or touching it. */
 struct addr_entry *addrtab_find(const struct addrtab *t, const char *addr);
 /* Removes entries with no connection and no room untouched for idle_ms:

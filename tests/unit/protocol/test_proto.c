@@ -231,12 +231,99 @@ static void test_out_type_by_prefix(void)
     ASSERT_STR_EQ(proto_type_name(PT_COUNT - 1), "play_again");
 }
 
+/* A pack of n questions with prompts and options of typical length. */
+static struct qz_pack *pack_n(int n)
+{
+    struct qz_pack *p = qz_pack_create("t", "T", "unit");
+    for (int i = 0; i < n; i++) {
+        struct qz_question *q = qz_pack_add(p);
+        q->id = xasprintf("q%d", i);
+        q->kind = xstrdup("define");
+        q->category = xstrdup("Core Python");
+        q->prompt = xasprintf("Question %d: which of these statements about generators, iterators "
+                              "and the iteration protocol is true?", i);
+        q->n_options = 4;
+        for (int k = 0; k < 4; k++)
+            q->options[k] = xasprintf("Option %d of question %d, a typical length", k, i);
+        q->correct = 0;
+        q->explanation = xstrdup("Because.");
+        q->difficulty = 1;
+        q->time_s = 20;
+    }
+    qz_pack_index(p);
+    return p;
+}
+
+/* The host's report: questions hardest first, every option counted, at
+ * most PROTO_REPORT_PLAYERS rows with the total in count. Prints the frame
+ * size at 30, 500 and 1,200 players (10 questions, 24-character names). */
+static void test_report_order_and_cap(void)
+{
+    static const unsigned sizes[] = {30, 500, 1200};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        unsigned n = sizes[k];
+        struct qz_pack *p = pack_n(10);
+        struct game_settings s;
+        game_settings_default(&s);
+        s.max_players = 5000;
+        int err;
+        struct game *g = game_create(p, &s, 1, &err);
+        ASSERT(g);
+        for (unsigned i = 0; i < n; i++) {
+            char name[32], tok[GAME_TOKEN_LEN + 1];
+            uint32_t id;
+            snprintf(name, sizeof name, "Player number %010u", i);
+            snprintf(tok, sizeof tok, "%032x", i + 1);
+            ASSERT_OK(game_join(g, name, tok, 0, &id));
+        }
+        qz_ms now = 1000;
+        for (int q = 0; q < 10; q++) {
+            ASSERT_OK(q ? game_next(g, now) : game_start(g, now));
+            int right = game_correct_display(g, q);
+            /* Question q: players i < q * n / 10 answer right, the others
+             * the option after it; so question 0 is the hardest. */
+            for (unsigned i = 0; i < n; i++)
+                ASSERT_OK(game_answer(g, i + 1, q, i < q * n / 10 ? right : (right + 1) % 4,
+                                      now + i % 1000));
+            ASSERT_EQ(game_phase(g), GAME_REVEAL);
+            ASSERT_OK(game_next(g, now += 2000));
+            now += 2000;
+        }
+        ASSERT_OK(game_next(g, now));
+        ASSERT_EQ(game_phase(g), GAME_FINISHED);
+        size_t len;
+        char *raw = proto_enc_report(g, &len);
+        printf("report players=%u questions=10 bytes=%zu\n", n, len);
+        json_t *o = parse(raw);
+        json_t *qs = json_object_get(o, "questions");
+        ASSERT_EQ(json_array_size(qs), 10);
+        for (size_t i = 0; i < 10; i++) {
+            json_t *r = json_array_get(qs, i);
+            ASSERT_EQ(json_integer_value(json_object_get(r, "index")), (json_int_t)i);
+            ASSERT_EQ(json_integer_value(json_object_get(r, "answerable")), n);
+            ASSERT_EQ(json_integer_value(json_object_get(r, "correct_count")), i * n / 10);
+            json_t *w = json_object_get(r, "wrong");
+            int right = game_correct_display(g, (int)i);
+            ASSERT_EQ(json_integer_value(w), (right + 1) % 4);
+        }
+        json_t *players = json_object_get(o, "players");
+        ASSERT_EQ(json_array_size(players), n < PROTO_REPORT_PLAYERS ? n : PROTO_REPORT_PLAYERS);
+        ASSERT_EQ(json_integer_value(json_object_get(o, "count")), n);
+        ASSERT_EQ(json_is_true(json_object_get(o, "truncated")), n > PROTO_REPORT_PLAYERS);
+        ASSERT_EQ(json_integer_value(json_object_get(json_array_get(players, 0), "rank")), 1);
+        json_decref(o);
+        game_destroy(g);
+        qz_pack_destroy(p);
+    }
+}
+
 static struct test_case tests[] = {
     {"out_type_by_prefix", test_out_type_by_prefix},
     {"fixtures_valid", test_fixtures_valid},
     {"fixtures_invalid", test_fixtures_invalid},
     {"decoded_fields", test_decoded_fields},
     {"encoders", test_encoders},
+    {"report_order_and_cap", test_report_order_and_cap},
 };
 
 TEST_MAIN(tests)

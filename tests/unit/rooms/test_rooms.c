@@ -8,6 +8,8 @@
 #include "util/xmalloc.h"
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 /* ---- the fake environment ---- */
 
@@ -607,7 +609,191 @@ static void test_empty_hostless_rooms_expire_fast(void)
     teardown();
 }
 
+/* ---- persistence: frames wait for the commit ---- */
+
+static void wait_commit(struct store *st)
+{
+    store_flush(st);
+    for (int i = 0; i < 2000 && store_committed(st) < store_appended(st); i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};   /* bounded poll of a real condition */
+        nanosleep(&ts, NULL);
+    }
+    ASSERT_GE(store_committed(st), store_appended(st));
+    rooms_durable(rs);
+}
+
+static void test_frames_wait_for_the_commit(void)
+{
+    char dir[] = "/tmp/qz-rooms-XXXXXX", cmd[64];
+    ASSERT(mkdtemp(dir));
+    struct store_options o = {.dir = dir};
+    char why[256];
+    struct store *st = store_open(&o, why, sizeof why);
+    ASSERT(st);
+    struct rooms_config cfg = {.max_players_cap = 100, .room_idle_s = 1800, .reveal_ms = 8000,
+                               .leaderboard_ms = 5000, .store = st};
+    setup_cfg(cfg);
+    struct member h = {0}, p = {0}, gone = {0};
+    /* the writer is not running yet: nothing can be committed */
+    request(&h, "{\"type\":\"create_room\",\"count\":3}");
+    ASSERT_EQ(count(&h, "room_created"), 0);
+    ASSERT_GE(rooms_held(rs), 1);
+    store_start(st, NULL, NULL);
+    wait_commit(st);
+    ASSERT_EQ(count(&h, "room_created"), 1);
+    ASSERT_EQ(rooms_held(rs), 0);
+    const char *c = strstr(text(last(&h, "room_created")), "\"code\":\"");
+    char code[PROTO_CODE_LEN + 1];
+    memcpy(code, c + 8, PROTO_CODE_LEN);
+    code[PROTO_CODE_LEN] = '\0';
+    join(&p, code, "Ann");
+    join(&gone, code, "Bob");
+    ASSERT_EQ(count(&p, "joined"), 0);
+    rooms_member_left(rs, &gone);   /* its held frames are never delivered */
+    ASSERT_EQ(gone.held, 0);
+    wait_commit(st);
+    ASSERT_EQ(count(&p, "joined"), 1);
+    ASSERT_EQ(count(&gone, "joined"), 0);
+    request(&h, "{\"type\":\"start\"}");
+    ASSERT_EQ(count(&p, "question"), 0);
+    wait_commit(st);
+    ASSERT_EQ(count(&p, "question"), 1);
+    size_t before = n_sent;
+    request(&p, "{\"type\":\"answer\",\"index\":0,\"choice\":1}");
+    /* the answer_ack waits for the answer's commit (nothing reaches the
+     * writer before store_flush, in wait_commit) */
+    ASSERT_EQ(count(&p, "answer_ack"), 0);
+    wait_commit(st);
+    ASSERT_EQ(count(&p, "answer_ack"), 1);
+    ASSERT(n_sent > before);
+    teardown();
+    store_close(st);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ASSERT_OK(system(cmd));
+}
+
+/* ---- with a store ---- */
+
+static char store_dir[64];
+static struct store *rst;
+
+/* A real store in a fresh directory. Its writer is not started unless the
+ * test does: nothing commits, so every frame after a record stays held. */
+static void setup_store_with(struct store_options o)
+{
+    snprintf(store_dir, sizeof store_dir, "/tmp/qz-rooms-XXXXXX");
+    ASSERT(mkdtemp(store_dir));
+    o.dir = store_dir;
+    char why[256] = "";
+    rst = store_open(&o, why, sizeof why);
+    if (!rst)
+        FAIL_AT("store_open: %s", why);
+    struct rooms_config cfg = {.max_players_cap = 100, .room_idle_s = 1800, .reveal_ms = 8000,
+                               .leaderboard_ms = 5000, .store = rst};
+    setup_cfg(cfg);
+}
+
+static void setup_store(void)
+{
+    setup_store_with((struct store_options){0});
+}
+
+static void no_notify(void *arg) { (void)arg; }
+
+/* Polls a condition of the writer's (bounded: 20 s). */
+static void wait_store(bool (*cond)(void))
+{
+    store_flush(rst);
+    for (int i = 0; i < 2000 && !cond(); i++) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);   /* polling a real condition, bounded */
+    }
+    ASSERT(cond());
+}
+
+static bool st_failed(void) { return store_failed(rst); }
+static bool st_settled(void) { return store_settled(rst) >= store_appended(rst); }
+
+static size_t index_of(struct member *m, const char *type)
+{
+    for (size_t i = 0; i < n_sent; i++)
+        if (sent[i].m == m && is_type(&sent[i], type))
+            return i;
+    return SIZE_MAX;
+}
+
+static void teardown_store(void)
+{
+    teardown();
+    rs = NULL;
+    store_close(rst);
+    rst = NULL;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", store_dir);
+    ASSERT_OK(system(cmd));
+}
+
+/* Shutdown order of the server: the registry goes first, lws closes the
+ * connections after (on_closed -> rooms_member_left with no registry). A
+ * member with a frame still held must not make that touch the registry. */
+static void test_member_left_after_destroy_with_held_frames(void)
+{
+    setup_store();
+    struct member h = {0};
+    request(&h, "{\"type\":\"create_room\",\"count\":3}");
+    ASSERT_EQ(count(&h, "room_created"), 0);   /* held: the room record is not committed */
+    ASSERT_GE(h.held, 1);
+    ASSERT_GE(rooms_held(rs), 1);
+    rooms_destroy(rs);
+    rs = NULL;
+    ASSERT_EQ(h.held, 0);           /* the registry dropped what it held for h */
+    ASSERT(h.room == NULL);
+    rooms_member_left(NULL, &h);    /* what lws_context_destroy's close callbacks do */
+    teardown_store();
+}
+
+/* The store gave up (a full disk past its retries): what waited for the
+ * dropped records goes out, but each member is told first that nothing is
+ * saved (no durable-looking ack without the notice); a player joining
+ * later is told too. */
+static void test_failed_store_tells_everyone_before_releasing(void)
+{
+    setup_store_with((struct store_options){.max_mb = 1, .retry_ms = 20});
+    store_start(rst, no_notify, NULL);
+    char big[4000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    for (int i = 0; i < 600; i++)
+        store_question(rst, 999, i, big, "0123");
+    wait_store(st_failed);
+    struct member h = {0}, a = {0};
+    request(&h, "{\"type\":\"create_room\",\"count\":3}");
+    ASSERT_EQ(count(&h, "room_created"), 0);   /* held until its record is settled */
+    wait_store(st_settled);
+    rooms_durable(rs);
+    ASSERT(index_of(&h, "notice") < index_of(&h, "room_created"));
+    ASSERT_CONTAINS(text(last(&h, "notice")), "results_not_saved");
+    ASSERT_EQ(rooms_unsaved(rs), 1);
+    const char *c = strstr(text(last(&h, "room_created")), "\"code\":\"");
+    char code[PROTO_CODE_LEN + 1];
+    memcpy(code, c + 8, PROTO_CODE_LEN);
+    code[PROTO_CODE_LEN] = '\0';
+    char j[128];
+    snprintf(j, sizeof j, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Ann\"}", code);
+    request(&a, j);
+    wait_store(st_settled);
+    rooms_durable(rs);
+    ASSERT(index_of(&a, "joined") != SIZE_MAX);
+    ASSERT(index_of(&a, "joined") < index_of(&a, "notice"));
+    rooms_member_left(rs, &a);
+    rooms_member_left(rs, &h);
+    teardown_store();
+}
+
 static struct test_case tests[] = {
+    {"failed_store_tells_everyone_before_releasing", test_failed_store_tells_everyone_before_releasing},
+    {"member_left_after_destroy_with_held_frames", test_member_left_after_destroy_with_held_frames},
+    {"frames_wait_for_the_commit", test_frames_wait_for_the_commit},
     {"players_see_one_lobby_length_everywhere", test_players_see_one_lobby_length_everywhere},
     {"rooms_are_found_by_code_among_many", test_rooms_are_found_by_code_among_many},
     {"a_shard_starts_every_code_with_its_id", test_a_shard_starts_every_code_with_its_id},

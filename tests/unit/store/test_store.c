@@ -1,7 +1,10 @@
 /* The store: schema, group commit on the writer thread, restore reads,
  * refusal of damaged or newer databases. */
+#include "store/export.h"
 #include "store/store.h"
 #include "test.h"
+
+#include <jansson.h>
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -55,6 +58,7 @@ static void on_commit(void *arg)
 
 static void wait_committed(struct store *s, uint64_t seq)
 {
+    store_flush(s);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += 20;
@@ -124,7 +128,7 @@ static void test_write_then_restore(void)
     /* a finished room is not restored */
     uint32_t done = store_new_room_id(s);
     store_room(s, done, "GHIJKL", th, "pack", "ph", 7, "{}", 1000);
-    store_finish(s, done, "finished", 2000);
+    store_finish(s, done, "finished", 0, 2000);
     wait_committed(s, store_appended(s));
     ASSERT_GE(store_commits(s), 1);
     ASSERT(!store_failed(s));
@@ -215,12 +219,43 @@ static void test_refuses_damaged_and_newer(void)
     ASSERT_OK(unlink(dir));
 }
 
-/* Past --data-max-mb writes fail like a full disk: counted, flagged, and
- * the commit still completes so the game goes on. */
+static long long db_int(const char *sql);
+
+/* Until `cond` holds for s (the writer's notify wakes the wait); bounded. */
+static void wait_until(struct store *s, bool (*cond)(struct store *s, uint64_t arg), uint64_t arg)
+{
+    store_flush(s);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 20;
+    pthread_mutex_lock(&mu);
+    while (!cond(s, arg)) {
+        /* the notify comes only when something settles: wake at least
+         * every 50 ms to look again (bounded by ts) */
+        struct timespec now, step;
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (now.tv_sec > ts.tv_sec || (now.tv_sec == ts.tv_sec && now.tv_nsec >= ts.tv_nsec))
+            break;
+        step = now;
+        step.tv_nsec += 50000000;
+        step.tv_sec += step.tv_nsec / 1000000000;
+        step.tv_nsec %= 1000000000;
+        pthread_cond_timedwait(&cv, &mu, &step);
+    }
+    pthread_mutex_unlock(&mu);
+    ASSERT(cond(s, arg));
+}
+
+static bool settled_to(struct store *s, uint64_t seq) { return store_settled(s) >= seq; }
+static bool retried(struct store *s, uint64_t n) { return store_retries(s) >= n; }
+static bool not_failed(struct store *s, uint64_t unused) { (void)unused; return !store_failed(s); }
+
+/* Past --data-max-mb writes fail like a full disk: retried, then counted,
+ * flagged, and settled (not committed) so the game goes on. */
 static void test_full_is_loud(void)
 {
     make_dir();
-    struct store_options o = {.dir = dir, .max_mb = 1};
+    struct store_options o = {.dir = dir, .max_mb = 1, .retry_ms = 50};
     char why[256];
     struct store *s = store_open(&o, why, sizeof why);
     ASSERT(s);
@@ -232,10 +267,89 @@ static void test_full_is_loud(void)
     uint64_t last = 0;
     for (int i = 0; i < 600; i++)
         last = store_question(s, id, i, big, "0123");
-    wait_committed(s, last);
+    wait_until(s, settled_to, last);
     ASSERT(store_failed(s));
     ASSERT_GE(store_failures(s), 1);
+    ASSERT_GE(store_retries(s), 1);     /* retried before giving up */
+    ASSERT(store_committed(s) < last);  /* dropped, never reported as committed */
     store_close(s);
+    remove_dir();
+}
+
+/* A write lock held elsewhere (an external `sqlite3 .backup`) past the busy
+ * timeout: the batch is kept and retried, nothing is settled meanwhile
+ * (what waits for it stays held), and it commits once the lock goes. */
+static void test_busy_is_retried(void)
+{
+    make_dir();
+    struct store_options o = {.dir = dir, .busy_ms = 20, .retry_ms = 60000};
+    char why[256];
+    struct store *s = store_open(&o, why, sizeof why);
+    ASSERT(s);
+    store_start(s, on_commit, NULL);
+    sqlite3 *other;
+    ASSERT_EQ(sqlite3_open(store_path(s), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    uint32_t id = store_new_room_id(s);
+    store_room(s, id, "ABCDEF", "h", "p", "ph", 1, "{}", 0);
+    uint64_t seq = store_answer(s, id, 10, 1, 0, 2, 0, 100);
+    wait_until(s, retried, 3);
+    ASSERT(store_settled(s) < seq);
+    ASSERT(store_committed(s) < seq);
+    ASSERT(!store_failed(s));
+    ASSERT_EQ(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    wait_committed(s, seq);
+    ASSERT(!store_failed(s));
+    ASSERT_EQ(store_failures(s), 0);
+    sqlite3_close(other);
+    store_close(s);
+    ASSERT_EQ(db_int("SELECT count(*) FROM answers"), 1);
+    remove_dir();
+}
+
+/* The disk stays full past the retries: the store fails; once space is
+ * free again it marks the rooms whose records were dropped as finished
+ * "unsaved" (never resumed with a hole), drops their later records, and
+ * saves the rooms created after that. */
+static void test_failed_store_marks_lost_rooms_and_recovers(void)
+{
+    make_dir();
+    struct store_options o = {.dir = dir, .max_mb = 1, .retry_ms = 50};
+    char why[256];
+    struct store *s = store_open(&o, why, sizeof why);
+    ASSERT(s);
+    store_start(s, on_commit, NULL);
+    uint32_t saved = store_new_room_id(s);
+    store_room(s, saved, "SAVED1", "h", "p", "ph", 1, "{}", 0);
+    wait_committed(s, store_appended(s));
+    uint32_t lost = store_new_room_id(s);
+    store_room(s, lost, "LOST11", "h", "p", "ph", 1, "{}", 0);
+    char big[4000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    uint64_t last = 0;
+    for (int i = 0; i < 600; i++)
+        last = store_question(s, saved, i, big, "0123");
+    wait_until(s, settled_to, last);
+    ASSERT(store_failed(s));
+    /* space comes back: the committed pages of `saved`'s questions are freed */
+    sqlite3 *other;
+    ASSERT_EQ(sqlite3_open(store_path(s), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "DELETE FROM questions", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    store_phase(s, saved, "question", 0);   /* dropped: its room lost records */
+    wait_until(s, not_failed, 0);
+    store_phase(s, lost, "question", 0);    /* dropped too */
+    uint32_t fresh = store_new_room_id(s);
+    store_room(s, fresh, "FRESH1", "h", "p", "ph", 1, "{}", 0);
+    wait_committed(s, store_appended(s));
+    ASSERT(!store_failed(s));
+    store_close(s);
+    ASSERT_EQ(db_int("SELECT count(*) FROM rooms WHERE phase = 'unsaved' AND finished_at IS NOT NULL"
+                     " AND code = 'SAVED1'"), 1);
+    /* LOST11's row was never written: nothing of it can be resumed */
+    ASSERT_EQ(db_int("SELECT count(*) FROM rooms WHERE code = 'LOST11'"), 0);
+    ASSERT_EQ(db_int("SELECT count(*) FROM rooms WHERE code = 'FRESH1' AND finished_at IS NULL"), 1);
     remove_dir();
 }
 
@@ -260,7 +374,192 @@ static void test_pack_hash(void)
     ASSERT_STR_EQ(h1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+/* jansson's allocations, counted: what an export leaves allocated. */
+static long json_live;
+
+static void *count_malloc(size_t n)
+{
+    void *p = malloc(n);
+    json_live += p != NULL;
+    return p;
+}
+
+static void count_free(void *p)
+{
+    json_live -= p != NULL;
+    free(p);
+}
+
+/* Every error reply (404 no room, 403 wrong token) leaves nothing behind
+ * but its body: a request without the right token must not leak. */
+static void test_export_errors_do_not_leak(void)
+{
+    make_dir();
+    struct store *s = open_store();
+    store_start(s, on_commit, NULL);
+    uint32_t id = store_new_room_id(s);
+    char th[STORE_HASH_HEX + 1];
+    store_hash_hex("host-token", 10, th);
+    store_room(s, id, "ABCDEF", th, "pack", "ph", 1, "{}", 1000);
+    wait_committed(s, store_appended(s));
+    sqlite3 *db;
+    ASSERT_EQ(sqlite3_open_v2(store_path(s), &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    json_set_alloc_funcs(count_malloc, count_free);
+    static const struct { const char *code, *token; unsigned status; } cases[] = {
+        {"ZZZZZZ", "host-token", 404}, {"ABCDEF", "other-token", 403},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int kind = EXPORT_RESULTS_JSON; kind <= EXPORT_REVIEW; kind++) {
+            struct export_query q = {.kind = (enum export_kind)kind};
+            snprintf(q.code, sizeof q.code, "%s", cases[i].code);
+            snprintf(q.token, sizeof q.token, "%s", cases[i].token);
+            long before = json_live;
+            export_run(db, NULL, 0, &q);
+            ASSERT_EQ(q.status, cases[i].status);
+            ASSERT(q.body);
+            ASSERT_CONTAINS(q.body, "\"error\"");
+            count_free(q.body);   /* the body is jansson's (json_dumps) */
+            ASSERT_EQ(json_live, before);
+        }
+    }
+    json_set_alloc_funcs(malloc, free);
+    sqlite3_close(db);
+    store_close(s);
+    remove_dir();
+}
+
+/* The version-1 schema as the first commits of issue 12 created it, before
+ * rooms had `played` (a fixture: the store's own migrations must not be used). */
+static const char v1_schema[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "CREATE TABLE rooms(id INTEGER PRIMARY KEY, code TEXT NOT NULL, host_hash TEXT NOT NULL,"
+    " pack_id TEXT NOT NULL, pack_hash TEXT NOT NULL, seed INTEGER NOT NULL,"
+    " settings TEXT NOT NULL, created_at INTEGER NOT NULL, phase TEXT NOT NULL DEFAULT 'lobby',"
+    " %s finished_at INTEGER);"
+    "CREATE INDEX rooms_code ON rooms(code);"
+    "CREATE INDEX rooms_open ON rooms(finished_at);"
+    "CREATE TABLE questions(room INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " question_id TEXT NOT NULL, option_order TEXT NOT NULL, PRIMARY KEY(room, idx)) WITHOUT ROWID;"
+    "CREATE TABLE players(room INTEGER NOT NULL, player INTEGER NOT NULL, name TEXT NOT NULL,"
+    " token_hash TEXT NOT NULL, PRIMARY KEY(room, player)) WITHOUT ROWID;"
+    "CREATE TABLE events(seq INTEGER PRIMARY KEY, room INTEGER NOT NULL, t INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL, player INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL);"
+    "CREATE INDEX events_room ON events(room, seq);"
+    "CREATE TABLE answers(room INTEGER NOT NULL, player INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL, t INTEGER NOT NULL, choice INTEGER NOT NULL,"
+    " received_at INTEGER NOT NULL, time_ms INTEGER NOT NULL, correct INTEGER, points INTEGER,"
+    " PRIMARY KEY(room, player, idx)) WITHOUT ROWID;"
+    "CREATE TABLE results(room INTEGER NOT NULL, player INTEGER NOT NULL, rank INTEGER NOT NULL,"
+    " score INTEGER NOT NULL, correct INTEGER NOT NULL, best_streak INTEGER NOT NULL,"
+    " PRIMARY KEY(room, player)) WITHOUT ROWID;"
+    "INSERT INTO rooms(id, code, host_hash, pack_id, pack_hash, seed, settings, created_at,"
+    " phase, finished_at) VALUES(1, 'ABCDEF', 'h', 'p', 'ph', 1, 's', 1000, 'finished',"
+    " CAST(strftime('%%s', 'now') AS INTEGER) * 1000);"
+    "INSERT INTO answers VALUES(1, 1, 0, 1, 10, 2, 0, 100, 1, 900), (1, 1, 1, 2, 20, 0, 0, 100, 0, 0);"
+    "PRAGMA user_version = 1;";
+
+static long long db_int(const char *sql)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, STORE_DB_NAME);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    long long v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* A version-1 database, with or without `played` (both were made), opens
+ * and is migrated forward: the column is there, filled from what was scored. */
+static void test_v1_database_is_migrated(void)
+{
+    for (int with_played = 0; with_played < 2; with_played++) {
+        make_dir();
+        ASSERT_OK(mkdir(dir, 0700));
+        char path[128], sql[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, STORE_DB_NAME);
+        snprintf(sql, sizeof sql, v1_schema,
+                 with_played ? "played INTEGER NOT NULL DEFAULT 0," : "");
+        sqlite3 *db;
+        ASSERT_EQ(sqlite3_open(path, &db), SQLITE_OK);
+        char *err = NULL;
+        if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+            FAIL_AT("fixture: %s", err);
+        sqlite3_close(db);
+        struct store *s = open_store();
+        store_start(s, on_commit, NULL);
+        uint32_t id = store_new_room_id(s);
+        ASSERT_EQ(id, 2);
+        store_room(s, id, "GHIJKL", "h", "p", "ph", 1, "{}", 3000);
+        store_phase(s, id, "reveal", 1);
+        wait_committed(s, store_appended(s));
+        ASSERT(!store_failed(s));
+        store_close(s);
+        ASSERT_EQ(db_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+        ASSERT_EQ(db_int("SELECT played FROM rooms WHERE id = 2"), 1);
+        /* without the column, it was filled from the scored answers */
+        ASSERT_EQ(db_int("SELECT played FROM rooms WHERE id = 1"), with_played ? 0 : 2);
+        remove_dir();
+    }
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The game clock a restart resumes at is never before a recorded event,
+ * and the clock row is written with every batch of records (a kill -9
+ * between two periodic clock writes must not send the core's time back). */
+static void test_clock_never_behind_events(void)
+{
+    make_dir();
+    struct store *s = open_store();
+    store_start(s, on_commit, NULL);
+    store_set_clock_offset(s, 1000 - (int64_t)mono_ms());   /* the clock reads about 1000 */
+    uint32_t id = store_new_room_id(s);
+    store_room(s, id, "ABCDEF", "h", "p", "ph", 1, "{}", 0);
+    store_event(s, id, SEV_START, 5000000, 0, 0, 0, NULL, NULL);
+    store_answer(s, id, 5000100, 1, 0, 1, 0, 100);
+    wait_committed(s, store_appended(s));
+    store_close(s);
+    s = open_store();
+    ASSERT_GE(store_last_clock(s), 5000100);
+    store_close(s);
+    remove_dir();
+
+    make_dir();
+    s = open_store();
+    store_start(s, on_commit, NULL);
+    int64_t off = 1000000000 - (int64_t)mono_ms();
+    store_set_clock_offset(s, off);
+    id = store_new_room_id(s);
+    store_room(s, id, "ABCDEF", "h", "p", "ph", 1, "{}", 0);
+    store_event(s, id, SEV_START, (uint64_t)((int64_t)mono_ms() + off), 0, 0, 0, NULL, NULL);
+    wait_committed(s, store_appended(s));
+    uint64_t t0 = mono_ms();
+    for (long spin = 0; mono_ms() < t0 + 2; spin++)   /* bounded: the clock moves */
+        ASSERT(spin < 1000000000L);
+    uint64_t t = (uint64_t)((int64_t)mono_ms() + off);
+    store_event(s, id, SEV_NEXT, t, 0, 0, 0, NULL, NULL);
+    wait_committed(s, store_appended(s));
+    ASSERT_GE(db_int("SELECT value FROM meta WHERE key = 'clock'"), (long long)t);
+    store_close(s);
+    remove_dir();
+}
+
 static struct test_case tests[] = {
+    {"busy_is_retried", test_busy_is_retried},
+    {"failed_store_marks_lost_rooms_and_recovers", test_failed_store_marks_lost_rooms_and_recovers},
+    {"clock_never_behind_events", test_clock_never_behind_events},
+    {"v1_database_is_migrated", test_v1_database_is_migrated},
+    {"export_errors_do_not_leak", test_export_errors_do_not_leak},
     {"write_then_restore", test_write_then_restore},
     {"group_commit", test_group_commit},
     {"refuses_damaged_and_newer", test_refuses_damaged_and_newer},

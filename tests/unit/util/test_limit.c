@@ -43,10 +43,10 @@ static void test_log_gate_once_per_interval(void)
 static void test_addrtab_counts_and_sweeps(void)
 {
     struct addrtab *t = addrtab_create();
-    struct addr_entry *a = addrtab_get(t, "10.0.0.1", 0, 20);
-    struct addr_entry *b = addrtab_get(t, "::1", 0, 20);
+    struct addr_entry *a = addrtab_get(t, "10.0.0.1", 0, 20, 20);
+    struct addr_entry *b = addrtab_get(t, "::1", 0, 20, 20);
     ASSERT(a != b);
-    ASSERT_EQ(addrtab_get(t, "10.0.0.1", 10, 20), a);   /* same address, same entry */
+    ASSERT_EQ(addrtab_get(t, "10.0.0.1", 10, 20, 20), a);   /* same address, same entry */
     ASSERT_EQ(addrtab_len(t), 2);
     ASSERT(bucket_take(&a->misses, 10, 20, 20, 1));          /* starts full */
     ASSERT(!bucket_take(&a->misses, 10, 1, 20, 1));
@@ -63,7 +63,7 @@ static void test_addrtab_counts_and_sweeps(void)
     char name[ADDR_MAX];
     for (int i = 0; i < 5000; i++) {
         snprintf(name, sizeof name, "192.168.%d.%d", i / 256, i % 256);
-        addrtab_get(t, name, (uint64_t)i, 20)->conns = (uint32_t)(i % 2);
+        addrtab_get(t, name, (uint64_t)i, 20, 20)->conns = (uint32_t)(i % 2);
     }
     ASSERT_EQ(addrtab_sweep(t, 10000000, 60000), 2500);
     for (int i = 0; i < 5000; i++) {
