@@ -388,6 +388,8 @@ test('projector and phones: readable and on screen at every common resolution', 
         const rows = await host.$$eval('#leaderboard .lb-row', (els) => els.map((e) => { const r = e.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; }));
         rows.forEach((b) => inside(b, vp, 'leaderboard row'));
         inside(await host.evaluate(() => { const r = document.querySelector('#next-btn').getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; }), vp, 'leaderboard next');
+        await host.evaluate(() => document.getAnimations().forEach((x) => x.finish()));
+        await shot(host, `projector-leaderboard-${vp.width}x${vp.height}`);
       }
       await resize(host, PROJECTOR);
       await shot(host, 'projector-leaderboard');
@@ -470,7 +472,9 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
       await late.fill('#join-name', 'Late');
       await late.click('#join-btn');
       await late.waitForSelector('#late-note');
-      assert.match(await late.textContent('#late-note'), /next one/);
+      assert.match(await late.textContent('#late-note'), /next one, question 2/);
+      await shot(late, 'phone-late-joiner-waiting');
+      await axe(late, 'late joiner waiting');
     }
     // q1: only Ada is right; q2 and q3: Bob then Cy are right, Ada wrong.
     const order = q === 0 ? [[a, true], [b, false], [c, false]] : [[b, true], [c, true], [a, false]];
@@ -515,6 +519,11 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
       assert.match(await c.textContent('#gap'), /(points behind|Level on points with) (Ada|Bob)|lead/);
       await host.evaluate(() => document.getAnimations().forEach((x) => x.finish()));
       await shot(host, 'projector-leaderboard-movement');
+      // The movement comes from the server: a reloaded projector shows the same.
+      const moves = await host.$$eval('#leaderboard .lb-row', (els) => els.map((e) => `${e.querySelector('.pname').textContent} ${e.querySelector('.move').textContent} ${e.querySelector('.gain').textContent}`));
+      await host.reload();
+      await host.waitForSelector('#leaderboard .lb-row');
+      assert.deepEqual(await host.$$eval('#leaderboard .lb-row', (els) => els.map((e) => `${e.querySelector('.pname').textContent} ${e.querySelector('.move').textContent} ${e.querySelector('.gain').textContent}`)), moves);
       await shot(c, 'phone-leaderboard-reduced-motion');
     }
     prevRows = rows;
@@ -540,6 +549,14 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
   assert.ok(rest.length >= 1 && rest.every((t) => /^\d+\D/.test(t) && !/^\d+\.\s*\d+/.test(t)), JSON.stringify(rest));
   await host.evaluate(() => document.getAnimations().forEach((x) => x.finish()));
   await shot(host, 'projector-podium');
+  // The podium, the other places and the host's buttons fit every projector.
+  for (const vp of PROJECTORS) {
+    await resize(host, vp);
+    const boxes = await host.$$eval('#podium .step, #rest li, #again-btn, #report-link', (els) => els.map((e) => { const r = e.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; }));
+    boxes.forEach((b) => inside(b, vp, `podium at ${vp.width}×${vp.height}`));
+    await shot(host, `projector-podium-${vp.width}x${vp.height}`);
+  }
+  await resize(host, PROJECTOR);
   // Every phone says its own place; the winner's says so.
   const winner = steps[0].name;
   for (const [p, name] of [[a, 'Ada'], [b, 'Bob'], [c, 'Cy'], [d, rtl]]) {
@@ -644,8 +661,10 @@ test('a lobby of 100 fills the projector, removal is the host\'s, locking hides 
   // The host's own control shows the Remove buttons; removal asks in the page.
   await host.click('#manage-btn');
   assert.equal(await host.$$eval('#players button', (els) => els.filter((e) => e.getClientRects().length).length), 100);
+  await axe(host, 'lobby, managing players');
   await host.click('#players .pchip:first-child button');
   await host.waitForSelector('dialog#confirm[open]');
+  await axe(host, 'removal confirmation');
   await host.click('#confirm-yes');
   await host.waitForFunction(() => document.querySelectorAll('#players .pchip').length === 99);
   // A removed player who tries the name again is told why.
@@ -702,6 +721,15 @@ test('auto-advance counts down on the projector; a reloaded host keeps the room 
   // Nobody presses anything: the leaderboard, then the podium, arrive.
   await host.waitForSelector('#auto-next:text("Podium in")', { timeout: 15000 });
   await host.waitForSelector('#podium', { timeout: 15000 });
+  // The report arrives right after the podium.
+  await host.waitForSelector('#report-questions tbody tr');
+  await axe(host, 'podium with the report');
+  // The same seat opened in another tab: the first tab says so.
+  const tab2 = await p.context().newPage();
+  await tab2.goto(`${server.url}/?room=${code}`);
+  await tab2.waitForSelector('#finish');
+  await p.waitForSelector('h1:text("Opened somewhere else")');
+  await axe(p, 'seat taken elsewhere');
   assert.deepEqual(problems, []);
   for (const x of [host, p]) await x.context().close();
 });

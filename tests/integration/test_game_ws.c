@@ -661,7 +661,8 @@ static void test_play_again_same_room_same_players(void)
     ASSERT_OK(wsc_send(h, "{\"type\":\"play_again\",\"categories\":[\"Nope\"]}"));
     expect_error(h, "bad_message");
     /* Only Alpha's two questions, both of them. */
-    host_cmd(h, "{\"type\":\"play_again\",\"pack\":\"test\",\"categories\":[\"Alpha\"],\"count\":5}");
+    /* (max_players above the server's cap is ignored: the room keeps its size.) */
+    host_cmd(h, "{\"type\":\"play_again\",\"pack\":\"test\",\"categories\":[\"Alpha\"],\"count\":5,\"max_players\":99999}");
     play_again_expect_lobby(h, "host", 2);
     play_again_expect_lobby(a, "player", 2);
     play_again_expect_lobby(b, "player", 2);

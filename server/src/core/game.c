@@ -108,8 +108,51 @@ struct draw {
     uint8_t (*perm)[QZ_MAX_OPTIONS];
 };
 
-/* Draws without repeats (shuffle the eligible indices, take the first
- * `count`) and shuffles each question's options. Returns QZ_EBADMSG, with
+/* Reorders the shuffled idx[0..n) so that each source answer's first
+ * question comes before any answer's second, and so on (stable within a
+ * round): a game takes one question per source answer while the selection
+ * has enough answers, so two questions on the same snippet or list (near
+ * duplicates to a player) do not meet in one game. A question without a
+ * source number (an imported pack) is a source of its own. */
+static void spread_sources(const struct qz_pack *pack, size_t *idx, size_t n)
+{
+    struct strmap seen;
+    strmap_init(&seen);
+    uint32_t *round = xmalloc((n ? n : 1) * sizeof *round), max_round = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct qz_source *src = &pack->q[idx[i]].source;
+        round[i] = 0;
+        if (src->number <= 0 || !src->category)
+            continue;
+        char key[176];   /* a number, a separator and 150 bytes of category at most */
+        snprintf(key, sizeof key, "%d\x1f%.150s", src->number, src->category);
+        uint32_t r = 0;
+        if (strmap_get(&seen, key, &r))
+            r++;
+        strmap_put(&seen, key, r);
+        round[i] = r;
+        if (r > max_round)
+            max_round = r;
+    }
+    strmap_cleanup(&seen);
+    if (max_round > 0) {   /* a stable counting sort by round */
+        size_t *start = xcalloc((size_t)max_round + 2, sizeof *start);
+        size_t *out = xmalloc(n * sizeof *out);
+        for (size_t i = 0; i < n; i++)
+            start[round[i] + 1]++;
+        for (uint32_t r = 1; r <= max_round; r++)
+            start[r] += start[r - 1];
+        for (size_t i = 0; i < n; i++)
+            out[start[round[i]]++] = idx[i];
+        memcpy(idx, out, n * sizeof *idx);
+        free(out);
+        free(start);
+    }
+    free(round);
+}
+
+/* Draws without repeats (shuffle the eligible indices, spread them over
+ * the source answers, take the first `count`) and shuffles each question's options. Returns QZ_EBADMSG, with
  * nothing allocated, when the categories select no question. */
 static int draw_questions(const struct qz_pack *pack, const struct game_settings *s, uint64_t seed,
                           struct draw *d)
@@ -129,6 +172,7 @@ static int draw_questions(const struct qz_pack *pack, const struct game_settings
         idx[i] = idx[j];
         idx[j] = t;
     }
+    spread_sources(pack, idx, n);
     d->n = s->count < n ? s->count : n;
     d->qs = xmalloc(d->n * sizeof *d->qs);
     d->perm = xmalloc(d->n * sizeof *d->perm);

@@ -256,11 +256,14 @@ static int route_export(struct lws *wsi, struct http_pss *h, const struct http_s
     struct http_wait *w = xcalloc(1, sizeof *w);
     w->wsi = wsi;
     h->wait = w;
-    if (!site->export_start ||
-        site->export_start(site->arg, w, (enum http_export)what, code, token)) {
+    int rc = site->export_start
+                 ? site->export_start(site->arg, w, (enum http_export)what, code, token)
+                 : -1;
+    if (rc) {
         h->wait = NULL;
         free(w);
-        return respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NO_DATA);
+        return rc > 0 ? respond_error(wsi, h, 429, TEXT_TOO_MANY_GUESSES)
+                      : respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NO_DATA);
     }
     return 0;   /* the reply follows from HTTP_WRITEABLE (http_wait_done) */
 }

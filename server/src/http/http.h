@@ -29,6 +29,7 @@ enum http_export { HTTP_EXPORT_RESULTS_JSON, HTTP_EXPORT_RESULTS_CSV, HTTP_EXPOR
  * http_wait_done on the loop; wsi is NULL once the connection is gone. */
 struct http_wait {
     struct lws *wsi;
+    char addr[64];                /* the client's address, for the taker's miss budget */
     unsigned status;
     const char *type;             /* static string */
     char *body;
@@ -60,7 +61,8 @@ struct http_site {
      * (QR_DRAW_PER_SEC, QR_DRAW_BURST); a true answer counts it. */
     bool (*qr_may_draw)(void *arg, struct lws *wsi);
     /* Starts an export; returns 0 when it took `w`, -1 when this server
-     * keeps no results. NULL = none. */
+     * keeps no results, 1 when the client's address is out of its budget of
+     * misses (answered 429). NULL = none. */
     int (*export_start)(void *arg, struct http_wait *w, enum http_export what, const char *code,
                         const char *token);
     void *arg;                    /* for metrics, health, qr_may_draw and export_start */

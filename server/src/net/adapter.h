@@ -118,6 +118,8 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
                 size_t len);
 /* The rooms environment's `send`: queues f on the member's connection. */
 void ws_send(void *arg, struct member *m, struct frame *f);
+/* Drops the connection of m like a slow consumer (rooms' env.drop). */
+void ws_drop(void *arg, struct member *m);
 /* Starts closing with `code`: queued frames, then the close frame. */
 void ws_close(struct conn *c, uint16_t code);
 

@@ -114,9 +114,15 @@ static void site_health(void *arg, struct api_health *out)
     }
 }
 
-static void export_done(struct export_query *q)
+/* A 404 (no such room) or 403 (not its token) is a guess: it costs the
+ * address one miss of the budget joins and host_resume share (ROOMS_MISS_*),
+ * so room codes cannot be enumerated over HTTP either. */
+static void export_done(struct server *srv, struct export_query *q)
 {
     struct http_wait *w = q->owner;
+    struct addr_entry *e;
+    if ((q->status == 403 || q->status == 404) && (e = addrtab_find(srv->addrs, w->addr)))
+        bucket_take(&e->misses, server__now(srv), 1, ROOMS_MISS_BURST, ROOMS_MISS_PER_SEC);
     w->status = q->status;
     w->type = q->type;
     w->body = q->body;
@@ -141,9 +147,11 @@ static void on_store_async(uv_async_t *h)
     if (srv->exporter)
         for (struct export_query *q = export_take_done(srv->exporter), *n; q; q = n) {
             n = q->next;
-            export_done(q);
+            export_done(srv, q);
         }
 }
+
+static struct sockrec *sock_find(struct server *srv, const struct lws *wsi);
 
 static int site_export(void *arg, struct http_wait *w, enum http_export what, const char *code,
                        const char *token)
@@ -151,6 +159,12 @@ static int site_export(void *arg, struct http_wait *w, enum http_export what, co
     struct server *srv = arg;
     if (!srv->exporter)
         return -1;
+    struct sockrec *r = sock_find(srv, w->wsi);
+    if (r) {   /* refused before the lookup: out of budget, a hit teaches nothing either */
+        if (!bucket_can(&r->e->misses, server__now(srv), 1, ROOMS_MISS_BURST, ROOMS_MISS_PER_SEC))
+            return 1;
+        snprintf(w->addr, sizeof w->addr, "%s", r->e->addr);
+    }
     struct export_query *q = xcalloc(1, sizeof *q);
     q->kind = what == HTTP_EXPORT_RESULTS_CSV ? EXPORT_RESULTS_CSV
               : what == HTTP_EXPORT_REVIEW    ? EXPORT_REVIEW
@@ -523,7 +537,7 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         .arg = srv, .now = env_now, .now_ns = env_now_ns, .random = env_random,
         .timer_create = env_timer_create, .timer_start = env_timer_start,
         .timer_stop = env_timer_stop, .timer_active = env_timer_active,
-        .timer_destroy = env_timer_destroy, .send = ws_send,
+        .timer_destroy = env_timer_destroy, .send = ws_send, .drop = ws_drop,
     };
     srv->rooms = rooms_create(&rc, &env, packs, n_packs);
 

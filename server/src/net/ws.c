@@ -121,6 +121,14 @@ static void drop_slow(struct conn *c)
 
 static void flush_corked(struct conn *c);
 
+void ws_drop(void *arg, struct member *m)
+{
+    struct conn *c = conn_of(m);
+    (void)arg;
+    if (c->established && !c->closing)
+        drop_slow(c);
+}
+
 /* One whole frame to lws: 0, or -1 when the socket failed. */
 static int write_frame(struct conn *c, struct frame *f)
 {

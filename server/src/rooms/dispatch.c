@@ -60,7 +60,7 @@ static void send_state(struct rooms *rs, struct member *m, const struct proto_re
         j = proto_enc_report(r->g, &len);
         rooms__send_new(rs, m, j, len);
     }
-    if (r->unsaved_told) {   /* joined after the others were told */
+    if (player && r->unsaved_told) {   /* joined after the others were told (hosts: do_host_resume) */
         j = proto_enc_notice("results_not_saved", proto_text(TEXT_RESULTS_NOT_SAVED), &len);
         rooms__send_new_unrecorded(rs, m, j, len);
     }
@@ -135,8 +135,11 @@ static void do_play_again(struct rooms *rs, struct member *m, const struct proto
         reply_error(rs, m, q, QZ_EBADMSG, proto_text(TEXT_NO_SUCH_PACK));
         return;
     }
+    /* max_players is ignored, not checked: the room keeps its size. */
+    struct proto_req keep = *q;
+    keep.u.create.has_max = false;
     struct game_settings st;
-    if (!settings_from(rs, m, q, &st))
+    if (!settings_from(rs, m, &keep, &st))
         return;
     uint64_t seed;
     rs->env.random(rs->env.arg, &seed, sizeof seed);
@@ -194,6 +197,7 @@ static void do_create_room(struct rooms *rs, struct member *m, const struct prot
     char *j = proto_enc_room_created(r->code, host_token, g, r->pack_id, q->has_req, q->req,
                                      &len);
     rooms__send_new(rs, m, j, len);
+    rooms__tell_unsaved(r);
     rooms__flush_lobby(r);
     log_info("room_created room=%s pack=%s questions=%zu", r->code, r->pack_id, game_total(g));
 }
@@ -246,6 +250,7 @@ static void do_host_resume(struct rooms *rs, struct member *m, const struct prot
     }
     rooms__attach(r, m, MEMBER_HOST, 0);
     send_state(rs, m, q, 0);
+    rooms__tell_unsaved(r);
     r->last_lobby = 0;
     r->lobby_dirty = true;
     rooms__schedule_throttle(r);

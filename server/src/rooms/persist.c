@@ -61,6 +61,13 @@ bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f, bool depen
      * rs->last_seq is released by then, so that is its release point. */
     if (!rs->store || (!m->held && (!depends || rs->last_seq <= rs->committed)))
         return false;
+    if (m->held >= ROOMS_HELD_PER_MEMBER || rs->held_len >= ROOMS_HELD_MAX) {
+        log_warn("held_overflow closed player=%u held=%u held_total=%zu", m->player, m->held,
+                 rs->held_len);
+        rooms__forget_member(rs, m);   /* its frames are never sent */
+        rs->env.drop(rs->env.arg, m);
+        return true;
+    }
     if (rs->held_len == rs->held_cap) {
         size_t cap = rs->held_cap ? rs->held_cap * 2 : 1024;
         struct held *h = xmalloc(cap * sizeof *h);
@@ -91,9 +98,39 @@ void rooms__forget_member(struct rooms *rs, struct member *m)
     }
 }
 
+void rooms__set_timed(struct room *r, bool timed)
+{
+    struct rooms *rs = r->rs;
+    if (r->timed == timed)
+        return;
+    r->timed = timed;
+    size_t before = rs->n_timed;
+    rs->n_timed += timed ? 1 : (size_t)-1;
+    if (rs->store && (before == 0) != (rs->n_timed == 0))
+        store_clock_wanted(rs->store, rs->n_timed > 0);
+}
+
 size_t rooms_held(const struct rooms *rs)
 {
     return rs->held_len;
+}
+
+/* Once the store failed: tells r's host (again, e.g. after a resume). */
+void rooms__tell_unsaved(struct room *r)
+{
+    struct rooms *rs = r->rs;
+    if (!rs->store_failed)
+        return;
+    if (!r->unsaved_told) {
+        log_warn("results_not_saved room=%s", r->code);
+        r->unsaved_told = true;
+        rs->n_unsaved++;
+    }
+    if (r->host) {
+        size_t len;
+        char *j = proto_enc_notice("results_not_saved", proto_text(TEXT_RESULTS_NOT_SAVED), &len);
+        rooms__send_new(rs, r->host, j, len);
+    }
 }
 
 /* The store failed: every live room not told yet is, to every member
@@ -325,12 +362,16 @@ void rooms__rec_reveal(struct room *r)
         return;
     struct rooms *rs = r->rs;
     int qi = game_index(r->g);
-    for (uint32_t id = 1; id <= game_player_slots(r->g); id++) {
+    size_t n = 0, slots = game_player_slots(r->g);
+    unsigned char *buf = xmalloc(slots * STORE_SCORE_BYTES + 1);
+    for (uint32_t id = 1; id <= slots; id++) {   /* increasing ids, as store_scores wants */
         const struct game_player *p = game_player(r->g, id);
         if (p && p->answers[qi].choice >= 0)
-            rs->last_seq = store_scored(rs->store, r->store_id, id, qi, p->answers[qi].correct,
-                                        p->answers[qi].points);
+            store_score_pack(buf + STORE_SCORE_BYTES * n++, id, p->answers[qi].points,
+                             p->answers[qi].correct);
     }
+    rs->last_seq = store_scores(rs->store, r->store_id, qi, buf, n * STORE_SCORE_BYTES);
+    free(buf);
     rooms__rec_phase(r);
 }
 

@@ -197,6 +197,7 @@ void rooms__remove(struct room *r, const char *why, bool notify)
         r->owner->rooms--;
     if (r->unsaved_told)
         rs->n_unsaved--;
+    rooms__set_timed(r, false);
     log_info("room_removed room=%s reason=%s", r->code, why);
     rs->env.timer_destroy(r->timer);
     rs->env.timer_destroy(r->throttle);
@@ -495,6 +496,7 @@ void rooms__arm_timer(struct room *r)
     rs->env.timer_stop(r->timer);
     if (due)
         rs->env.timer_start(r->timer, due > now ? due - now : 0);
+    rooms__set_timed(r, due != 0);
 }
 
 static void room_on_timer(void *arg)

@@ -28,6 +28,11 @@
  * code among 1,000 rooms then takes days, not 40 s (issue 11, item 5). */
 #define ROOMS_MISS_BURST 30
 #define ROOMS_MISS_PER_SEC 1
+/* Frames waiting for a commit (a slow or failing disk), per connection and
+ * in all: past either the connection is dropped like a slow consumer (its
+ * held frames with it; it resumes with its token), so memory stays bounded. */
+#define ROOMS_HELD_PER_MEMBER 256
+#define ROOMS_HELD_MAX (1u << 20)
 
 enum member_role {
     MEMBER_NONE,     /* connected, in no room */
@@ -65,6 +70,8 @@ struct rooms_env {
     void (*timer_destroy)(struct rooms_timer *t);
     /* Delivers `f` to the connection of `m`; takes its own reference if it keeps f. */
     void (*send)(void *arg, struct member *m, struct frame *f);
+    /* Closes the connection of `m` (a slow consumer; it may resume with its token). */
+    void (*drop)(void *arg, struct member *m);
 };
 
 struct rooms_config {

@@ -14,6 +14,7 @@ struct room {
                                                 to record the players again on play_again */
     size_t player_hash_cap;
     bool unsaved_told;            /* the host was told results are no longer saved */
+    bool timed;                   /* a game deadline is armed (counted in rs->n_timed) */
     char pack_id[PROTO_ID_MAX + 1];
     struct game *g;
     struct member *members;       /* host and players */
@@ -49,6 +50,7 @@ struct rooms {
     size_t held_head, held_len, held_cap;
     bool store_failed;            /* as of the last rooms_durable */
     size_t n_unsaved;             /* live rooms told their results are not saved */
+    size_t n_timed;               /* rooms with a deadline: the store keeps the clock then */
 };
 
 static inline qz_ms rooms__now(struct rooms *rs)
@@ -106,6 +108,11 @@ void rooms__rec_restarted(struct room *r, uint64_t seed);
  * when earlier frames for m are still held. */
 bool rooms__hold(struct rooms *rs, struct member *m, struct frame *f, bool depends);
 void rooms__forget_member(struct rooms *rs, struct member *m);
+/* Once the store failed: tells r's host (again, e.g. after a resume). */
+void rooms__tell_unsaved(struct room *r);
+/* Counts r among the rooms with a running deadline (or not); the store
+ * records the idle clock only while there is one. */
+void rooms__set_timed(struct room *r, bool timed);
 void rooms__flush_lobby(struct room *r);
 /* A state snapshot for member m (host or player) of its room (dispatch.c). */
 void rooms__send_state(struct rooms *rs, struct member *m);

@@ -70,6 +70,20 @@ struct played_q {
     int correct_display;
 };
 
+/* Final rank first (finished games), else by points so far, then by id. */
+struct pl_key { json_t *o; int64_t id, rank, score, correct; };
+static int cmp_pl(const void *a, const void *b)
+{
+    const struct pl_key *x = a, *y = b;
+    if (x->rank && y->rank)
+        return x->rank < y->rank ? -1 : x->rank > y->rank;
+    if (x->rank != y->rank)
+        return x->rank ? -1 : 1;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static json_t *nullable_int(sqlite3_stmt *st, int i)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null()
@@ -197,57 +211,101 @@ void export_run(sqlite3 *db, struct qz_pack *const *packs, size_t n_packs, struc
         }
     }
 
-    /* players with their totals: the stored final ranking, else by points so far */
-    root = json_object();
-    json_t *players = json_array();
-    if (!PREP("SELECT p.player, p.name, r.rank, coalesce(r.score, (SELECT coalesce(sum(points), 0)"
-              " FROM answers a WHERE a.room = p.room AND a.player = p.player)) AS score,"
-              " coalesce(r.correct, (SELECT count(*) FROM answers a WHERE a.room = p.room AND"
-              " a.player = p.player AND a.correct = 1)), r.best_streak"
-              " FROM players p LEFT JOIN results r ON r.room = p.room AND r.player = p.player"
-              " WHERE p.room = ?1 AND (?2 = 0 OR p.player = ?2)"
-              " ORDER BY r.rank IS NULL, r.rank, score DESC, p.player"))
-        goto dberr;
+    /* each closed question's scores (one row per question, store_scores) */
+    struct blob { unsigned char *p; size_t n; } *sc = xcalloc((size_t)played + 1, sizeof *sc);
+    if (!PREP("SELECT idx, data FROM scores WHERE room = ?1 AND idx < ?2"))
+        goto dberr_sc;
+    sqlite3_bind_int64(st, 1, room);
+    sqlite3_bind_int64(st, 2, played);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int idx = sqlite3_column_int(st, 0);
+        const void *src = sqlite3_column_blob(st, 1);   /* NULL when empty (nobody answered) */
+        size_t n = (size_t)sqlite3_column_bytes(st, 1);
+        if (idx < 0 || idx >= played || sc[idx].p)
+            continue;
+        sc[idx].p = xmalloc(n + 1);
+        if (src && n)
+            memcpy(sc[idx].p, src, n);
+        sc[idx].n = src ? n : 0;
+    }
+
+    /* players with the stored final ranking, if any */
+    struct pl_key *pls = NULL;
+    size_t npl = 0, pcap = 0;
+    if (!PREP("SELECT p.player, p.name, r.rank, r.score, r.correct, r.best_streak FROM players p"
+              " LEFT JOIN results r ON r.room = p.room AND r.player = p.player"
+              " WHERE p.room = ?1 AND (?2 = 0 OR p.player = ?2) ORDER BY p.player"))
+        goto dberr_sc;
     sqlite3_bind_int64(st, 1, room);
     sqlite3_bind_int64(st, 2, only_player);
-    int place = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        place++;
-        json_t *pl = json_pack("{s:I,s:s,s:I,s:I,s:I}", "player_id",
-                               (json_int_t)sqlite3_column_int64(st, 0), "name", text_col(st, 1),
-                               "rank", (json_int_t)(sqlite3_column_type(st, 2) == SQLITE_NULL
-                                                        ? place : sqlite3_column_int64(st, 2)),
-                               "score", (json_int_t)sqlite3_column_int64(st, 3), "correct",
-                               (json_int_t)sqlite3_column_int64(st, 4));
-        json_object_set_new(pl, "best_streak", nullable_int(st, 5));
-        json_object_set_new(pl, "answers", json_array());
-        json_array_append_new(players, pl);
+        if (npl == pcap) {
+            pcap = pcap ? pcap * 2 : 64;
+            pls = xrealloc(pls, pcap * sizeof *pls);
+        }
+        struct pl_key *x = &pls[npl++];
+        x->id = sqlite3_column_int64(st, 0);
+        x->rank = sqlite3_column_type(st, 2) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 2);
+        x->score = x->rank ? sqlite3_column_int64(st, 3) : 0;
+        x->correct = x->rank ? sqlite3_column_int64(st, 4) : 0;
+        x->o = json_pack("{s:I,s:s}", "player_id", (json_int_t)x->id, "name", text_col(st, 1));
+        json_object_set_new(x->o, "best_streak", nullable_int(st, 5));
+        json_object_set_new(x->o, "answers", json_array());
     }
-    /* answers of closed questions only (an open one is not scored yet) */
+    /* answers of closed questions only (an open one is not scored yet);
+     * both lists are in player order */
     if (!PREP("SELECT player, idx, choice, received_at, time_ms, correct, points FROM answers"
               " WHERE room = ?1 AND idx < ?2 AND (?3 = 0 OR player = ?3) ORDER BY player, idx"))
-        goto dberr;
+        goto dberr_pl;
     sqlite3_bind_int64(st, 1, room);
     sqlite3_bind_int64(st, 2, played);
     sqlite3_bind_int64(st, 3, only_player);
+    size_t at = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         int64_t pid = sqlite3_column_int64(st, 0);
-        for (size_t i = 0; i < json_array_size(players); i++) {
-            json_t *pl = json_array_get(players, i);
-            if (json_integer_value(json_object_get(pl, "player_id")) != pid)
-                continue;
-            json_t *a = json_pack("{s:i,s:i,s:I,s:I}", "index", sqlite3_column_int(st, 1),
-                                  "choice", sqlite3_column_int(st, 2), "received_at",
-                                  (json_int_t)sqlite3_column_int64(st, 3), "time_ms",
-                                  (json_int_t)sqlite3_column_int64(st, 4));
-            json_object_set_new(a, "correct", sqlite3_column_type(st, 5) == SQLITE_NULL
-                                                  ? json_null()
-                                                  : json_boolean(sqlite3_column_int(st, 5)));
-            json_object_set_new(a, "points", nullable_int(st, 6));
-            json_array_append_new(json_object_get(pl, "answers"), a);
-            break;
+        int idx = sqlite3_column_int(st, 1);
+        while (at < npl && pls[at].id < pid)
+            at++;
+        if (at == npl || pls[at].id != pid || idx < 0 || idx >= played)
+            continue;
+        unsigned points = 0;
+        bool correct = false, known;
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL) {   /* rows of schema version 1 */
+            known = true;
+            correct = sqlite3_column_int(st, 5) != 0;
+            points = (unsigned)sqlite3_column_int(st, 6);
+        } else {
+            known = sc[idx].p &&
+                    store_score_find(sc[idx].p, sc[idx].n, (uint32_t)pid, &points, &correct);
+        }
+        json_t *a = json_pack("{s:i,s:i,s:I,s:I}", "index", idx, "choice",
+                              sqlite3_column_int(st, 2), "received_at",
+                              (json_int_t)sqlite3_column_int64(st, 3), "time_ms",
+                              (json_int_t)sqlite3_column_int64(st, 4));
+        json_object_set_new(a, "correct", known ? json_boolean(correct) : json_null());
+        json_object_set_new(a, "points", known ? json_integer(points) : json_null());
+        json_array_append_new(json_object_get(pls[at].o, "answers"), a);
+        if (!pls[at].rank) {   /* no final ranking yet: totals so far */
+            pls[at].score += points;
+            pls[at].correct += correct;
         }
     }
+    qsort(pls, npl, sizeof *pls, cmp_pl);
+    json_t *players = json_array();
+    for (size_t i = 0; i < npl; i++) {
+        json_object_set_new(pls[i].o, "rank", json_integer(pls[i].rank ? pls[i].rank : (json_int_t)i + 1));
+        json_object_set_new(pls[i].o, "score", json_integer(pls[i].score));
+        json_object_set_new(pls[i].o, "correct", json_integer(pls[i].correct));
+        json_array_append_new(players, pls[i].o);
+    }
+    free(pls);
+    pls = NULL;
+    npl = 0;
+    for (int i = 0; i < played; i++)
+        free(sc[i].p);
+    free(sc);
+    sc = NULL;
+    root = json_object();
     json_t *questions = json_array();
     for (int i = 0; i < played; i++)
         json_array_append_new(questions, question_json(&qs[i], i, q->kind == EXPORT_REVIEW));
@@ -319,6 +377,14 @@ void export_run(sqlite3 *db, struct qz_pack *const *packs, size_t n_packs, struc
         q->len = q->body ? strlen(q->body) : 0;
     }
     goto out;
+dberr_pl:
+    for (size_t i = 0; i < npl; i++)
+        json_decref(pls[i].o);
+    free(pls);
+dberr_sc:
+    for (int i = 0; sc && i < played; i++)
+        free(sc[i].p);
+    free(sc);
 dberr:
     log_err("export_failed room=%s err=\"%s\"", q->code, sqlite3_errmsg(db));
     set_error(q, 500, "the results cannot be read");

@@ -25,7 +25,8 @@
 
 /* migrations[v] takes a database at user_version v to v + 1; `unless`, a
  * query, skips its SQL when it returns non-zero (the change is already in:
- * some version-1 databases were made with `played` in their CREATE). */
+ * some version-1 and version-2 databases were made with `played` in their
+ * CREATE of rooms). */
 static const struct migration {
     const char *sql, *unless;
 } migrations[STORE_SCHEMA_VERSION] = {
@@ -51,16 +52,21 @@ static const struct migration {
      " score INTEGER NOT NULL, correct INTEGER NOT NULL, best_streak INTEGER NOT NULL,"
      " PRIMARY KEY(room, player)) WITHOUT ROWID;",
      NULL},
-    /* 2: questions closed so far, for exports; older rooms get it from
-     * their scored answers (a scored question was revealed) */
+    /* 2: a question's scores in one row (store_scores), not one UPDATE per answer */
+    {"CREATE TABLE scores(room INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,"
+     " PRIMARY KEY(room, idx)) WITHOUT ROWID;",
+     NULL},
+    /* 3: questions closed so far, for exports; older rooms get it from what
+     * was scored (a scored question was revealed) */
     {"ALTER TABLE rooms ADD COLUMN played INTEGER NOT NULL DEFAULT 0;"
-     "UPDATE rooms SET played = coalesce((SELECT max(idx) + 1 FROM answers a"
-     " WHERE a.room = rooms.id AND a.correct IS NOT NULL), 0);",
+     "UPDATE rooms SET played = max(coalesce((SELECT max(idx) + 1 FROM answers a"
+     " WHERE a.room = rooms.id AND a.correct IS NOT NULL), 0),"
+     " coalesce((SELECT max(idx) + 1 FROM scores c WHERE c.room = rooms.id), 0));",
      "SELECT count(*) FROM pragma_table_info('rooms') WHERE name = 'played'"},
 };
 
 enum rec_type {
-    R_ROOM, R_QUESTION, R_PLAYER, R_EVENT, R_ANSWER, R_SCORED, R_PHASE, R_FINISH, R_RESULT, R_N
+    R_ROOM, R_QUESTION, R_PLAYER, R_EVENT, R_ANSWER, R_SCORES, R_PHASE, R_FINISH, R_RESULT, R_N
 };
 
 static const char *const rec_sql[R_N] = {
@@ -71,8 +77,7 @@ static const char *const rec_sql[R_N] = {
     [R_EVENT] = "INSERT INTO events VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [R_ANSWER] = "INSERT OR REPLACE INTO answers(room, player, idx, seq, t, choice, received_at,"
                  " time_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [R_SCORED] = "UPDATE answers SET correct = ?4, points = ?5"
-                 " WHERE room = ?1 AND player = ?2 AND idx = ?3",
+    [R_SCORES] = "INSERT OR REPLACE INTO scores VALUES(?1, ?2, ?3)",
     [R_PHASE] = "UPDATE rooms SET phase = ?2, played = ?3 WHERE id = ?1",
     [R_FINISH] = "UPDATE rooms SET phase = ?2, finished_at = ?3, played = max(played, ?4)"
                  " WHERE id = ?1",
@@ -124,6 +129,8 @@ struct store {
     struct metrics_hist commit_s;   /* under mu: transactions that wrote records, seconds */
     uint64_t commits;               /* under mu: transactions with records */
     int64_t clock_offset;           /* under mu */
+    bool clock_wanted;              /* under mu: a deadline runs, so the idle clock is kept */
+    uint64_t clock_writes;          /* under mu: transactions that wrote only the clock */
     void (*notify)(void *arg);
     void *notify_arg;
 };
@@ -252,7 +259,8 @@ static int purge(sqlite3 *db, unsigned keep_days, int64_t epoch_ms, char *why, s
              " AND finished_at < %lld;"
              "DELETE FROM events WHERE room IN gone; DELETE FROM answers WHERE room IN gone;"
              "DELETE FROM players WHERE room IN gone; DELETE FROM questions WHERE room IN gone;"
-             "DELETE FROM results WHERE room IN gone; DELETE FROM rooms WHERE id IN gone;"
+             "DELETE FROM results WHERE room IN gone; DELETE FROM scores WHERE room IN gone;"
+             "DELETE FROM rooms WHERE id IN gone;"
              "DROP TABLE gone; COMMIT;",
              (long long)before);
     if (exec_sql(db, sql, why, why_len, "purge")) {
@@ -352,6 +360,26 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
                  " afresh, or restore a backup", s->path, sqlite3_errmsg(s->db));
         goto fail;
     }
+    /* SQLite opens a write-protected file read-only without a word: every
+     * write would fail later, in the middle of a game. */
+    if (sqlite3_db_readonly(s->db, "main") == 1) {
+        snprintf(why, why_len, "%s is read-only (check its owner and mode)", s->path);
+        goto fail;
+    }
+    {   /* WAL or nothing: the exporter reads while the writer writes */
+        sqlite3_stmt *st = NULL;
+        const unsigned char *mode = NULL;
+        bool wal = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+                   sqlite3_step(st) == SQLITE_ROW && (mode = sqlite3_column_text(st, 0)) &&
+                   !strcmp((const char *)mode, "wal");
+        if (!wal)
+            snprintf(why, why_len, "%s cannot use write-ahead logging (journal mode %s; is the"
+                     " directory on a network file system?)", s->path,
+                     mode ? (const char *)mode : sqlite3_errmsg(s->db));
+        sqlite3_finalize(st);
+        if (!wal)
+            goto fail;
+    }
     int64_t ok = 0;
     {
         sqlite3_stmt *st;
@@ -389,6 +417,8 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
                      " coalesce((SELECT max(t) FROM answers WHERE room IN"
                      " (SELECT id FROM rooms WHERE finished_at IS NULL)), 0))", &v);
     s->last_clock = v > 0 ? (uint64_t)v : 0;
+    if (s->last_clock < STORE_CLOCK_FIRST_MS)
+        s->last_clock = STORE_CLOCK_FIRST_MS;   /* 0 is the rooms' "never" */
     v = 0;
     query_int(s->db, "SELECT max(id) FROM rooms", &v);
     s->next_room = (uint32_t)v + 1;
@@ -421,6 +451,13 @@ static uint64_t mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static int bind_rec(struct store *s, const struct rec *r, const char *str)
@@ -469,12 +506,10 @@ static int bind_rec(struct store *s, const struct rec *r, const char *str)
         sqlite3_bind_int64(st, 7, r->x);
         sqlite3_bind_int64(st, 8, r->u);
         break;
-    case R_SCORED:
+    case R_SCORES:
         sqlite3_bind_int64(st, 1, r->room);
-        sqlite3_bind_int64(st, 2, r->player);
-        sqlite3_bind_int(st, 3, r->a);
-        sqlite3_bind_int(st, 4, r->b);
-        sqlite3_bind_int64(st, 5, r->u);
+        sqlite3_bind_int(st, 2, r->a);
+        sqlite3_bind_blob(st, 3, sv[3] + r->slen[3], (int)r->u, SQLITE_STATIC);
         break;
     case R_PHASE:
     case R_FINISH:
@@ -512,8 +547,8 @@ static int step_reset(sqlite3_stmt *st)
 static size_t rec_size(const struct rec *r)
 {
     size_t n = sizeof *r + r->slen[0] + r->slen[1] + r->slen[2] + r->slen[3];
-    if (r->type == R_ROOM)
-        n += r->u;   /* the settings JSON, a fifth string */
+    if (r->type == R_ROOM || r->type == R_SCORES)
+        n += r->u;   /* the settings JSON or the scores, after the strings */
     return (n + 7) & ~(size_t)7;
 }
 
@@ -602,7 +637,7 @@ static void *writer_main(void *arg)
 {
     struct store *s = arg;
     struct buf w = {0};             /* the batch being written (kept across retries) */
-    uint64_t last_clock_write = 0, retry_since = 0, last_probe = 0;
+    uint64_t last_clock_write = 0, retry_since = 0, last_probe = 0, last_commit_us = 0;
     unsigned backoff = 0;
     uint32_t max_room = 0, lost_upto = 0;
     pthread_mutex_lock(&s->mu);
@@ -619,6 +654,19 @@ static void *writer_main(void *arg)
         while (backoff || (!s->pending.len && !s->stop))
             if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT)
                 break;   /* time to retry, to probe, or to record the clock */
+        /* Group commit: at most one transaction per STORE_COMMIT_GAP_US.
+         * Under load everything that arrives meanwhile joins the next one
+         * (without the gap, each loop iteration's few records were a
+         * transaction, with its locks, WAL writes and two context switches);
+         * an isolated record is written at once. */
+        uint64_t since = mono_us() - last_commit_us;
+        if (!s->stop && s->pending.len && since < STORE_COMMIT_GAP_US) {
+            pthread_mutex_unlock(&s->mu);
+            struct timespec gap = {0, (long)(STORE_COMMIT_GAP_US - since) * 1000};
+            nanosleep(&gap, NULL);
+            pthread_mutex_lock(&s->mu);
+        }
+        last_commit_us = mono_us();
         bool stopping = s->stop;
         if (!w.len) {                /* swap: the loop gets the empty buffer */
             struct buf t = s->pending;
@@ -636,16 +684,20 @@ static void *writer_main(void *arg)
         uint64_t upto = s->seq_appended;
         bool failed = s->failed;
         int64_t off = s->clock_offset;
+        bool clock_wanted = s->clock_wanted;
         pthread_mutex_unlock(&s->mu);
 
         uint64_t now = mono_ms();
         uint64_t clock = (uint64_t)((int64_t)now + off);
         /* with every batch of records (so the stored clock is never behind
-         * a stored event), and at least every STORE_CLOCK_MS */
-        bool want_clock = stopping || w.len || now - last_clock_write >= STORE_CLOCK_MS;
+         * a stored event), and at least every STORE_CLOCK_MS while a
+         * deadline runs (an open question keeps the time it had left); an
+         * idle server writes nothing */
+        bool want_clock = stopping || w.len ||
+                          (clock_wanted && now - last_clock_write >= STORE_CLOCK_MS);
         int rc = SQLITE_OK;
         double ms = 0;
-        bool commit = false, drop = false, recovered = false;
+        bool commit = false, drop = false, recovered = false, clock_only = false;
         if (failed) {
             max_room = max_room_of(&w, max_room);
             drop = w.len > 0;
@@ -667,6 +719,7 @@ static void *writer_main(void *arg)
             ms = (double)(z.tv_sec - a.tv_sec) * 1e3 + (double)(z.tv_nsec - a.tv_nsec) / 1e6;
             if (rc == SQLITE_OK) {
                 commit = w.len > 0;
+                clock_only = !commit;
                 if (want_clock)
                     last_clock_write = now;
                 if (retry_since)
@@ -674,7 +727,8 @@ static void *writer_main(void *arg)
                              (unsigned long long)(now - retry_since));
                 retry_since = 0;
                 backoff = 0;
-            } else if (transient(rc) && (!retry_since || now - retry_since < s->retry_ms)) {
+            } else if (transient(rc) && (!retry_since || now - retry_since < s->retry_ms) &&
+                       w.len <= STORE_RETRY_MAX_BYTES) {
                 if (!retry_since)
                     log_warn("store_write_retry err=\"%s\" bytes=%zu (kept; acks wait)",
                              sqlite3_errstr(rc), w.len);
@@ -701,6 +755,8 @@ static void *writer_main(void *arg)
         bool was_failed = s->failed;
         if (keep)
             s->retries++;
+        if (clock_only)
+            s->clock_writes++;
         if (commit) {
             s->commits++;
             metrics_hist_observe(&s->commit_s, ms / 1e3);
@@ -825,7 +881,7 @@ static uint64_t append(struct store *s, struct rec *r, const char *const str[4],
             len[i] = UINT16_MAX;   /* every string quizd stores is far shorter */
         r->slen[i] = (uint16_t)len[i];
     }
-    if (r->type == R_ROOM)
+    if (r->type == R_ROOM || r->type == R_SCORES)
         r->u = (uint32_t)extra_len;
     size_t n = rec_size(r);
     struct buf *b = &s->local;
@@ -897,13 +953,44 @@ uint64_t store_answer(struct store *s, uint32_t room, uint64_t t, uint32_t playe
     return append(s, &r, none, NULL, 0, true);
 }
 
-uint64_t store_scored(struct store *s, uint32_t room, uint32_t player, int index, bool correct,
-                      unsigned points)
+uint64_t store_scores(struct store *s, uint32_t room, int index, const unsigned char *data,
+                      size_t len)
 {
     static const char *const none[4];
-    struct rec r = {.type = R_SCORED, .room = room, .player = player, .a = index, .b = correct,
-                    .u = points};
-    return append(s, &r, none, NULL, 0, false);
+    struct rec r = {.type = R_SCORES, .room = room, .a = index};
+    return append(s, &r, none, (const char *)data, len, false);
+}
+
+void store_score_pack(unsigned char out[STORE_SCORE_BYTES], uint32_t player, unsigned points,
+                      bool correct)
+{
+    for (int i = 0; i < 4; i++)
+        out[i] = (unsigned char)(player >> (8 * i));
+    out[4] = (unsigned char)(points & 0xff);
+    out[5] = (unsigned char)(points >> 8);
+    out[6] = correct ? 1 : 0;
+}
+
+bool store_score_find(const unsigned char *data, size_t len, uint32_t player, unsigned *points,
+                      bool *correct)
+{
+    size_t lo = 0, hi = len / STORE_SCORE_BYTES;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const unsigned char *e = data + mid * STORE_SCORE_BYTES;
+        uint32_t id = (uint32_t)e[0] | (uint32_t)e[1] << 8 | (uint32_t)e[2] << 16 |
+                      (uint32_t)e[3] << 24;
+        if (id == player) {
+            *points = (unsigned)e[4] | (unsigned)e[5] << 8;
+            *correct = e[6] != 0;
+            return true;
+        }
+        if (id < player)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
 }
 
 uint64_t store_phase(struct store *s, uint32_t room, const char *phase, int played)
@@ -947,6 +1034,21 @@ uint64_t store_settled(struct store *s)
 {
     pthread_mutex_lock(&s->mu);
     uint64_t v = s->seq_settled;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+void store_clock_wanted(struct store *s, bool wanted)
+{
+    pthread_mutex_lock(&s->mu);
+    s->clock_wanted = wanted;
+    pthread_mutex_unlock(&s->mu);
+}
+
+uint64_t store_clock_writes(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    uint64_t v = s->clock_writes;
     pthread_mutex_unlock(&s->mu);
     return v;
 }

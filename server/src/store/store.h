@@ -21,13 +21,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_HASH_HEX 64            /* SHA-256 in hex */
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
+#define STORE_COMMIT_GAP_US 2000     /* group commit: at most one transaction per 2 ms */
 #define STORE_CLOCK_MS 500           /* the writer records the game clock this often, and with every batch */
+#define STORE_CLOCK_FIRST_MS 10000   /* a new database's game clock starts here, not at 0
+                                        (the rooms' throttles read 0 as "never") */
 #define STORE_BUSY_MS 5000           /* SQLite's busy timeout per attempt (a `.backup` holds the lock) */
 #define STORE_RETRY_MS 10000         /* a batch failing with BUSY/FULL/IOERR is retried this long */
 #define STORE_RETRY_MAX_BACKOFF_MS 1000
+#define STORE_RETRY_MAX_BYTES (64u << 20) /* a batch kept for retries grows at most this big */
 #define STORE_PROBE_MS 2000          /* once failed, how often the writer tries to mark the lost rooms */
 #define STORE_DB_NAME "quizd.db"
 #define STORE_LOCK_NAME "quizd.lock"   /* flock'd by the one quizd using the directory */
@@ -72,7 +76,7 @@ void store_stop_notify(struct store *s);
  * the database. NULL-safe. */
 void store_close(struct store *s);
 
-/* The game clock the last run reached (0 for a new database; never before
+/* The game clock the last run reached (STORE_CLOCK_FIRST_MS for a new database; never before
  * a recorded event's time), and the
  * offset the writer adds to CLOCK_MONOTONIC ms to record the clock. */
 uint64_t store_last_clock(const struct store *s);
@@ -91,8 +95,16 @@ uint64_t store_event(struct store *s, uint32_t room, enum store_ev kind, uint64_
                      uint32_t player, int a, int b, const char *name, const char *token_hash);
 uint64_t store_answer(struct store *s, uint32_t room, uint64_t t, uint32_t player, int index,
                       int choice, int64_t recv_epoch_ms, uint32_t time_ms);
-uint64_t store_scored(struct store *s, uint32_t room, uint32_t player, int index, bool correct,
-                      unsigned points);
+/* A closed question's scores: STORE_SCORE_BYTES per answering player, in
+ * increasing player id (store_score_pack), in one row. */
+#define STORE_SCORE_BYTES 7
+uint64_t store_scores(struct store *s, uint32_t room, int index, const unsigned char *data,
+                      size_t len);
+void store_score_pack(unsigned char out[STORE_SCORE_BYTES], uint32_t player, unsigned points,
+                      bool correct);
+/* Looks a player up in a question's scores; false when it did not answer. */
+bool store_score_find(const unsigned char *data, size_t len, uint32_t player, unsigned *points,
+                      bool *correct);
 /* `played`: questions closed so far (what exports and reviews show). */
 uint64_t store_phase(struct store *s, uint32_t room, const char *phase, int played);
 /* The room is over (finished, or closed unfinished): never restored again. */
@@ -120,6 +132,12 @@ bool store_failed(struct store *s);
  * waited for a record may go out once it is settled (after telling the
  * clients when it was dropped). Thread-safe. */
 uint64_t store_settled(struct store *s);
+/* Whether a game deadline runs (the loop says so when it changes): only
+ * then does the writer record the clock between batches, every
+ * STORE_CLOCK_MS; with every batch it always does. Thread-safe. */
+void store_clock_wanted(struct store *s, bool wanted);
+/* Transactions that recorded only the clock. */
+uint64_t store_clock_writes(struct store *s);
 /* Attempts that failed with a transient error and were retried. */
 uint64_t store_retries(struct store *s);
 uint64_t store_failures(struct store *s);

@@ -460,6 +460,55 @@ static void test_draw_without_repeats_categories_and_shuffle(void)
     qz_pack_destroy(p);
 }
 
+/* One question per source answer while the selection has enough answers:
+ * 30 questions from 6 answers (5 each) give a 6-question game six answers,
+ * a 12-question game each answer twice; unnumbered questions are their own
+ * sources; over seeds every question still gets drawn. */
+static void test_draw_spreads_over_source_answers(void)
+{
+    struct qz_pack *p = make_pack(30);
+    for (int i = 0; i < 30; i++) {
+        p->q[i].source.category = xstrdup("Core");
+        p->q[i].source.number = 1 + i % 6;
+    }
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        for (unsigned count = 6; count <= 12; count += 6) {
+            struct game_settings s;
+            game_settings_default(&s);
+            s.count = count;
+            int err;
+            struct game *g = game_create(p, &s, seed, &err);
+            ASSERT(g);
+            int per[7] = {0};
+            for (unsigned i = 0; i < count; i++)
+                per[game_question(g, i)->source.number]++;
+            for (int a = 1; a <= 6; a++)
+                ASSERT_EQ(per[a], (int)count / 6);
+            game_destroy(g);
+        }
+    }
+    bool drawn[30] = {false};
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        struct game_settings s;
+        game_settings_default(&s);
+        s.count = 6;
+        int err;
+        struct game *g = game_create(p, &s, seed, &err);
+        for (int i = 0; i < 6; i++)
+            drawn[atoi(game_question(g, i)->id + 1)] = true;
+        game_destroy(g);
+    }
+    for (int i = 0; i < 30; i++)
+        ASSERT(drawn[i]);
+    qz_pack_destroy(p);
+    /* Without source numbers nothing is held back: all 20 can be drawn. */
+    p = make_pack(20);
+    struct game *g = make_game(p, 20, 20, SCORING_CLASSIC);
+    ASSERT_EQ(game_total(g), 20);
+    game_destroy(g);
+    qz_pack_destroy(p);
+}
+
 static void test_large_room_ranking(void)
 {
     struct qz_pack *p = make_pack(2);
@@ -608,6 +657,7 @@ static struct test_case tests[] = {
     {"kick_revokes_token_and_name", test_kick_revokes_token_and_name},
     {"end_early_and_auto_advance", test_end_early_and_auto_advance},
     {"draw_without_repeats_categories_and_shuffle", test_draw_without_repeats_categories_and_shuffle},
+    {"draw_spreads_over_source_answers", test_draw_spreads_over_source_answers},
     {"large_room_ranking", test_large_room_ranking},
     {"answerable_excludes_late_joiners_and_kicked", test_answerable_excludes_late_joiners_and_kicked},
     {"prev_rank_follows_the_previous_question", test_prev_rank_follows_the_previous_question},

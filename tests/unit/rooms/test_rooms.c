@@ -80,10 +80,21 @@ static void f_send(void *a, struct member *m, struct frame *f)
     sent[n_sent++] = (struct sent){m, frame_ref(f)};
 }
 
+static struct member *dropped[16];
+static size_t n_dropped;
+
+static void f_drop(void *a, struct member *m)
+{
+    (void)a;
+    ASSERT(n_dropped < 16);
+    dropped[n_dropped++] = m;
+}
+
 static const struct rooms_env env = {
     .arg = NULL, .now = f_now, .now_ns = f_now_ns, .random = f_random,
     .timer_create = f_timer_create, .timer_start = f_timer_start, .timer_stop = f_timer_stop,
     .timer_active = f_timer_active, .timer_destroy = f_timer_destroy, .send = f_send,
+    .drop = f_drop,
 };
 
 /* Moves the clock to now + ms, firing due timers in order of their deadlines. */
@@ -790,7 +801,67 @@ static void test_failed_store_tells_everyone_before_releasing(void)
     teardown_store();
 }
 
+/* A disk that does not commit: frames for one connection pile up behind
+ * its held reply. Past ROOMS_HELD_PER_MEMBER the connection is dropped like
+ * a slow consumer and its frames freed, instead of growing without bound;
+ * a pong for a connection with nothing held goes at once (no fsync in the
+ * round trip clients measure). */
+static void test_held_frames_are_capped(void)
+{
+    setup_store();   /* the writer never runs: nothing commits */
+    struct member h = {0}, other = {0};
+    n_dropped = 0;
+    request(&h, "{\"type\":\"create_room\",\"count\":3}");
+    ASSERT_GE(h.held, 1);
+    unsigned h0 = h.held;
+    request(&other, "{\"type\":\"ping\",\"t\":1}");
+    ASSERT_EQ(count(&other, "pong"), 1);   /* nothing held for it: at once */
+    for (int i = 0; i < ROOMS_HELD_PER_MEMBER + 10; i++)
+        request(&h, "{\"type\":\"ping\",\"t\":1}");   /* behind the held room_created */
+    ASSERT_EQ(n_dropped, 1);   /* once, at the cap; what follows goes to a closing connection */
+    ASSERT(dropped[0] == &h);
+    ASSERT_EQ(h.held, 0);
+    /* held up to the cap, one refused at it, the rest after the drop */
+    ASSERT_EQ(count(&h, "pong"), 10 + h0 - 1);
+    ASSERT_LE(rooms_held(rs), ROOMS_HELD_PER_MEMBER);
+    teardown_store();
+}
+
+/* The server's game clock starts where the store says (a fresh database
+ * included): a room's first answer progress reaches the host at once, not one
+ * throttle period late because the clock read as the rooms' "never" (0). */
+static void test_fresh_store_clock_is_not_never(void)
+{
+    setup_store();
+    fake_now = store_last_clock(rst);   /* what server.c's clock offset does */
+    store_start(rst, no_notify, NULL);
+    struct member h = {0};
+    request(&h, "{\"type\":\"create_room\",\"count\":3}");
+    wait_store(st_settled);
+    rooms_durable(rs);
+    ASSERT_EQ(count(&h, "room_created"), 1);
+    const char *c = strstr(text(last(&h, "room_created")), "\"code\":\"");
+    ASSERT(c);
+    char j[128], code[PROTO_CODE_LEN + 1];
+    memcpy(code, c + 8, PROTO_CODE_LEN);
+    code[PROTO_CODE_LEN] = '\0';
+    struct member a = {0};
+    snprintf(j, sizeof j, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"Ann\"}", code);
+    request(&a, j);
+    request(&h, "{\"type\":\"start\"}");
+    wait_store(st_settled);
+    rooms_durable(rs);
+    ASSERT_EQ(count(&a, "question"), 1);
+    /* the host's first answer progress goes with the question, at once */
+    ASSERT_EQ(count(&h, "answers"), 1);
+    rooms_member_left(rs, &a);
+    rooms_member_left(rs, &h);
+    teardown_store();
+}
+
 static struct test_case tests[] = {
+    {"fresh_store_clock_is_not_never", test_fresh_store_clock_is_not_never},
+    {"held_frames_are_capped", test_held_frames_are_capped},
     {"failed_store_tells_everyone_before_releasing", test_failed_store_tells_everyone_before_releasing},
     {"member_left_after_destroy_with_held_frames", test_member_left_after_destroy_with_held_frames},
     {"frames_wait_for_the_commit", test_frames_wait_for_the_commit},

@@ -124,7 +124,15 @@ static void test_write_then_restore(void)
     uint64_t last = 0;
     for (int i = 0; i < 3; i++)
         last = store_answer(s, id, 30 + (uint64_t)i, 1, i, 2, 5000, 123);
-    store_scored(s, id, 1, 0, true, 900);
+    unsigned char sc[2 * STORE_SCORE_BYTES];
+    store_score_pack(sc, 1, 900, true);
+    store_score_pack(sc + STORE_SCORE_BYTES, 7, 0, false);
+    store_scores(s, id, 0, sc, sizeof sc);
+    unsigned pts;
+    bool ok;
+    ASSERT(store_score_find(sc, sizeof sc, 1, &pts, &ok) && pts == 900 && ok);
+    ASSERT(store_score_find(sc, sizeof sc, 7, &pts, &ok) && pts == 0 && !ok);
+    ASSERT(!store_score_find(sc, sizeof sc, 3, &pts, &ok));
     /* a finished room is not restored */
     uint32_t done = store_new_room_id(s);
     store_room(s, done, "GHIJKL", th, "pack", "ph", 7, "{}", 1000);
@@ -220,6 +228,7 @@ static void test_refuses_damaged_and_newer(void)
 }
 
 static long long db_int(const char *sql);
+static uint64_t mono_ms(void);
 
 /* Until `cond` holds for s (the writer's notify wakes the wait); bounded. */
 static void wait_until(struct store *s, bool (*cond)(struct store *s, uint64_t arg), uint64_t arg)
@@ -304,6 +313,39 @@ static void test_busy_is_retried(void)
     sqlite3_close(other);
     store_close(s);
     ASSERT_EQ(db_int("SELECT count(*) FROM answers"), 1);
+    remove_dir();
+}
+
+static bool is_failed(struct store *s, uint64_t unused) { (void)unused; return store_failed(s); }
+
+/* A batch kept for retries is bounded: past STORE_RETRY_MAX_BYTES the store
+ * gives up at once (fails loudly) instead of growing while the lock is held. */
+static void test_retry_batch_is_bounded(void)
+{
+    make_dir();
+    struct store_options o = {.dir = dir, .busy_ms = 20, .retry_ms = 600000};
+    char why[256];
+    struct store *s = store_open(&o, why, sizeof why);
+    ASSERT(s);
+    store_start(s, on_commit, NULL);
+    sqlite3 *other;
+    ASSERT_EQ(sqlite3_open(store_path(s), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    uint32_t id = store_new_room_id(s);
+    store_room(s, id, "ABCDEF", "h", "p", "ph", 1, "{}", 0);
+    wait_until(s, retried, 1);
+    static char big[4001];
+    memset(big, 'x', sizeof big - 1);
+    for (unsigned i = 0; i * 4000 <= STORE_RETRY_MAX_BYTES + 4000; i++) {
+        store_question(s, id, (int)i, big, "0123");
+        if (i % 1024 == 0)
+            store_flush(s);
+    }
+    wait_until(s, is_failed, 0);
+    ASSERT(store_committed(s) < store_appended(s));
+    ASSERT_EQ(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    store_close(s);
     remove_dir();
 }
 
@@ -473,11 +515,13 @@ static long long db_int(const char *sql)
     return v;
 }
 
-/* A version-1 database, with or without `played` (both were made), opens
- * and is migrated forward: the column is there, filled from what was scored. */
+/* A version-1 database, with or without `played` (both were made), and a
+ * version-2 one with it, open and are migrated forward: the column is
+ * there, filled from what was scored where it was missing. */
 static void test_v1_database_is_migrated(void)
 {
-    for (int with_played = 0; with_played < 2; with_played++) {
+    for (int variant = 0; variant < 3; variant++) {
+        int with_played = variant > 0;
         make_dir();
         ASSERT_OK(mkdir(dir, 0700));
         char path[128], sql[4096];
@@ -488,6 +532,11 @@ static void test_v1_database_is_migrated(void)
         ASSERT_EQ(sqlite3_open(path, &db), SQLITE_OK);
         char *err = NULL;
         if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+            FAIL_AT("fixture: %s", err);
+        if (variant == 2 &&   /* version 2 as bc52ad4 made it */
+            sqlite3_exec(db, "CREATE TABLE scores(room INTEGER NOT NULL, idx INTEGER NOT NULL,"
+                             " data BLOB NOT NULL, PRIMARY KEY(room, idx)) WITHOUT ROWID;"
+                             "PRAGMA user_version = 2;", NULL, NULL, &err) != SQLITE_OK)
             FAIL_AT("fixture: %s", err);
         sqlite3_close(db);
         struct store *s = open_store();
@@ -554,7 +603,33 @@ static void test_clock_never_behind_events(void)
     remove_dir();
 }
 
+static bool clock_written(struct store *s, uint64_t n) { return store_clock_writes(s) >= n; }
+
+/* An idle server (no deadline running) writes no transaction every
+ * STORE_CLOCK_MS; while a deadline runs it records the clock that often. */
+static void test_idle_store_writes_nothing(void)
+{
+    make_dir();
+    struct store *s = open_store();
+    store_start(s, on_commit, NULL);
+    /* a window of three clock periods: nothing may be written in it (an
+     * observation window, not a synchronisation: a write fails the test) */
+    uint64_t t0 = mono_ms();
+    while (mono_ms() < t0 + 3 * STORE_CLOCK_MS) {
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+    ASSERT_EQ(store_clock_writes(s), 0);
+    ASSERT_EQ(store_commits(s), 0);
+    store_clock_wanted(s, true);
+    wait_until(s, clock_written, 1);
+    store_close(s);
+    remove_dir();
+}
+
 static struct test_case tests[] = {
+    {"idle_store_writes_nothing", test_idle_store_writes_nothing},
+    {"retry_batch_is_bounded", test_retry_batch_is_bounded},
     {"busy_is_retried", test_busy_is_retried},
     {"failed_store_marks_lost_rooms_and_recovers", test_failed_store_marks_lost_rooms_and_recovers},
     {"clock_never_behind_events", test_clock_never_behind_events},
