@@ -20,7 +20,7 @@ done
 # The test tools first (CMake registers tests for the tools it finds), then
 # everything run.sh needs and the build.
 source .ci/common.sh
-ensure_packages python3 valgrind chromium clang libclang-rt-14-dev
+ensure_packages python3 valgrind chromium clang libclang-rt-14-dev haproxy prometheus
 ensure_node
 ./run.sh --build-only
 

@@ -113,6 +113,10 @@ static uint64_t rnd(void)
 /* ---- options ---- */
 static const char *target = "quizd";
 static int port, n_rooms = 1, n_players = 100, n_questions = 3, seconds = 20, think_ms = 2000;
+/* --pid=A[,B...]: the server's processes (HAProxy and its shards in
+ * bench/run --shards); CPU and RSS are their sums, CPU also per process. */
+#define MAX_PIDS 16
+static int server_pids[MAX_PIDS], n_pids;
 static int timeout_s = 120, server_pid, stagger_ms;
 static int epfd;
 static struct conn *conns;
@@ -126,12 +130,12 @@ static int64_t t_join_start, t_join_end;
 static long pending_answers;
 
 /* ---- /proc ---- */
-static double proc_cpu_s(void)
+static double pid_cpu_s(int pid)
 {
-    if (!server_pid)
+    if (!pid)
         return 0;
     char p[64], buf[1024];
-    snprintf(p, sizeof p, "/proc/%d/stat", server_pid);
+    snprintf(p, sizeof p, "/proc/%d/stat", pid);
     FILE *f = fopen(p, "r");
     if (!f)
         return 0;
@@ -156,12 +160,20 @@ static double proc_cpu_s(void)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static long proc_rss_kb(void)
+static double proc_cpu_s(void)
 {
-    if (!server_pid)
+    double s = 0;
+    for (int i = 0; i < n_pids; i++)
+        s += pid_cpu_s(server_pids[i]);
+    return s;
+}
+
+static long pid_rss_kb(int pid)
+{
+    if (!pid)
         return 0;
     char p[64], line[256];
-    snprintf(p, sizeof p, "/proc/%d/status", server_pid);
+    snprintf(p, sizeof p, "/proc/%d/status", pid);
     FILE *f = fopen(p, "r");
     if (!f)
         return 0;
@@ -170,6 +182,14 @@ static long proc_rss_kb(void)
         if (!strncmp(line, "VmRSS:", 6))
             kb = atol(line + 6);
     fclose(f);
+    return kb;
+}
+
+static long proc_rss_kb(void)
+{
+    long kb = 0;
+    for (int i = 0; i < n_pids; i++)
+        kb += pid_rss_kb(server_pids[i]);
     return kb;
 }
 
@@ -258,11 +278,15 @@ static struct conn *open_conn(enum role role, int room, int player)
 
 static void on_connected(struct conn *c)
 {
-    char req[256];
+    char req[320], path[32] = "/ws";
+    /* A player's socket names its room, as the web client's does: behind
+     * HAProxy that routes it to the room's shard. */
+    if (c->role == R_PLAYER && c->room >= 0 && rooms[c->room].code[0] && strcmp(target, "floor"))
+        snprintf(path, sizeof path, "/ws?room=%s", rooms[c->room].code);
     snprintf(req, sizeof req,
-             "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-             port);
+             path, port);
     c->st = C_HANDSHAKE;
     out(c, req, strlen(req));
     struct epoll_event ev = {.events = EPOLLIN | (c->wlen ? EPOLLOUT : 0), .data.ptr = c};
@@ -745,13 +769,17 @@ int main(int argc, char **argv)
         case 's': seconds = atoi(optarg); break;
         case 'k': think_ms = atoi(optarg); break;
         case 'S': seed = strtoull(optarg, NULL, 10); break;
-        case 'P': server_pid = atoi(optarg); break;
+        case 'P':
+            for (char *t = strtok(optarg, ","); t && n_pids < MAX_PIDS; t = strtok(NULL, ","))
+                server_pids[n_pids++] = atoi(t);
+            server_pid = n_pids ? server_pids[0] : 0;   /* perf counts the first */
+            break;
         case 'T': timeout_s = atoi(optarg); break;
         case 'G': stagger_ms = atoi(optarg); break;
         case 'F': perf_bin = optarg; break;
         default:
             fprintf(stderr, "usage: loadgen --port P --target quizd|node|floor [--rooms R] [--players N] "
-                            "[--questions Q] [--seconds S] [--think-ms MS] [--seed S] [--pid PID] [--timeout S] "
+                            "[--questions Q] [--seconds S] [--think-ms MS] [--seed S] [--pid PID[,PID...]] [--timeout S] "
                             "[--perf PERF]\n");
             return 2;
         }
@@ -801,6 +829,9 @@ int main(int argc, char **argv)
 
     perf_start();
     double cpu1 = proc_cpu_s();
+    double cpu_start_by_pid[MAX_PIDS];
+    for (int i = 0; i < n_pids; i++)
+        cpu_start_by_pid[i] = pid_cpu_s(server_pids[i]);
     int64_t t_game = now_us();
     long frames0 = frames_received;
     if (!floor) {
@@ -828,6 +859,9 @@ int main(int argc, char **argv)
     }
     double game_s = (double)(now_us() - t_game) / 1e6;
     double cpu_game = proc_cpu_s() - cpu1;
+    double cpu_end_by_pid[MAX_PIDS];
+    for (int i = 0; i < n_pids; i++)
+        cpu_end_by_pid[i] = pid_cpu_s(server_pids[i]);
     perf_stop("server_syscalls", perf_game, sizeof perf_game);
     long frames = frames_received - frames0;
 
@@ -844,6 +878,10 @@ int main(int argc, char **argv)
     printf("\"frames_received\":%ld,\"game_s\":%.3f,\"server_cpu_join_s\":%.3f,\"server_cpu_game_s\":%.3f,", frames,
            game_s, cpu_join, cpu_game);
     printf("\"deliveries_per_cpu_s\":%.0f,", cpu_game > 0 ? (double)frames / cpu_game : 0);
+    printf("\"server_cpu_game_s_by_pid\":[");
+    for (int i = 0; i < n_pids; i++)
+        printf("%s%.3f", i ? "," : "", cpu_end_by_pid[i] - cpu_start_by_pid[i]);
+    printf("],");
     printf("%s%s", perf_join, perf_game);
     printf("\"server_rss_before_kb\":%ld,\"server_rss_idle_kb\":%ld,\"rss_per_conn_bytes\":%.0f,\"completed\":%s}\n",
            rss0, rss_idle, players_total() ? (double)(rss_idle - rss0) * 1024.0 / players_total() : 0,

@@ -16,6 +16,16 @@ Syscalls per delivery (total, epoll_ctl, sends) are counted by the kernel
 during the game phase of each system's first repetition, with `perf stat`
 on the syscall tracepoints (--no-syscalls to skip; needs perf); syscalls per
 join likewise during its join phase.
+
+--shards N runs the rooms scenario through HAProxy (deploy/render-haproxy)
+in front of N quizd shards and, in the same invocation, against one quizd
+directly: joins/s, fan-out p99, deliveries per CPU-second (all server-side
+processes' CPU summed) and HAProxy's own CPU, then a projection for a
+16-core machine from the per-delivery CPU costs. Each quizd keeps its games
+in a fresh --data directory of its own. Every server-side process
+is pinned to CPU 0 (the load generator keeps CPU 1), so both topologies get
+the same one core: on 2 cores this measures the proxy's cost, not a
+speed-up.
 """
 import argparse
 import json
@@ -125,6 +135,91 @@ def run_one(args, system, sc, rep):
     return res
 
 
+SHARD_IDS = 'ABCDEFGHJKMNPQRSTUVWXYZ'
+HAPROXY = '/usr/sbin/haproxy'
+
+
+def free_port():
+    import socket
+    with socket.socket() as so:
+        so.bind(('127.0.0.1', 0))
+        return so.getsockname()[1]
+
+
+def proc_cpu_s(pid):
+    with open(f'/proc/{pid}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def run_sharded(args, sc, rep):
+    """One run of `sc` through HAProxy in front of args.shards quizd shards."""
+    import urllib.error
+    import urllib.request
+    build = args.build
+    shards = []
+    procs = []
+    tmp = tempfile.mkdtemp(prefix='quizd-bench-haproxy-')
+    try:
+        for i in range(args.shards):
+            cmd = pin(0) + [f'{build}/quizd', '--port=0', '--bind=127.0.0.1', '--log-level=info',
+                            f'--data={tmp}/data-{SHARD_IDS[i]}', f'--shard={SHARD_IDS[i]}', f'--max-players={max(10000, sc["players"])}',
+                            '--max-per-address=0', '--max-rooms-per-address=0', '--max-rooms=0']
+            p, port = start(cmd, r'listening port=(\d+)')
+            procs.append(p)
+            shards.append((SHARD_IDS[i], port))
+        hport = free_port()
+        conns = sc['rooms'] * (sc['players'] + 1)
+        cfg = os.path.join(tmp, 'haproxy.cfg')
+        with open(cfg, 'w') as f:
+            subprocess.run([os.path.join(ROOT, 'deploy', 'render-haproxy'), '--listen', f'127.0.0.1:{hport}',
+                            '--maxconn', str(conns + 64), '--max-per-source', str(conns + 64)]
+                           + [f'{i}=127.0.0.1:{p}' for i, p in shards], stdout=f, check=True)
+        hlog = open(os.path.join(tmp, 'haproxy.log'), 'w+')
+        hp = subprocess.Popen(pin(0) + [HAPROXY, '-db', '-f', cfg], stdout=hlog, stderr=hlog)
+        deadline = time.monotonic() + 20
+        for sid, _ in shards:   # routed once quizd, not HAProxy (503), answers
+            while True:
+                try:
+                    urllib.request.urlopen(f'http://127.0.0.1:{hport}/api/rooms/{sid}22222/x', timeout=2)
+                except urllib.error.HTTPError as e:
+                    if e.code == 404:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline or hp.poll() is not None:
+                    hlog.seek(0)
+                    raise RuntimeError(f'HAProxy does not route shard {sid}: {hlog.read()[-500:]}')
+                time.sleep(0.05)
+        pids = [hp.pid] + [p.pid for p in procs]
+        lg = pin(1) + [f'{build}/bench/quizd-loadgen', f'--port={hport}', '--target=quizd',
+                       f'--rooms={sc["rooms"]}', f'--players={sc["players"]}', f'--questions={sc["questions"]}',
+                       f'--seconds={sc["seconds"]}', f'--think-ms={sc["think_ms"]}', f'--seed={rep + 1}',
+                       f'--pid={",".join(map(str, pids))}', f'--timeout={args.timeout}',
+                       f'--stagger-ms={sc.get("stagger_ms", 0)}']
+        try:
+            out = subprocess.run(lg, capture_output=True, text=True, timeout=args.timeout + 30)
+        finally:
+            hp.terminate()
+            try:
+                hp.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                hp.kill()
+                hp.wait()
+            hlog.close()
+        if out.returncode != 0 or not out.stdout.strip():
+            raise RuntimeError(f'loadgen failed (sharded {sc["name"]}): {out.stderr[-500:]}')
+        res = json.loads(out.stdout.strip().splitlines()[-1])
+        by_pid = res.get('server_cpu_game_s_by_pid') or []
+        res['haproxy_cpu_game_s'] = by_pid[0] if by_pid else None
+        res['shard_cpu_game_s'] = by_pid[1:]
+        return res
+    finally:
+        for p in procs:
+            stop(p)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def med(vals):
     vals = [v for v in vals if v is not None and v >= 0]
     return statistics.median(vals) if vals else None
@@ -150,6 +245,7 @@ def summarize(runs):
         'deliveries_per_cpu_s': g(lambda r: r['deliveries_per_cpu_s'] or None),
         'rss_idle_kb': g(lambda r: r['server_rss_idle_kb']),
         'rss_per_conn_bytes': g(lambda r: r['rss_per_conn_bytes']),
+        'haproxy_cpu_game_s': g(lambda r: r.get('haproxy_cpu_game_s')),
     }
     counted = [r for r in runs if r.get('server_syscalls') and r.get('frames_received')]
     if counted:
@@ -201,6 +297,31 @@ def derivation_cpu_ms(args, reps):
     return statistics.median(ms) if ms else None
 
 
+def print_sharded(results, n):
+    """HAProxy's share and the 16-core projection, from per-delivery CPU."""
+    for name, scr in results['scenarios'].items():
+        q = scr['systems'].get('quizd', {}).get('median')
+        h = scr['systems'].get('sharded', {}).get('median')
+        if not q or not h or not q['deliveries_per_cpu_s'] or not h['deliveries_per_cpu_s']:
+            continue
+        cq = 1 / q['deliveries_per_cpu_s']          # CPU-s per delivery, one process
+        ch = 1 / h['deliveries_per_cpu_s']          # ... HAProxy + shards, summed
+        hx = h.get('haproxy_cpu_game_s') or 0
+        share = hx / h['cpu_game_s'] if h.get('cpu_game_s') else 0
+        cores = 16
+        one = 1 / cq                                # one process uses one core at most
+        many = cores / ch                           # every core busy: shards and HAProxy threads
+        scr['projection_16_cores'] = {'one_process_deliveries_per_s': one,
+                                      'sharded_deliveries_per_s': many, 'speedup': many / one,
+                                      'cpu_per_delivery_ratio': ch / cq, 'haproxy_cpu_share': share}
+        print(f'\n{name}: HAProxy + {n} shards vs one quizd — CPU per delivery {ch / cq:.2f}x; '
+              f'HAProxy {hx:.2f} CPU-s of {h["cpu_game_s"]:.2f} in the game ({share * 100:.0f} %); '
+              f'joins/s {h["joins_per_s"]:.0f} vs {q["joins_per_s"]:.0f}; '
+              f'fan-out p99 {h["fanout_p99_ms"]:.1f} vs {q["fanout_p99_ms"]:.1f} ms')
+        print(f'  16-core projection (per-delivery CPU measured here, every core busy): one process '
+              f'{one:,.0f} deliveries/s (one core); HAProxy + 15 shards {many:,.0f}/s ({many / one:.1f}x)')
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--quick', action='store_true', help='smaller scenarios, 1 repetition (< 1 minute)')
@@ -211,7 +332,14 @@ def main():
                     help='quizd (persistence on), quizd-nodata (--no-data), floor, node')
     ap.add_argument('--only', default='', help='comma list of scenario names')
     ap.add_argument('--no-syscalls', action='store_true', help='do not count syscalls with perf')
+    ap.add_argument('--shards', type=int, default=0,
+                    help='the rooms scenario through HAProxy and N shards vs one quizd directly')
     args = ap.parse_args()
+    if args.shards:
+        if not 1 <= args.shards <= len(SHARD_IDS):
+            ap.error(f'--shards expects 1 to {len(SHARD_IDS)}')
+        if not os.access(HAPROXY, os.X_OK):
+            ap.error(f'{HAPROXY} is missing: apt-get install haproxy')
     args.perf = None if args.no_syscalls else shutil.which('perf')
     if not args.perf and not args.no_syscalls:
         print('bench: perf not found; syscalls per delivery are not counted', file=sys.stderr)
@@ -228,6 +356,14 @@ def main():
             dict(name='1x10000', rooms=1, players=10000, questions=3, seconds=30, think_ms=3000),
             dict(name='500x20', rooms=500, players=20, questions=3, seconds=20, think_ms=2000, stagger_ms=2000),
         ]
+    if args.shards:
+        # 500 x 20 through HAProxy is 10,500 client and 10,500 shard sockets:
+        # over the 20,000-descriptor hard limit of these machines, so 470.
+        scenarios = [dict(name='50x20', rooms=50, players=20, questions=2, seconds=20, think_ms=500,
+                          stagger_ms=500)] if args.quick else [
+            dict(name='470x20', rooms=470, players=20, questions=3, seconds=20, think_ms=2000, stagger_ms=2000)]
+        args.systems = 'quizd,sharded'
+        args.perf = None   # syscalls are not the question here
     if args.only:
         scenarios = [s for s in scenarios if s['name'] in args.only.split(',')]
     systems = args.systems.split(',')
@@ -240,7 +376,8 @@ def main():
             runs = []
             for rep in range(reps):
                 print(f'  {sc["name"]:>8} {system:>5} run {rep + 1}/{reps} ...', file=sys.stderr, flush=True)
-                runs.append(run_one(args, system, sc, rep))
+                # run_one gives quizd a fresh --data, as run_sharded does each shard
+                runs.append(run_sharded(args, sc, rep) if system == 'sharded' else run_one(args, system, sc, rep))
             results['scenarios'][sc['name']]['systems'][system] = {'median': summarize(runs), 'runs': runs}
 
     # Ratios from the medians.
@@ -263,12 +400,17 @@ def main():
                 r['deliveries_per_cpu_s_vs_nodata'] = q['deliveries_per_cpu_s'] / d['deliveries_per_cpu_s']
         scr['ratios'] = r
     results['seconds'] = round(time.time() - started, 1)
+    # Other work on the machine skews latencies (CPU per delivery much less).
+    results['loadavg_1_5_15'] = os.getloadavg()
 
     cols = [('joins/s', 'joins_per_s', 0), ('fan-out p50', 'fanout_p50_ms', 1), ('p99', 'fanout_p99_ms', 1),
             ('max', 'fanout_max_ms', 1), ('ack p99', 'ack_p99_ms', 1), ('lb p99', 'leaderboard_p99_ms', 1),
             ('lost', 'answers_lost', 0), ('cpu game s', 'cpu_game_s', 2), ('deliv/cpu-s', 'deliveries_per_cpu_s', 0),
             ('B/conn', 'rss_per_conn_bytes', 0)]
-    print(f'\nquizd benchmark — medians of {reps} run(s), latencies in ms, 127.0.0.1, {os.cpu_count()} CPUs')
+    la = results['loadavg_1_5_15']
+    print(f'\nquizd benchmark — medians of {reps} run(s), latencies in ms, 127.0.0.1, {os.cpu_count()} CPUs, '
+          f'load average at the end {la[0]:.1f} / {la[1]:.1f} / {la[2]:.1f}'
+          + ('  (BUSY MACHINE: latencies are not comparable)' if la[1] > os.cpu_count() else ''))
     head = f'{"scenario":>9} {"system":>12} ' + ' '.join(f'{c[0]:>11}' for c in cols)
     print(head)
     print('-' * len(head))
@@ -304,6 +446,8 @@ def main():
             bits.append('server queued (max ms): ' + ', '.join(f'{k} {v:.1f}' for k, v in q['server_queued_ms_max'].items()))
         if bits:
             print(f'{"":>9} {"quizd":>6} ' + '; '.join(bits))
+    if args.shards:
+        print_sharded(results, args.shards)
     # The start-up budget: deriving the bundled pack, CPU ms, median of 5
     # (measured here, not asserted in a unit test: timings belong to the bench).
     dv = derivation_cpu_ms(args, 5)

@@ -207,16 +207,28 @@ let retryTimer = 0;
 let pingTimer = 0;
 let pingSent = new Map();
 
-function wsUrl() {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+// The room the open socket was opened for: its code is in the URL
+// (/ws?room=CODE) so that a proxy in front of several quizd shards routes the
+// connection to the process that holds the room (deploy/). Creating a room
+// needs none: any shard will do.
+let wsRoom = null;
+
+function wsUrl(room) {
+  const base = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  return room ? `${base}?room=${encodeURIComponent(room)}` : base;
 }
 
-function connect() {
+// Opens the socket for `room` (default: the room this page is in, for a
+// resume, else the one the last socket was for).
+function connect(room = S.role && S.code ? S.code : wsRoom) {
   S.wantConnection = true;
   clearTimeout(retryTimer);
   if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) return;
-  ws = new WebSocket(wsUrl());
-  ws.addEventListener('open', () => {
+  wsRoom = room || null;
+  const sock = new WebSocket(wsUrl(wsRoom));
+  ws = sock;
+  sock.addEventListener('open', () => {
+    if (sock !== ws) return;
     retry = 0;
     banner(null);
     ping();
@@ -225,12 +237,14 @@ function connect() {
     for (const fn of onOpen.splice(0)) fn();
     resume();
   });
-  ws.addEventListener('message', (ev) => {
+  sock.addEventListener('message', (ev) => {
+    if (sock !== ws) return;
     let m;
     try { m = JSON.parse(ev.data); } catch { return; }
     handle(m);
   });
-  ws.addEventListener('close', (ev) => {
+  sock.addEventListener('close', (ev) => {
+    if (sock !== ws) return;
     clearInterval(pingTimer);
     for (const [, p] of pendingReq) p.reject(new Error('disconnected'));
     pendingReq.clear();
@@ -242,14 +256,29 @@ function connect() {
   });
 }
 
+// Leaves the open socket (it was for another room) and opens one for `room`.
+function reconnectFor(room) {
+  const old = ws;
+  ws = null;
+  clearInterval(pingTimer);
+  for (const [, p] of pendingReq) p.reject(new Error('disconnected'));
+  pendingReq.clear();
+  if (old) old.close(1000);
+  connect(room);
+}
+
 const onOpen = [];
 
-function whenOpen() {
+// Resolves once a socket is open; with `room`, one opened for that room
+// (undefined: any socket will do).
+function whenOpen(room) {
   return new Promise((resolve) => {
-    if (ws && ws.readyState === WebSocket.OPEN) resolve();
+    const fits = room === undefined || wsRoom === room;
+    if (ws && ws.readyState === WebSocket.OPEN && fits) resolve();
     else {
       onOpen.push(resolve);
-      connect();
+      if (ws && !fits) reconnectFor(room);
+      else connect(room === undefined ? wsRoom : room);
     }
   });
 }
@@ -261,8 +290,9 @@ function send(msg) {
 }
 
 // Sends msg with a req id; resolves with the direct reply (rejects on error).
+// A join or host_resume goes over a socket opened for that room.
 async function request(msg) {
-  await whenOpen();
+  await whenOpen(msg.type === 'join' || msg.type === 'host_resume' ? msg.code : undefined);
   const req = ++reqSeq;
   return new Promise((resolve, reject) => {
     pendingReq.set(req, { resolve, reject, type: msg.type });
@@ -1346,7 +1376,7 @@ function boot() {
       return;
     }
     renderJoin(room, null);
-    connect();
+    connect(room);
     return;
   }
   renderStart();

@@ -9,6 +9,7 @@ struct frame *frame_copy(const char *s, size_t len)
     struct frame *f = xmalloc(sizeof *f + FRAME_HEADROOM + len + 1);
     f->refs = 1;
     f->len = (uint32_t)len;
+    f->type_tag = 0;
     memcpy(f->buf + FRAME_HEADROOM, s, len);
     f->buf[FRAME_HEADROOM + len] = '\0';
     return f;

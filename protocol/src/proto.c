@@ -25,6 +25,45 @@ static const char *type_names[] = {
     [PT_KICK] = "kick",               [PT_LOCK] = "lock",               [PT_END] = "end",
     [PT_PING] = "ping",               [PT_PLAY_AGAIN] = "play_again",
 };
+_Static_assert(sizeof type_names / sizeof type_names[0] == PT_COUNT,
+               "PT_COUNT follows the last request type");
+
+static const char *out_names[] = {
+    [PO_ERROR] = "error",       [PO_ACK] = "ack",           [PO_PONG] = "pong",
+    [PO_ROOM_CREATED] = "room_created", [PO_JOINED] = "joined", [PO_LOBBY] = "lobby",
+    [PO_QUESTION] = "question", [PO_ANSWERS] = "answers",   [PO_ANSWER_ACK] = "answer_ack",
+    [PO_REVEAL] = "reveal",     [PO_RESULT] = "result",     [PO_LEADERBOARD] = "leaderboard",
+    [PO_GAME_OVER] = "game_over", [PO_REVIEW] = "review",   [PO_KICKED] = "kicked",
+    [PO_STATE] = "state",       [PO_NOTICE] = "notice",     [PO_REPORT] = "report",
+    [PO_OTHER] = "other",
+};
+_Static_assert(sizeof out_names / sizeof out_names[0] == PO_COUNT, "a name per message type");
+
+const char *proto_out_name(enum proto_out t)
+{
+    return out_names[t];
+}
+
+enum proto_out proto_out_type(const unsigned char *payload, size_t len)
+{
+    static const char pre[] = "{\"type\":\"";
+    const size_t np = sizeof pre - 1;
+    if (len <= np || memcmp(payload, pre, np))
+        return PO_OTHER;
+    for (int t = 0; t < PO_OTHER; t++) {
+        size_t n = strlen(out_names[t]);
+        if (len > np + n && !memcmp(payload + np, out_names[t], n) && payload[np + n] == '"')
+            return (enum proto_out)t;
+    }
+    return PO_OTHER;
+}
+
+enum proto_out proto_frame_type(struct frame *f)
+{
+    if (!f->type_tag)
+        f->type_tag = (uint8_t)(proto_out_type(frame_payload(f), f->len) + 1);
+    return (enum proto_out)(f->type_tag - 1);
+}
 
 const char *proto_type_name(enum proto_type t)
 {
@@ -49,6 +88,7 @@ static int get_int(json_t *o, const char *k, long long lo, long long hi, long lo
                    struct proto_error *e)
 {
     json_t *v = json_object_get(o, k);
+    *out = 0;   /* defined on every path (GCC's Release build could not prove it) */
     if (!v)
         return 0;
     if (!json_is_integer(v))

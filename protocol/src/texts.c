@@ -39,6 +39,7 @@ static const char *const texts[TEXT_COUNT_] = {
     [TEXT_HTTP_NO_BODY] = "request bodies are not accepted",
     [TEXT_HTTP_BAD_HOST] = "this server does not answer to that host name (see --allowed-origin)",
     [TEXT_HTTP_NOT_FOUND] = "not found",
+    [TEXT_HTTP_METRICS_LOOPBACK] = "/metrics answers only on this machine (see --metrics)",
     [TEXT_HTTP_NEED_TOKEN] = "send the room's token as 'Authorization: Bearer TOKEN'",
     [TEXT_HTTP_NO_DATA] = "this server keeps no results (it was started with --no-data)",
     [TEXT_HTTP_NOT_FOUND_PAGE] =

@@ -171,6 +171,40 @@ test('a player who reloads mid-question keeps score and answer', async () => {
   for (const p of [host, ada, bob]) await p.context().close();
 });
 
+test('every socket for a room names it in the URL (a proxy routes by it)', async () => {
+  const problems = [];
+  const sockets = (page) => {
+    const q = [];
+    page.on('websocket', (w) => q.push(new URL(w.url()).search));
+    return q;
+  };
+  const host = await newPage(browser, PROJECTOR, problems);
+  const hostWs = sockets(host);
+  await host.goto(server.url + '/');
+  await host.click('#host-btn');
+  await host.selectOption('#pack', 'test');
+  await host.click('#create-btn');
+  const code = (await host.textContent('#room-code')).trim();
+  assert.deepEqual(hostWs, ['']);             // creating a room needs no code: any shard
+  await host.reload();                        // host_resume
+  await host.waitForSelector('#room-code');
+  assert.deepEqual(hostWs, ['', `?room=${code}`]);
+  // A player who types the code on the start page, then reloads.
+  const p = await newPage(browser, PHONE, problems);
+  const playerWs = sockets(p);
+  await p.goto(server.url + '/');
+  await p.fill('#join-code', code);
+  await p.fill('#join-name', 'Ada');
+  await p.click('#join-btn');
+  await p.waitForSelector('.waiting h1');
+  await p.reload();
+  await p.waitForSelector('.waiting h1');
+  const forRoom = playerWs.filter((u) => u !== '');
+  assert.deepEqual(forRoom, [`?room=${code}`, `?room=${code}`], `player sockets: ${playerWs}`);
+  assert.deepEqual(problems, []);
+  for (const x of [host, p]) await x.context().close();
+});
+
 test('wrong room code and taken name show clear messages', async () => {
   const problems = [];
   const { host, code } = await hostRoom(problems);

@@ -12,6 +12,7 @@
 struct frame {
     uint32_t refs;
     uint32_t len;                 /* payload bytes, after the headroom */
+    uint8_t type_tag;             /* proto_frame_type's cache: its type + 1; 0 = not yet */
     unsigned char buf[];          /* FRAME_HEADROOM + len + 1 (a NUL, for logs and tests) */
 };
 

@@ -5,6 +5,7 @@
 #ifndef QZ_PROTO_H
 #define QZ_PROTO_H
 #include "core/game.h"
+#include "qz/frame.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +31,23 @@ enum proto_type {
     PT_PING,
     PT_PLAY_AGAIN,   /* host only: a finished room back to its lobby; body as create_room */
 };
+#define PT_COUNT (PT_PLAY_AGAIN + 1)   /* keep with the last request type above */
+
+/* What the server sends, by the "type" every encoder below writes first. */
+enum proto_out {
+    PO_ERROR, PO_ACK, PO_PONG, PO_ROOM_CREATED, PO_JOINED, PO_LOBBY, PO_QUESTION, PO_ANSWERS,
+    PO_ANSWER_ACK, PO_REVEAL, PO_RESULT, PO_LEADERBOARD, PO_GAME_OVER, PO_REVIEW, PO_KICKED,
+    PO_STATE, PO_NOTICE, PO_REPORT,
+    PO_OTHER,        /* a payload that does not start {"type":"<one of the above>" */
+};
+#define PO_COUNT (PO_OTHER + 1)
+const char *proto_out_name(enum proto_out t);
+/* The type of an encoded message (a frame's payload), for counting what is
+ * sent: a prefix compare, no parsing. */
+enum proto_out proto_out_type(const unsigned char *payload, size_t len);
+/* The same for a frame, classified once and cached in it (a broadcast's
+ * frame is counted once per recipient). */
+enum proto_out proto_frame_type(struct frame *f);
 
 /* A decoded request. Owns nothing: every field is a fixed-size copy. */
 struct proto_req {

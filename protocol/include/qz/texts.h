@@ -38,6 +38,7 @@ enum proto_text {
     TEXT_HTTP_NO_BODY,             /* a request carried a body: nothing here takes one */
     TEXT_HTTP_BAD_HOST,            /* the API under a host name that is not ours */
     TEXT_HTTP_NOT_FOUND,
+    TEXT_HTTP_METRICS_LOOPBACK,    /* /metrics from another host under --metrics loopback */
     TEXT_HTTP_NEED_TOKEN,          /* an export without Authorization: Bearer */
     TEXT_HTTP_NO_DATA,             /* an export from a server started with --no-data */
     TEXT_HTTP_NOT_FOUND_PAGE,      /* the HTML 404 page */

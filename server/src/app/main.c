@@ -6,10 +6,12 @@
 #include "corpus/pack.h"
 #include "corpus/review.h"
 #include "net/keepalive.h"
+#include "http/http.h"
 #include "net/server.h"
 #include "process.h"
 #include "store/store.h"
 #include "qz/proto.h"
+#include "rooms/rooms.h"
 #include "qz/version.h"
 #include "util/log.h"
 #include "util/origin.h"
@@ -74,13 +76,18 @@ static void usage(FILE *f)
             "                           and crashes of quizd) or full (also power loss, slower)\n"
             "      --data-retry-ms=N    retry a write failing on a full disk, I/O error or a held\n"
             "                           lock this long before results stop being saved (default %u)\n"
+            "      --metrics=WHO        who may read GET /metrics (Prometheus): loopback (the\n"
+            "                           default: this machine only), any, or off\n"
+            "      --shard=ID           run as shard ID, one character of %s: every\n"
+            "                           room code starts with ID, so a proxy can route\n"
+            "                           by it (deploy/haproxy)\n"
             "  -l, --log-level=LEVEL    error, warn, info (default) or debug\n"
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n",
             QZ_WEB_ROOT, QZ_DATA_DIR, QZ_DATA_DIR, SERVER_MAX_PLAYERS_CAP, SERVER_ROOM_IDLE_S,
             GAME_REVEAL_MS, GAME_LEADERBOARD_MS, KA_PING_MS, SERVER_FD_RESERVE + SERVER_HTTP_RESERVE,
             SERVER_MAX_PER_ADDR, SERVER_HTTP_TIMEOUT_S, SERVER_MAX_ROOMS, SERVER_MAX_ROOMS_PER_ADDR,
-            SERVER_EMPTY_ROOM_IDLE_S, STORE_KEEP_DAYS, STORE_RETRY_MS);
+            SERVER_EMPTY_ROOM_IDLE_S, STORE_KEEP_DAYS, STORE_RETRY_MS, PROTO_CODE_ALPHABET);
 }
 
 static int bad_value(const char *opt, const char *val, const char *why)
@@ -176,6 +183,8 @@ int main(int argc, char **argv)
         {"data-max-mb", required_argument, NULL, 18},
         {"data-sync", required_argument, NULL, 19},
         {"data-retry-ms", required_argument, NULL, 20},
+        {"shard", required_argument, NULL, 21},
+        {"metrics", required_argument, NULL, 22},
         {"log-level", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
     };
@@ -302,6 +311,24 @@ int main(int argc, char **argv)
             if (parse_uint(optarg, 1, 600000, &v))
                 return bad_value("data-retry-ms", optarg, "expected 1 to 600000 ms");
             so.retry_ms = (unsigned)v;
+            break;
+        case 21:
+            if (!rooms_shard_valid(optarg)) {
+                char why[80];
+                snprintf(why, sizeof why, "expected one character of %s", PROTO_CODE_ALPHABET);
+                return bad_value("shard", optarg, why);
+            }
+            cfg.shard = optarg[0];
+            break;
+        case 22:
+            if (!strcmp(optarg, "loopback"))
+                cfg.metrics_access = HTTP_METRICS_LOOPBACK;
+            else if (!strcmp(optarg, "any"))
+                cfg.metrics_access = HTTP_METRICS_ANY;
+            else if (!strcmp(optarg, "off"))
+                cfg.metrics_access = HTTP_METRICS_OFF;
+            else
+                return bad_value("metrics", optarg, "expected loopback, any or off");
             break;
         case 'l': {
             int l = log_level_parse(optarg);

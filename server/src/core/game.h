@@ -20,6 +20,7 @@ enum game_phase {
     GAME_LEADERBOARD, /* top 10 shown; next opens the next question or ends */
     GAME_FINISHED,    /* podium and reviews sent; the room is read-only */
 };
+#define GAME_PHASE_COUNT (GAME_FINISHED + 1)
 
 enum game_scoring {
     SCORING_CLASSIC,  /* 500..1000 by speed (full within 0.5 s) + streak bonus */

@@ -177,6 +177,26 @@ notfound:;
                    strlen(page));
 }
 
+static bool peer_is_loopback(struct lws *wsi)
+{
+    char ip[64];
+    if (!lws_get_peer_simple(wsi, ip, sizeof ip))
+        return false;
+    return !strncmp(ip, "127.", 4) || !strcmp(ip, "::1") || !strncmp(ip, "::ffff:127.", 11);
+}
+
+/* GET /metrics: the Prometheus text format (version 0.0.4). */
+static int metrics_route(struct lws *wsi, struct http_pss *h, const struct http_site *site)
+{
+    size_t n;
+    if (site->metrics_access == HTTP_METRICS_OFF || !site->metrics)
+        return respond_error(wsi, h, HTTP_STATUS_NOT_FOUND, TEXT_HTTP_NOT_FOUND);
+    if (site->metrics_access == HTTP_METRICS_LOOPBACK && !peer_is_loopback(wsi))
+        return respond_error(wsi, h, HTTP_STATUS_FORBIDDEN, TEXT_HTTP_METRICS_LOOPBACK);
+    char *body = site->metrics(site->arg, &n);
+    return respond(wsi, h, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", body, n);
+}
+
 /* Issue 11, item 8: GET, HEAD and OPTIONS are answered; other methods get
  * 405 with Allow, a URI of HTTP_URI_MAX bytes or more 414, both closing the
  * connection. Headers over 4 KB cannot get a 431: lws 4.1.6 keeps the URI
@@ -288,7 +308,7 @@ static int route(struct lws *wsi, struct http_pss *h, const struct http_site *si
     if (tok == WSI_TOKEN_OPTIONS_URI)
         return respond_options(wsi);
     /* DNS rebinding (issue 11, item 6): the API answers only to our names. */
-    if (!strncmp(uri, "/api/", 5) &&
+    if ((!strncmp(uri, "/api/", 5) || !strcmp(uri, "/metrics")) &&
         !host_allowed(lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) > 0 ? host : NULL,
                       site->allowed_origins, site->n_allowed_origins))
         return respond_error(wsi, h, HTTP_STATUS_FORBIDDEN, TEXT_HTTP_BAD_HOST);
@@ -299,6 +319,8 @@ static int route(struct lws *wsi, struct http_pss *h, const struct http_site *si
         body = api_enc_health(&hl, &n);
         return respond(wsi, h, HTTP_STATUS_OK, "application/json", body, n);
     }
+    if (!strcmp(uri, "/metrics"))
+        return metrics_route(wsi, h, site);
     if (!strcmp(uri, "/api/info")) {
         body = info_body(site, &n);
         return respond(wsi, h, HTTP_STATUS_OK, "application/json", body, n);

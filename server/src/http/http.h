@@ -13,6 +13,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Who may read /metrics (--metrics). */
+enum http_metrics_access {
+    HTTP_METRICS_LOOPBACK,        /* peers on 127.0.0.0/8 or ::1 only (the default) */
+    HTTP_METRICS_ANY,             /* any peer (a Prometheus in another container) */
+    HTTP_METRICS_OFF,             /* 404, as if there were no such path */
+};
 struct qr_cache;
 
 /* What the exports under /api/rooms/CODE/ answer. */
@@ -46,6 +52,9 @@ struct http_site {
     unsigned max_players;
     const char *const *allowed_origins; /* their hosts pass the API's Host check */
     size_t n_allowed_origins;
+    int metrics_access;           /* enum http_metrics_access */
+    /* The /metrics body in the Prometheus text format (malloc'd, *len set). */
+    char *(*metrics)(void *arg, size_t *len);
     /* Fills the live figures of /healthz (version excluded). */
     void (*health)(void *arg, struct api_health *out);
     /* Whether the address of `wsi` may draw one more uncached QR code now
@@ -56,7 +65,7 @@ struct http_site {
      * misses (answered 429). NULL = none. */
     int (*export_start)(void *arg, struct http_wait *w, enum http_export what, const char *code,
                         const char *token);
-    void *arg;                    /* for health, qr_may_draw and export_start */
+    void *arg;                    /* for metrics, health, qr_may_draw and export_start */
     struct qr_cache *qr_cache;    /* borrowed: the owner of the site creates and frees it */
 };
 

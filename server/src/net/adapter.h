@@ -15,7 +15,9 @@
 #include "store/export.h"
 #include "session.h"
 #include "txq.h"
+#include "util/err.h"
 #include "util/limit.h"
+#include "util/metrics.h"
 
 _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
 
@@ -36,6 +38,7 @@ struct conn {
     bool peer_closed;             /* the peer sent a close: lws echoes it, we write nothing */
     bool corked;                  /* its own request is being handled: replies wait (ws.c) */
     uint16_t close_code;
+    uint64_t answer_rx_ns;        /* when its last answer arrived (uv_hrtime), for the ack's latency */
     struct txq q;
     struct ka_state ka;           /* keepalive (ws_keepalive_sweep) */
     struct sess_rx rx;
@@ -84,6 +87,18 @@ struct server {
         uint64_t at_once;         /* frames written at once by ws_send */
         uint64_t queued;          /* frames queued (connection busy) */
         uint64_t drained;         /* queued frames written from WRITEABLE */
+        /* For /metrics (metrics.c): */
+        uint64_t in_msgs[PT_COUNT + 1];   /* by request type; [PT_COUNT]: not decodable */
+        uint64_t in_bytes[PT_COUNT + 1];
+        uint64_t out_msgs[PO_COUNT];      /* handed to a connection's send path, by type */
+        uint64_t out_bytes[PO_COUNT];     /* their payload bytes */
+        uint64_t txq_drops;       /* connections dropped with a full send queue */
+        uint64_t rate_limited;    /* messages refused by a connection's token bucket */
+        uint64_t errors[QZ_ERR_SLOTS];    /* error replies sent by net/, by -code */
+        uint64_t ws_opened;       /* WebSockets established since the start */
+        struct metrics_hist answer_ack_s; /* an answer's last fragment in -> its ack
+                                           * handed to the socket or queued (after the
+                                           * commit it waits for, with a store) */
     } stats;
     struct http_site site;
     struct qr_cache *qr_cache;    /* the site's, owned here */
@@ -111,6 +126,9 @@ void ws_close(struct conn *c, uint16_t code);
 /* One keepalive tick: looks at up to KA_SWEEP_MAX connections from where
  * the last tick stopped, pings the silent, closes the dead. */
 void ws_keepalive_sweep(struct server *srv);
+
+/* metrics.c: the /metrics body (http_site's `metrics`; arg is the server). */
+char *server__metrics(void *arg, size_t *len);
 
 /* server.c: the last connection closed during shutdown. */
 void server__conn_gone(struct server *srv);

@@ -462,6 +462,8 @@ static void setup_protocols(struct server *srv, const struct server_config *cfg,
     srv->site.allowed_origins = srv->cfg.allowed_origins;
     srv->site.n_allowed_origins = srv->cfg.n_allowed_origins;
     srv->site.health = site_health;
+    srv->site.metrics_access = srv->cfg.metrics_access;
+    srv->site.metrics = server__metrics;
     srv->site.qr_may_draw = site_qr_may_draw;
     srv->site.export_start = site_export;
     srv->site.arg = srv;
@@ -511,6 +513,7 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         rlim_t reserve = SERVER_FD_RESERVE + SERVER_HTTP_RESERVE;
         srv->cfg.max_connections = n > reserve + 16 ? (unsigned)(n - reserve) : 16;
     }
+    metrics_hist_init(&srv->stats.answer_ack_s, METRICS_LATENCY_S, METRICS_LATENCY_N);
     srv->addrs = addrtab_create();
     srv->last_sweep_ms = srv->started_ms;
     srv->reaper = env_timer_create(srv, server_on_reap, srv);
@@ -526,6 +529,7 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         .max_rooms_per_addr = srv->cfg.max_rooms_per_addr,
         .reveal_ms = srv->cfg.reveal_ms,
         .leaderboard_ms = srv->cfg.leaderboard_ms,
+        .shard = srv->cfg.shard,
         .clock = {(int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000 - (int64_t)server__now(srv)},
         .store = cfg->store,
     };
@@ -599,8 +603,8 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
     uv_timer_start(&srv->ka_timer, keepalive_on_tick, tick, tick);
     srv->port = lws_get_vhost_listen_port(srv->vh);
     srv->site.port = srv->port;
-    log_info("listening address=%s port=%d web_root=%s packs=%zu", cfg->bind, srv->port,
-             srv->site.web_root, n_packs);
+    log_info("listening address=%s port=%d web_root=%s packs=%zu shard=%c", cfg->bind, srv->port,
+             srv->site.web_root, n_packs, cfg->shard ? cfg->shard : '-');
     return srv;
 }
 

@@ -44,6 +44,8 @@ struct server_config {
     unsigned max_rooms;           /* live rooms; 0 = no cap */
     unsigned max_rooms_per_addr;  /* live rooms created from one address; 0 = no cap */
     unsigned empty_room_idle_s;   /* hostless rooms no player ever joined live this long */
+    int metrics_access;           /* --metrics: enum http_metrics_access (loopback = 0) */
+    char shard;                   /* --shard: every room code starts with it; '\0' = none */
     struct store *store;          /* persistence (borrowed); NULL = --no-data */
     const char *const *allowed_origins; /* besides same-origin, for /ws and the API's Host */
     size_t n_allowed_origins;

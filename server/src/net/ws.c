@@ -28,6 +28,8 @@ static void send_error(struct conn *c, int code, const char *message, bool has_r
 {
     size_t len;
     char *j = proto_enc_error(code, message, has_req, req, &len);
+    if (code <= 0 && code > -QZ_ERR_SLOTS)
+        c->srv->stats.errors[-code]++;
     struct frame *f = frame_take(j, len);
     if (c->srv->rooms)
         rooms_send_unrecorded(c->srv->rooms, &c->m, f);
@@ -108,6 +110,7 @@ static void drop_slow(struct conn *c)
 {
     log_warn("slow_consumer closed room=%s player=%u queued=%zu", room_of(c), c->m.player,
              txq_len(&c->q));
+    c->srv->stats.txq_drops++;
     txq_clear(&c->q);
     /* Its socket is not draining, so a close frame could not get through
      * either: drop the connection now (the player stays in the game and can
@@ -140,6 +143,15 @@ void ws_send(void *arg, struct member *m, struct frame *f)
     (void)arg;
     if (!c->established || c->closing)
         return;
+    enum proto_out t = proto_frame_type(f);   /* classified once per frame */
+    c->srv->stats.out_msgs[t]++;
+    c->srv->stats.out_bytes[t] += f->len;
+    /* An ack leaves here whether it was sent at once or held for its commit. */
+    if (t == PO_ANSWER_ACK && c->answer_rx_ns) {
+        metrics_hist_observe(&c->srv->stats.answer_ack_s,
+                             (double)(uv_hrtime() - c->answer_rx_ns) / 1e9);
+        c->answer_rx_ns = 0;
+    }
     if (c->corked && txq_full(&c->q)) {
         /* More replies than the queue holds: write those first, which ends
          * the cork; the rest take the ordinary path below. */
@@ -272,6 +284,7 @@ static bool rate_ok(struct conn *c, uint32_t cost, bool has_req, int64_t req)
 {
     if (!cost || sess_bucket_take(&c->bucket, cost, server__now(c->srv)))
         return true;
+    c->srv->stats.rate_limited++;
     if (sess_bucket_abusive(&c->bucket))
         ws_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
     if (sess_bucket_should_report(&c->bucket))
@@ -285,7 +298,12 @@ static void dispatch(struct conn *c, const char *buf, size_t len)
     struct proto_error e;
     if (c->closing || !c->srv->rooms)   /* no rooms once the server stopped */
         return;
+    uint64_t t0 = uv_hrtime();
     int rc = proto_decode(buf, len, &q, &e);
+    if (rc == 0 && q.type == PT_ANSWER)
+        c->answer_rx_ns = t0;   /* ws_send observes the ack's latency */
+    c->srv->stats.in_msgs[rc == 0 ? q.type : PT_COUNT]++;
+    c->srv->stats.in_bytes[rc == 0 ? q.type : PT_COUNT] += len;
     uint32_t cost = rc == 0 ? sess_request_cost(&q, c->m.role == MEMBER_HOST) : 1;
     if (!rate_ok(c, cost, rc == 0 ? q.has_req : e.has_req, rc == 0 ? q.req : e.req))
         return;
@@ -321,6 +339,7 @@ static void on_established(struct conn *c, struct lws *wsi, struct server *srv)
         srv->conns->gprev = c;
     srv->conns = c;
     srv->n_conn++;
+    srv->stats.ws_opened++;
 }
 
 static void on_closed(struct conn *c, struct server *srv)

@@ -31,6 +31,7 @@ static void reply_error(struct rooms *rs, struct member *m, const struct proto_r
 {
     size_t len;
     char *j = proto_enc_error(code, msg, q->has_req, q->req, &len);
+    rooms__count_error(rs, code);
     rooms__send_new_unrecorded(rs, m, j, len);
 }
 

@@ -55,6 +55,30 @@ size_t rooms_count(const struct rooms *rs)
     return rs->n_rooms;
 }
 
+void rooms__count_error(struct rooms *rs, int code)
+{
+    if (code <= 0 && code > -QZ_ERR_SLOTS)
+        rs->stats.errors[-code]++;
+}
+
+const struct rooms_stats *rooms_stats(const struct rooms *rs)
+{
+    return &rs->stats;
+}
+
+void rooms_take_census(const struct rooms *rs, struct rooms_census *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t b = 0; b < rs->n_buckets; b++)
+        for (const struct room *r = rs->buckets[b]; r; r = r->hnext) {
+            out->by_phase[game_phase(r->g)]++;
+            out->players += game_player_count(r->g);
+            out->hosts += r->host != NULL;
+            for (const struct member *m = r->members; m; m = m->next)
+                out->connected += m->role == MEMBER_PLAYER;
+        }
+}
+
 const char *room_code(const struct room *r)
 {
     return r->code;
@@ -78,13 +102,23 @@ void rooms__random_hex(struct rooms *rs, char *out, size_t nhex)
     out[nhex] = '\0';
 }
 
+bool rooms_shard_valid(const char *id)
+{
+    return id && id[0] && !id[1] && strchr(PROTO_CODE_ALPHABET, id[0]);
+}
+
+/* A shard's codes keep PROTO_CODE_LEN - 1 random characters: 31^5, about
+ * 28 million per shard, still far more than --max-rooms. */
 static void new_code(struct rooms *rs, char code[PROTO_CODE_LEN + 1])
 {
     size_t alpha = strlen(PROTO_CODE_ALPHABET);
+    int first = rs->cfg.shard ? 1 : 0;
     do {
         unsigned char b[PROTO_CODE_LEN];
         rs->env.random(rs->env.arg, b, sizeof b);
-        for (int i = 0; i < PROTO_CODE_LEN; i++)
+        if (first)
+            code[0] = rs->cfg.shard;
+        for (int i = first; i < PROTO_CODE_LEN; i++)
             code[i] = PROTO_CODE_ALPHABET[b[i] % alpha];   /* 256 % 31 bias is harmless here */
         code[PROTO_CODE_LEN] = '\0';
     } while (rooms_find(rs, code));
@@ -209,11 +243,16 @@ void rooms_collect_idle(struct rooms *rs)
 struct rooms *rooms_create(const struct rooms_config *cfg, const struct rooms_env *env,
                            struct qz_pack *const *packs, size_t n_packs)
 {
+    if (cfg->shard && !strchr(PROTO_CODE_ALPHABET, cfg->shard)) {
+        log_err("rooms_create_failed reason=\"shard is not a room-code character\"");
+        abort();   /* a programmer error: app/ validates --shard */
+    }
     struct rooms *rs = xcalloc(1, sizeof *rs);
     rs->cfg = *cfg;
     rs->env = *env;
     rs->packs = packs;
     rs->n_packs = n_packs;
+    metrics_hist_init(&rs->stats.fanout_s, METRICS_LATENCY_S, METRICS_LATENCY_N);
     rs->n_buckets = 64;
     rs->buckets = xcalloc(rs->n_buckets, sizeof *rs->buckets);
     rs->gc = env->timer_create(env->arg, rooms_on_gc, rs);
@@ -349,6 +388,7 @@ void rooms__error(struct rooms *rs, struct member *m, int code, const char *msg,
 {
     size_t len;
     char *j = proto_enc_error(code, msg, has_req, req, &len);
+    rooms__count_error(rs, code);
     rooms__send_new(rs, m, j, len);
 }
 
@@ -476,8 +516,10 @@ static void log_broadcast(struct room *r, const char *type, uint64_t t0_ns)
     size_t n = 0;
     for (struct member *m = r->members; m; m = m->next)
         n++;
+    uint64_t ns = r->rs->env.now_ns(r->rs->env.arg) - t0_ns;
+    metrics_hist_observe(&r->rs->stats.fanout_s, (double)ns / 1e9);
     log_info("broadcast room=%s type=%s recipients=%zu queued_us=%llu", r->code, type, n,
-             (unsigned long long)((r->rs->env.now_ns(r->rs->env.arg) - t0_ns) / 1000));
+             (unsigned long long)(ns / 1000));
 }
 
 void rooms__process(struct room *r, uint64_t t0_ns)

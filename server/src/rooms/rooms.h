@@ -13,8 +13,10 @@
 #include "core/game.h"
 #include "qz/frame.h"
 #include "qz/proto.h"
+#include "util/err.h"
 #include "store/store.h"
 #include "util/limit.h"
+#include "util/metrics.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -80,13 +82,37 @@ struct rooms_config {
     unsigned max_rooms_per_addr;  /* live rooms created from one address (0 = no cap) */
     unsigned reveal_ms, leaderboard_ms;
     struct proto_clock clock;     /* monotonic -> epoch for the wire */
+    /* The shard this process is (--shard): every room code starts with it,
+     * so a load balancer routes by the code's first character. '\0' = no
+     * shard, all PROTO_CODE_LEN characters random. Must be '\0' or a
+     * character of PROTO_CODE_ALPHABET (rooms_shard_valid). */
+    char shard;
     /* Persistence (borrowed, NULL = --no-data). With a store every game
      * change is recorded, and what a client is sent after a change waits
      * until the change is committed (rooms_durable). */
     struct store *store;
 };
 
+/* Whether `id` may name a shard: exactly one character of PROTO_CODE_ALPHABET. */
+bool rooms_shard_valid(const char *id);
+
 struct rooms;
+
+/* What rooms count for /metrics (net/ renders it). */
+struct rooms_stats {
+    uint64_t errors[QZ_ERR_SLOTS];   /* error replies sent by rooms, by -code */
+    struct metrics_hist fanout_s;    /* question, reveal, leaderboard: from the trigger
+                                      * (before the core ran) until every copy was
+                                      * handed to the connections */
+};
+
+/* Live rooms now. */
+struct rooms_census {
+    size_t by_phase[GAME_PHASE_COUNT];  /* rooms in each phase */
+    size_t players;                     /* players in every room (kicked excluded) */
+    size_t connected;                   /* ... of them with a connection */
+    size_t hosts;                       /* rooms whose host is connected */
+};
 
 /* Creates the registry serving `packs` (packs[0] is the default; borrowed,
  * must outlive it); copies cfg and env. Never returns NULL. */
@@ -112,6 +138,9 @@ void rooms_send_unrecorded(struct rooms *rs, struct member *m, struct frame *f);
 /* The connection of `m` is gone: leaves its room (the game is told). rs may
  * be NULL (the registry was destroyed before lws closed the connection). */
 void rooms_member_left(struct rooms *rs, struct member *m);
+const struct rooms_stats *rooms_stats(const struct rooms *rs);
+/* Counts every live room (O(rooms + members): for a scrape, not a hot path). */
+void rooms_take_census(const struct rooms *rs, struct rooms_census *out);
 /* The store committed more: sends what was waiting for it, and tells the
  * hosts once when results are no longer being saved. Call on the loop. */
 void rooms_durable(struct rooms *rs);

@@ -37,6 +37,7 @@ struct rooms {
     struct room **buckets;        /* chained hash table by code */
     size_t n_buckets, n_rooms;
     struct rooms_timer *gc;
+    struct rooms_stats stats;
     /* persistence (persist.c) */
     struct store *store;
     char (*pack_hash)[STORE_HASH_HEX + 1];   /* one per pack */
@@ -81,6 +82,8 @@ void rooms__send_new(struct rooms *rs, struct member *m, char *json, size_t len)
 void rooms__send_new_unrecorded(struct rooms *rs, struct member *m, char *json, size_t len);
 void rooms__error(struct rooms *rs, struct member *m, int code, const char *msg, bool has_req,
                   int64_t req);
+/* Counts an error reply of `code` for /metrics (every error rooms send). */
+void rooms__count_error(struct rooms *rs, int code);
 /* Sends what the last game_* call produced; t0_ns is when the request started. */
 void rooms__process(struct room *r, uint64_t t0_ns);
 void rooms__schedule_throttle(struct room *r);

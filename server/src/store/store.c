@@ -2,6 +2,8 @@
  * thread with group commit, and the restore reads. */
 #include "store.h"
 
+#include "util/metrics.h"
+
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -124,6 +126,7 @@ struct store {
     bool failed;                    /* under mu */
     uint64_t failures;              /* under mu */
     double commit_ms_max;           /* under mu */
+    struct metrics_hist commit_s;   /* under mu: transactions that wrote records, seconds */
     uint64_t commits;               /* under mu: transactions with records */
     int64_t clock_offset;           /* under mu */
     bool clock_wanted;              /* under mu: a deadline runs, so the idle clock is kept */
@@ -316,6 +319,7 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
         return NULL;
     }
     struct store *s = xcalloc(1, sizeof *s);
+    metrics_hist_init(&s->commit_s, METRICS_LATENCY_S, METRICS_LATENCY_N);
     s->path = xasprintf("%s/%s", o->dir, STORE_DB_NAME);
     /* One process per data directory: a second quizd on the same DIR would
      * append records whose sequence numbers the first one uses next. The
@@ -756,6 +760,7 @@ static void *writer_main(void *arg)
             s->clock_writes++;
         if (commit) {
             s->commits++;
+            metrics_hist_observe(&s->commit_s, ms / 1e3);
             s->seq_committed = upto;
         }
         if (drop) {
@@ -1071,6 +1076,13 @@ uint64_t store_failures(struct store *s)
     uint64_t v = s->failures;
     pthread_mutex_unlock(&s->mu);
     return v;
+}
+
+void store_commit_histogram(struct store *s, struct metrics_hist *out)
+{
+    pthread_mutex_lock(&s->mu);
+    *out = s->commit_s;
+    pthread_mutex_unlock(&s->mu);
 }
 
 uint64_t store_commits(struct store *s)

@@ -143,6 +143,10 @@ uint64_t store_retries(struct store *s);
 uint64_t store_failures(struct store *s);
 double store_commit_ms_max(struct store *s);
 uint64_t store_commits(struct store *s);   /* transactions that wrote records */
+/* A copy of the commit latency histogram (seconds per transaction that
+ * wrote records), for /metrics. */
+struct metrics_hist;
+void store_commit_histogram(struct store *s, struct metrics_hist *out);
 
 /* Restore: every unfinished room, oldest first, with its events in order.
  * The callbacks get borrowed strings valid during the call. Returns 0 or -1. */

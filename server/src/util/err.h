@@ -26,6 +26,9 @@ enum qz_err {
     QZ_ENAMELOOKALIKE = -19, /* nickname looks like (confusable with) one in the room */
 };
 
+/* Slots of a table indexed by -code, 0 (QZ_OK) to the last code above. */
+#define QZ_ERR_SLOTS (1 - QZ_ENAMELOOKALIKE)
+
 /* Returns the wire name of `err` ("bad_json", ...); never NULL. */
 const char *qz_strerror(int err);
 

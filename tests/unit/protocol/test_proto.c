@@ -198,6 +198,39 @@ static void test_encoders(void)
     qz_pack_destroy(p);
 }
 
+/* Counting what is sent reads the "type" the encoders write first. */
+static void test_out_type_by_prefix(void)
+{
+    size_t len;
+    char *j = proto_enc_error(QZ_ETOOLATE, NULL, true, 12, &len);
+    ASSERT_EQ(proto_out_type((unsigned char *)j, len), PO_ERROR);
+    free(j);
+    j = proto_enc_ack(3, true, &len);
+    ASSERT_EQ(proto_out_type((unsigned char *)j, len), PO_ACK);
+    free(j);
+    j = proto_enc_pong(false, 0, false, 0, 1700000000000LL, &len);
+    ASSERT_EQ(proto_out_type((unsigned char *)j, len), PO_PONG);
+    free(j);
+    static const struct { const char *s; enum proto_out t; } cases[] = {
+        {"{\"type\":\"answer_ack\",\"index\":0}", PO_ANSWER_ACK},
+        {"{\"type\":\"answers\",\"index\":0}", PO_ANSWERS},   /* not answer_ack's prefix */
+        {"{\"type\":\"state\"}", PO_STATE},
+        {"{\"type\":\"stately\"}", PO_OTHER},
+        {"{\"type\":\"review", PO_OTHER},                     /* cut short */
+        {"{\"kind\":\"state\"}", PO_OTHER},
+        {"", PO_OTHER},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ASSERT_EQ(proto_out_type((const unsigned char *)cases[i].s, strlen(cases[i].s)), cases[i].t);
+    ASSERT_STR_EQ(proto_out_name(PO_GAME_OVER), "game_over");
+    for (int t = 0; t < PO_OTHER; t++) {   /* every name is recognised as itself */
+        char msg[64];
+        snprintf(msg, sizeof msg, "{\"type\":\"%s\",\"x\":1}", proto_out_name(t));
+        ASSERT_EQ(proto_out_type((const unsigned char *)msg, strlen(msg)), t);
+    }
+    ASSERT_STR_EQ(proto_type_name(PT_COUNT - 1), "play_again");
+}
+
 /* A pack of n questions with prompts and options of typical length. */
 static struct qz_pack *pack_n(int n)
 {
@@ -285,6 +318,7 @@ static void test_report_order_and_cap(void)
 }
 
 static struct test_case tests[] = {
+    {"out_type_by_prefix", test_out_type_by_prefix},
     {"fixtures_valid", test_fixtures_valid},
     {"fixtures_invalid", test_fixtures_invalid},
     {"decoded_fields", test_decoded_fields},

@@ -264,6 +264,71 @@ static void test_rooms_are_found_by_code_among_many(void)
     teardown();
 }
 
+static void test_a_shard_starts_every_code_with_its_id(void)
+{
+    ASSERT(rooms_shard_valid("K") && rooms_shard_valid("2") && rooms_shard_valid("Z"));
+    ASSERT(!rooms_shard_valid("") && !rooms_shard_valid("KK") && !rooms_shard_valid("k"));
+    ASSERT(!rooms_shard_valid("0") && !rooms_shard_valid("1") && !rooms_shard_valid("O") &&
+           !rooms_shard_valid("I") && !rooms_shard_valid("L") && !rooms_shard_valid(NULL));
+    struct rooms_config cfg = {.max_players_cap = 100, .room_idle_s = 1800, .reveal_ms = 8000,
+                               .leaderboard_ms = 5000, .shard = 'K'};
+    setup_cfg(cfg);
+    enum { N = 200 };
+    static struct member hosts[N];
+    static char codes[N][PROTO_CODE_LEN + 1];
+    memset(hosts, 0, sizeof hosts);
+    bool varied = false;
+    for (int i = 0; i < N; i++) {
+        create(&hosts[i], "", codes[i]);
+        ASSERT_EQ(codes[i][0], 'K');
+        for (int k = 1; k < PROTO_CODE_LEN; k++)
+            ASSERT(strchr(PROTO_CODE_ALPHABET, codes[i][k]));
+        varied |= i > 0 && codes[i][1] != codes[0][1];   /* the rest is still random */
+    }
+    ASSERT(varied);
+    ASSERT_EQ(rooms_count(rs), N);   /* N distinct codes */
+    for (int i = 0; i < N; i++)
+        ASSERT(rooms_find(rs, codes[i]) == hosts[i].room);
+    struct member p = {0};
+    join(&p, codes[7], "Ann");
+    ASSERT(p.room == hosts[7].room);
+    teardown();
+}
+
+static void test_census_and_stats_for_metrics(void)
+{
+    setup(1800);
+    struct member h1 = {0}, h2 = {0}, a = {0}, b = {0}, stray = {0};
+    char c1[8], c2[8];
+    create(&h1, "", c1);
+    create(&h2, "", c2);
+    join(&a, c1, "Ann");
+    join(&b, c1, "Bob");
+    struct rooms_census cs;
+    rooms_take_census(rs, &cs);
+    ASSERT_EQ(cs.by_phase[GAME_LOBBY], 2);
+    ASSERT_EQ(cs.players, 2);
+    ASSERT_EQ(cs.connected, 2);
+    ASSERT_EQ(cs.hosts, 2);
+    const struct rooms_stats *st = rooms_stats(rs);
+    ASSERT_EQ(st->fanout_s.count, 0);
+    request(&stray, "{\"type\":\"join\",\"code\":\"222222\",\"name\":\"X\"}");
+    request(&a, "{\"type\":\"start\"}");   /* not the host */
+    ASSERT_EQ(st->errors[-QZ_ENOROOM], 1);
+    ASSERT_EQ(st->errors[-QZ_ENOTHOST], 1);
+    request(&h1, "{\"type\":\"start\"}");
+    ASSERT_EQ(st->fanout_s.count, 1);         /* the question's broadcast */
+    rooms_member_left(rs, &b);
+    rooms_member_left(rs, &h2);
+    rooms_take_census(rs, &cs);
+    ASSERT_EQ(cs.by_phase[GAME_LOBBY], 1);
+    ASSERT_EQ(cs.by_phase[GAME_QUESTION], 1);
+    ASSERT_EQ(cs.players, 2);                 /* Bob keeps his seat */
+    ASSERT_EQ(cs.connected, 1);
+    ASSERT_EQ(cs.hosts, 1);
+    teardown();
+}
+
 static void test_broadcast_is_encoded_once_and_results_follow_the_core(void)
 {
     setup(1800);
@@ -802,6 +867,8 @@ static struct test_case tests[] = {
     {"frames_wait_for_the_commit", test_frames_wait_for_the_commit},
     {"players_see_one_lobby_length_everywhere", test_players_see_one_lobby_length_everywhere},
     {"rooms_are_found_by_code_among_many", test_rooms_are_found_by_code_among_many},
+    {"a_shard_starts_every_code_with_its_id", test_a_shard_starts_every_code_with_its_id},
+    {"census_and_stats_for_metrics", test_census_and_stats_for_metrics},
     {"broadcast_is_encoded_once_and_results_follow_the_core",
      test_broadcast_is_encoded_once_and_results_follow_the_core},
     {"lobby_updates_are_throttled", test_lobby_updates_are_throttled},

@@ -1,0 +1,260 @@
+/* The Dockerfile, docker-compose.yml and docker-compose.sharded.yml built
+ * and run for real with Debian's podman and podman-compose (the machine
+ * notes in shared/research/containers-here.md say how): the image is built
+ * from this tree, one container and the one-service compose answer and play
+ * a game, and the sharded topology (HAProxy + two shards) routes rooms of
+ * both shards, plays a game through the proxy, and brings a room back with
+ * its score after its shard's container restarts (one data volume each). What it needs is installed
+ * when missing (as root); it is skipped, saying why, only where podman
+ * cannot run, and in sanitizer builds (the image does not depend on them). */
+#include "igame.h"
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static char dir[64];   /* containers.conf, logs, the base image's root */
+static char src[1024]; /* the source tree (build context) */
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Runs a shell command with its output appended to the log; its status. */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[4096], full[4096 + 1024 + 128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "cd '%s' && { %s ; } >>'%s/log' 2>&1", src, cmd, dir);
+    int st = system(full);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static void must(int status, const char *what)
+{
+    if (status != 0) {
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "tail -n 40 '%s/log' >&2", dir);
+        if (system(cmd)) { /* the tail is only a courtesy */ }
+        FAIL_AT("%s failed (status %d; log in %s/log)", what, status, dir);
+    }
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof a;
+    ASSERT(fd >= 0);
+    ASSERT_OK(bind(fd, (struct sockaddr *)&a, sizeof a));
+    ASSERT_OK(getsockname(fd, (struct sockaddr *)&a, &l));
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* Polls GET path on port until it answers `want`, bounded. */
+static void wait_status(int port, const char *path, int want, int ms)
+{
+    long long deadline = now_ms() + proc_timeout(ms);
+    int st = -1;
+    for (;;) {
+        char *h, *b;
+        st = http_get(port, path, &h, &b, 2000);
+        free(h);
+        free(b);
+        if (st == want)
+            return;
+        if (now_ms() > deadline)
+            FAIL_AT("GET %s on port %d: status %d, expected %d", path, port, st, want);
+        poll(NULL, 0, 200);
+    }
+}
+
+/* A one-question game on the test pack (mounted at /packs) through `port`;
+ * returns the room code's first character. */
+static char play_game(int port)
+{
+    struct igame_seat host = {0}, ada = {0};
+    struct wsc *h = igame_create(port, 1, &host);
+    struct wsc *a = igame_join(port, host.code, "Ada", &ada);
+    igame_host_cmd(h, "start");
+    igame_answer(a, 0, igame_question(a, 0));
+    ASSERT(igame_result_score(a) > 0);
+    igame_host_cmd(h, "next");   /* leaderboard */
+    igame_host_cmd(h, "next");   /* podium */
+    json_decref(igame_expect(a, "game_over"));
+    /* The player reloads after the game: the seat is still there. */
+    wsc_free(a);
+    a = igame_join(port, host.code, NULL, &ada);
+    json_t *st = igame_expect(a, "state");
+    ASSERT_STR_EQ(sget(st, "phase"), "finished");
+    json_decref(st);
+    wsc_free(a);
+    wsc_free(h);
+    return host.code[0];
+}
+
+/* A room on shard A with a scored player; shard A's container restarts;
+ * the player resumes through HAProxy with the score (its data volume). */
+static void shard_restart_keeps_the_room(int port, const char *project)
+{
+    struct igame_seat host = {0}, ada = {0};
+    struct wsc *extra[8];
+    int n = 0;
+    struct wsc *h = NULL;
+    for (int i = 0; i < 8 && !h; i++) {
+        struct wsc *c = igame_create(port, 2, &host);
+        if (host.code[0] == 'A')
+            h = c;
+        else
+            extra[n++] = c;
+    }
+    ASSERT(h);
+    struct wsc *a = igame_join(port, host.code, "Ada", &ada);
+    igame_host_cmd(h, "start");
+    igame_answer(a, 0, igame_question(a, 0));
+    long long score = igame_result_score(a);
+    ASSERT(score > 0);
+    must(sh("podman restart -t 5 %s_shard-a_1", project), "podman restart (shard A)");
+    ASSERT(wsc_wait_close(a, ITEST_T) > 0);   /* told: the connection ends */
+    wsc_free(a);
+    wait_status(port, "/api/rooms/A22222/x", 404, 30000);
+    a = igame_join(port, host.code, NULL, &ada);
+    json_t *st = igame_expect(a, "state");
+    ASSERT_EQ(iget(json_object_get(st, "player"), "score"), score);
+    json_decref(st);
+    wsc_free(a);
+    wsc_free(h);
+    for (int i = 0; i < n; i++)
+        wsc_free(extra[i]);
+}
+
+/* Every tool, or false (with the reason printed) when podman cannot run here. */
+static bool tools_ready(void)
+{
+    static const char pkgs[] = "podman podman-compose debootstrap runc "
+                               "golang-github-containernetworking-plugin-dnsname";
+    if (sh("for p in %s; do dpkg-query -W -f='${Status}' $p 2>/dev/null | "
+           "grep -q 'install ok installed' || exit 1; done", pkgs)) {
+        if (geteuid() != 0) {
+            fprintf(stderr, "SKIPPED: podman is not installed and this is not root (apt-get install %s)\n",
+                    pkgs);
+            return false;
+        }
+        if (sh("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends %s", pkgs) &&
+            sh("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
+               "--no-install-recommends %s", pkgs)) {
+            fprintf(stderr, "SKIPPED: podman could not be installed (log in %s/log)\n", dir);
+            return false;
+        }
+    }
+    if (sh("podman info")) {
+        fprintf(stderr, "SKIPPED: podman is installed but cannot run here (podman info failed; log in "
+                        "%s/log)\n", dir);
+        return false;
+    }
+    return true;
+}
+
+/* The project's own images, built from this tree. */
+static void build_images(void)
+{
+    /* No registry here: the Dockerfiles' base comes from debootstrap (once). */
+    if (sh("podman image exists docker.io/library/debian:bookworm-slim"))
+        must(sh("rm -rf '%s/rootfs' && debootstrap --variant=minbase bookworm '%s/rootfs' && "
+                "tar -C '%s/rootfs' -c . | podman import - docker.io/library/debian:bookworm-slim; "
+                "s=$?; rm -rf '%s/rootfs'; exit $s", dir, dir, dir, dir),
+             "making the debian:bookworm-slim base image with debootstrap");
+    must(sh("podman build --pull=never --network host -t quizd:latest ."), "podman build (Dockerfile)");
+    must(sh("podman build --pull=never --network host -f deploy/haproxy.Dockerfile -t quizd-haproxy:latest ."),
+         "podman build (deploy/haproxy.Dockerfile)");
+}
+
+static void test_images_compose_and_sharded_compose(void)
+{
+    if (getenv("QZ_TEST_SANITIZED")) {
+        fprintf(stderr, "SKIPPED: sanitizer build (the images do not depend on it; the normal build runs this)\n");
+        return;
+    }
+    snprintf(src, sizeof src, "%s", getenv("QZ_SOURCE_DIR"));
+    snprintf(dir, sizeof dir, "/tmp/quizd-containers-XXXXXX");
+    ASSERT(mkdtemp(dir));
+    /* The machine's quirks (crun and the default rlimits fail here) go in a
+     * containers.conf of the test's own, not in /etc. */
+    char conf[128];
+    snprintf(conf, sizeof conf, "%s/containers.conf", dir);
+    FILE *f = fopen(conf, "w");
+    ASSERT(f);
+    fputs("[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=4096:4096\"]\n"
+          "[engine]\nruntime = \"runc\"\n", f);
+    fclose(f);
+    setenv("CONTAINERS_CONF", conf, 1);
+    if (!tools_ready())
+        return;
+    long long t0 = now_ms();
+    build_images();
+    fprintf(stderr, "images built in %.0f s\n", (double)(now_ms() - t0) / 1000);
+
+    /* 1. One container, as `docker run` would. */
+    int port = free_port();
+    sh("podman rm -f quizd-test-one");
+    must(sh("podman run -d --rm --name quizd-test-one -p 127.0.0.1:%d:8080 "
+            "-v '%s/tests/data/packs:/packs:ro' quizd:latest", port, src),
+         "podman run");
+    wait_status(port, "/healthz", 200, 30000);
+    play_game(port);
+    must(sh("podman stop -t 5 quizd-test-one"), "podman stop");
+
+    /* 2. docker-compose.yml: the one-container default. */
+    port = free_port();
+    sh("podman-compose -p quizdtest1 down -v");
+    must(sh("QUIZD_PORT=%d QUIZD_PACKS=./tests/data/packs podman-compose -p quizdtest1 up -d", port),
+         "podman-compose up");
+    wait_status(port, "/healthz", 200, 30000);
+    char *hd, *body;
+    ASSERT_EQ(http_get(port, "/api/packs", &hd, &body, ITEST_T), 200);
+    ASSERT_CONTAINS(body, "\"id\":\"python\"");   /* the bundled corpus, derived in the image */
+    free(hd);
+    free(body);
+    play_game(port);
+    must(sh("podman-compose -p quizdtest1 down -v"), "podman-compose down");
+
+    /* 3. docker-compose.sharded.yml: HAProxy and two shards. */
+    port = free_port();
+    sh("podman-compose -f docker-compose.sharded.yml -p quizdtest2 down -v");
+    must(sh("QUIZD_PORT=%d QUIZD_PACKS=./tests/data/packs podman-compose -f docker-compose.sharded.yml "
+            "-p quizdtest2 up -d", port),
+         "podman-compose up (sharded)");
+    /* Routed once quizd, not HAProxy (503), answers for each shard. */
+    wait_status(port, "/api/rooms/A22222/x", 404, 30000);
+    wait_status(port, "/api/rooms/B22222/x", 404, 30000);
+    wait_status(port, "/metrics", 404, 5000);   /* never through the proxy */
+    bool seen_a = false, seen_b = false;
+    for (int i = 0; i < 6 && !(seen_a && seen_b); i++) {
+        char s = play_game(port);
+        seen_a |= s == 'A';
+        seen_b |= s == 'B';
+    }
+    ASSERT(seen_a && seen_b);
+    shard_restart_keeps_the_room(port, "quizdtest2");
+    must(sh("podman-compose -f docker-compose.sharded.yml -p quizdtest2 down -v"),
+         "podman-compose down (sharded)");
+    fprintf(stderr, "containers test took %.0f s\n", (double)(now_ms() - t0) / 1000);
+    sh("rm -rf '%s'", dir);
+}
+
+static struct test_case tests[] = {
+    {"images_compose_and_sharded_compose", test_images_compose_and_sharded_compose},
+};
+
+TEST_MAIN(tests)

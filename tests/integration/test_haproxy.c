@@ -1,0 +1,373 @@
+/* Rooms sharded across three quizd processes behind HAProxy (Debian's
+ * haproxy, the config rendered by deploy/render-haproxy), all plain
+ * processes on 127.0.0.1 started and stopped here: rooms created through the
+ * proxy land on every shard; a whole game, a player resume and a host resume
+ * go through it; one shard killed (SIGKILL) mid-game ends only its own rooms
+ * while a game on another shard plays on; the killed shard, restarted on its
+ * port, is routed to again without touching HAProxy. */
+#include "igame.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HAPROXY "/usr/sbin/haproxy"
+#define N_SHARDS 3
+
+static const char IDS[N_SHARDS] = {'A', 'B', 'C'};
+
+struct topo {
+    struct proc shard[N_SHARDS];
+    int shard_port[N_SHARDS];
+    char data_dir[N_SHARDS][80];  /* each shard's own --data, when quizd has one */
+    pid_t haproxy;
+    int port;                     /* HAProxy's */
+    char dir[64];                 /* config, logs, data */
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* A port nothing listens on now (HAProxy needs it before it starts). */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof a;
+    ASSERT(fd >= 0);
+    ASSERT_OK(bind(fd, (struct sockaddr *)&a, sizeof a));
+    ASSERT_OK(getsockname(fd, (struct sockaddr *)&a, &l));
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* Whether this quizd keeps rooms on disk (issue 12's --data): then a shard
+ * restarted with its data directory resumes its rooms with their scores. */
+static bool quizd_has_data_option(void)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s --help | grep -q -- '--data'", proc_quizd_path());
+    return system(cmd) == 0;
+}
+
+static void start_shard(struct topo *t, int i, int port)
+{
+    char shard[16], portarg[24], data[96];
+    const char *a[8];
+    int n = 0;
+    snprintf(shard, sizeof shard, "--shard=%c", IDS[i]);
+    snprintf(portarg, sizeof portarg, "--port=%d", port);
+    a[n++] = shard;
+    a[n++] = portarg;
+    /* Behind the proxy every socket comes from HAProxy's address: the
+     * per-address caps are HAProxy's (deploy/haproxy.cfg.in). */
+    a[n++] = "--max-per-address=0";
+    a[n++] = "--max-rooms-per-address=0";
+    if (quizd_has_data_option()) {
+        snprintf(data, sizeof data, "--data=%s", t->data_dir[i]);
+        a[n++] = data;
+    }
+    a[n] = NULL;
+    itest_start(&t->shard[i], a);
+    t->shard_port[i] = t->shard[i].port;
+}
+
+/* HTTP status of GET path through HAProxy (-1: no answer). */
+static int status_of(int port, const char *path)
+{
+    char *h, *b;
+    int st = http_get(port, path, &h, &b, ITEST_T);
+    free(h);
+    free(b);
+    return st;
+}
+
+/* Waits until HAProxy routes shard i's rooms to a live shard: quizd answers
+ * 404 for an unknown /api/rooms/ path where HAProxy, with the shard down,
+ * answers 503. */
+static void wait_routed(struct topo *t, int i)
+{
+    char path[32];
+    snprintf(path, sizeof path, "/api/rooms/%c22222/x", IDS[i]);
+    long long deadline = now_ms() + proc_timeout(15000);
+    int st;
+    while ((st = status_of(t->port, path)) != 404) {
+        if (now_ms() > deadline)
+            FAIL_AT("HAProxy does not route shard %c (last status %d)", IDS[i], st);
+        poll(NULL, 0, 50);
+    }
+}
+
+/* Waits until HAProxy has marked shard i down (its rooms answer 503). */
+static void wait_unrouted(struct topo *t, int i)
+{
+    char path[32];
+    snprintf(path, sizeof path, "/api/rooms/%c22222/x", IDS[i]);
+    long long deadline = now_ms() + proc_timeout(15000);
+    int st;
+    while ((st = status_of(t->port, path)) != 503) {
+        if (now_ms() > deadline)
+            FAIL_AT("HAProxy still routes the killed shard %c (status %d)", IDS[i], st);
+        poll(NULL, 0, 50);
+    }
+}
+
+static void topo_start(struct topo *t)
+{
+    memset(t, 0, sizeof *t);
+    if (access(HAPROXY, X_OK))
+        FAIL_AT("%s is missing: install Debian's haproxy package (./test.sh does)", HAPROXY);
+    snprintf(t->dir, sizeof t->dir, "/tmp/quizd-haproxy-XXXXXX");
+    ASSERT(mkdtemp(t->dir));
+    for (int i = 0; i < N_SHARDS; i++) {
+        snprintf(t->data_dir[i], sizeof t->data_dir[i], "%s/data-%c", t->dir, IDS[i]);
+        ASSERT_OK(mkdir(t->data_dir[i], 0700));
+        start_shard(t, i, 0);
+    }
+    t->port = free_port();
+    char cmd[2048];
+    int n = snprintf(cmd, sizeof cmd, "%s/deploy/render-haproxy --listen 127.0.0.1:%d",
+                     getenv("QZ_SOURCE_DIR"), t->port);
+    for (int i = 0; i < N_SHARDS; i++)
+        n += snprintf(cmd + n, sizeof cmd - (size_t)n, " %c=127.0.0.1:%d", IDS[i], t->shard_port[i]);
+    snprintf(cmd + n, sizeof cmd - (size_t)n, " > %s/haproxy.cfg && %s -c -q -f %s/haproxy.cfg",
+             t->dir, HAPROXY, t->dir);
+    if (system(cmd) != 0)
+        FAIL_AT("rendering or checking the HAProxy config failed: %s", cmd);
+
+    char cfg[96], log[96];
+    snprintf(cfg, sizeof cfg, "%s/haproxy.cfg", t->dir);
+    snprintf(log, sizeof log, "%s/haproxy.log", t->dir);
+    t->haproxy = fork();
+    ASSERT(t->haproxy >= 0);
+    if (t->haproxy == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlive an aborted test */
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execl(HAPROXY, HAPROXY, "-db", "-f", cfg, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < N_SHARDS; i++)
+        wait_routed(t, i);
+}
+
+static void topo_stop(struct topo *t)
+{
+    for (int i = 0; i < N_SHARDS; i++)
+        if (t->shard[i].pid > 0)
+            itest_stop(&t->shard[i]);
+    kill(t->haproxy, SIGTERM);
+    int st;
+    long long deadline = now_ms() + proc_timeout(5000);
+    while (waitpid(t->haproxy, &st, WNOHANG) == 0) {
+        if (now_ms() > deadline) {
+            kill(t->haproxy, SIGKILL);
+            waitpid(t->haproxy, &st, 0);
+            break;
+        }
+        poll(NULL, 0, 20);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", t->dir);
+    ASSERT_EQ(system(cmd), 0);
+}
+
+static int shard_of(const char *code)
+{
+    for (int i = 0; i < N_SHARDS; i++)
+        if (code[0] == IDS[i])
+            return i;
+    FAIL_AT("room %s belongs to no shard", code);
+    return -1;
+}
+
+/* Creates rooms through HAProxy (their hosts stay connected, so leastconn
+ * spreads them) until one lands on `want`; at most 3 * N_SHARDS tries. */
+static struct wsc *create_on(struct topo *t, int want, struct igame_seat *host,
+                             struct wsc **extra, int *n_extra)
+{
+    for (int k = 0; k < 3 * N_SHARDS; k++) {
+        struct wsc *h = igame_create(t->port, 3, host);
+        if (shard_of(host->code) == want)
+            return h;
+        extra[(*n_extra)++] = h;
+    }
+    FAIL_AT("no room landed on shard %c", IDS[want]);
+    return NULL;
+}
+
+static void test_rooms_spread_and_a_whole_game_with_resume(void)
+{
+    struct topo t;
+    topo_start(&t);
+
+    /* Room-less traffic is served by any shard. */
+    ASSERT_EQ(status_of(t.port, "/healthz"), 200);
+    ASSERT_EQ(status_of(t.port, "/api/packs"), 200);
+    ASSERT_EQ(status_of(t.port, "/"), 200);
+    ASSERT_EQ(status_of(t.port, "/metrics"), 404);   /* each shard's own, never proxied */
+
+    struct igame_seat hosts[2 * N_SHARDS] = {0};
+    struct wsc *h[2 * N_SHARDS];
+    int seen[N_SHARDS] = {0};
+    for (int i = 0; i < 2 * N_SHARDS; i++) {
+        h[i] = igame_create(t.port, 2, &hosts[i]);
+        seen[shard_of(hosts[i].code)]++;
+    }
+    for (int i = 0; i < N_SHARDS; i++)
+        if (seen[i] == 0)
+            FAIL_AT("no room of %d landed on shard %c", 2 * N_SHARDS, IDS[i]);
+
+    /* A whole game in each of two rooms on different shards, through HAProxy. */
+    struct igame_seat *g = &hosts[0];
+    struct igame_seat ada = {0}, bob = {0};
+    struct wsc *a = igame_join(t.port, g->code, "Ada", &ada);
+    struct wsc *b = igame_join(t.port, g->code, "Bob", &bob);
+    igame_host_cmd(h[0], "start");
+    int wb, ra = igame_question(a, 0);
+    igame_question_wrong(b, 0, &wb);
+    igame_answer(a, 0, ra);
+
+    /* Ada drops and resumes mid-question (her answer acknowledged), the host
+     * reloads: both through the proxy, routed by the code in the URL. */
+    wsc_free(a);
+    a = igame_join(t.port, g->code, NULL, &ada);
+    json_t *st = igame_expect(a, "state");
+    ASSERT_STR_EQ(sget(st, "phase"), "question");
+    ASSERT_EQ(iget(st, "answered"), ra);
+    json_decref(st);
+    wsc_free(h[0]);
+    char phase[16];
+    h[0] = igame_host_resume(t.port, g, phase);
+    ASSERT_STR_EQ(phase, "question");
+
+    igame_answer(b, 0, wb);             /* every player answered: the question closes */
+    long long sa = igame_result_score(a), sb = igame_result_score(b);
+    ASSERT(sa > 0);
+    ASSERT_EQ(sb, 0);
+    igame_host_cmd(h[0], "next");       /* leaderboard */
+    igame_host_cmd(h[0], "next");       /* question 1 */
+    ra = igame_question(a, 1);
+    int rb = igame_question(b, 1);
+    igame_answer(a, 1, ra);
+    igame_answer(b, 1, rb);
+    ASSERT(igame_result_score(a) > sa);
+    ASSERT(igame_result_score(b) > 0);
+    igame_host_cmd(h[0], "next");       /* final leaderboard */
+    igame_host_cmd(h[0], "next");       /* podium */
+    json_t *over = igame_expect(a, "game_over");
+    ASSERT_STR_EQ(sget(json_array_get(json_object_get(over, "top"), 0), "name"), "Ada");
+    json_decref(over);
+    json_decref(igame_expect(b, "review"));
+
+    wsc_free(a);
+    wsc_free(b);
+    for (int i = 0; i < 2 * N_SHARDS; i++)
+        wsc_free(h[i]);
+    topo_stop(&t);
+}
+
+static void test_a_killed_shard_ends_only_its_rooms(void)
+{
+    struct topo t;
+    topo_start(&t);
+    struct wsc *extra[6 * N_SHARDS];
+    int n_extra = 0;
+    struct igame_seat hv = {0}, hs = {0}, victim = {0}, survivor = {0};
+    struct wsc *hvc = create_on(&t, 0, &hv, extra, &n_extra);   /* on A, to be killed */
+    struct wsc *hsc = create_on(&t, 1, &hs, extra, &n_extra);   /* on B, plays on */
+    struct wsc *v = igame_join(t.port, hv.code, "Vic", &victim);
+    struct wsc *s = igame_join(t.port, hs.code, "Sam", &survivor);
+    igame_host_cmd(hvc, "start");
+    igame_host_cmd(hsc, "start");
+    int rv = igame_question(v, 0), rs = igame_question(s, 0);
+    igame_answer(v, 0, rv);   /* Vic has points coming when A dies */
+
+    int port_a = t.shard_port[0];
+    ASSERT_EQ(proc_stop(&t.shard[0], SIGKILL, 5000), 128 + SIGKILL);
+    /* A's players and host are told: their connections end. */
+    ASSERT(wsc_wait_close(v, ITEST_T) > 0);
+    ASSERT(wsc_wait_close(hvc, ITEST_T) > 0);
+    wait_unrouted(&t, 0);
+
+    /* B's game does not notice: answer, result, leaderboard, next question. */
+    igame_answer(s, 0, rs);
+    ASSERT(igame_result_score(s) > 0);
+    igame_host_cmd(hsc, "next");
+    igame_host_cmd(hsc, "next");
+    rs = igame_question(s, 1);
+    /* New rooms go to the shards that are up. */
+    for (int k = 0; k < 2 * N_SHARDS; k++) {
+        struct igame_seat x = {0};
+        struct wsc *c = igame_create(t.port, 1, &x);
+        ASSERT(x.code[0] != 'A');
+        wsc_free(c);
+    }
+
+    /* A comes back on its port (with its data directory when quizd has
+     * one); HAProxy's health check puts it back, nothing else changes. */
+    start_shard(&t, 0, port_a);
+    wait_routed(&t, 0);
+    wsc_free(v);
+    if (quizd_has_data_option()) {
+        /* Persistence (issue 12): the room resumes with Vic's score. */
+        v = igame_join(t.port, hv.code, NULL, &victim);
+        json_t *st = igame_expect(v, "state");
+        if (!strcmp(sget(st, "phase"), "question"))
+            ASSERT_EQ(iget(st, "answered"), rv);   /* the acknowledged answer survived */
+        else
+            ASSERT(iget(json_object_get(st, "player"), "score") > 0);
+        json_decref(st);
+        wsc_free(v);
+    } else {
+        /* Without persistence the room died with its process: the client is
+         * told so (room_not_found) and offers to join again. */
+        v = igame_connect(t.port, hv.code);
+        ASSERT_OK(wsc_sendf(v, "{\"type\":\"join\",\"code\":\"%s\",\"token\":\"%s\"}", hv.code,
+                            victim.token));
+        igame_expect_error(v, "room_not_found");
+        wsc_free(v);
+        fprintf(stderr, "note: quizd has no --data yet (issue 12): the restarted shard's room "
+                        "is gone, so the resume with scores is not checked\n");
+    }
+    /* The restarted shard takes new rooms again and plays them. */
+    struct igame_seat hn = {0}, nina = {0};
+    struct wsc *hn_c = create_on(&t, 0, &hn, extra, &n_extra);
+    struct wsc *nc = igame_join(t.port, hn.code, "Nina", &nina);
+    igame_host_cmd(hn_c, "start");
+    igame_answer(nc, 0, igame_question(nc, 0));
+    ASSERT(igame_result_score(nc) > 0);
+
+    /* And B's game is still on. */
+    igame_answer(s, 1, rs);
+    ASSERT(igame_result_score(s) > 0);
+
+    wsc_free(nc);
+    wsc_free(hn_c);
+    wsc_free(s);
+    wsc_free(hsc);
+    wsc_free(hvc);
+    for (int i = 0; i < n_extra; i++)
+        wsc_free(extra[i]);
+    topo_stop(&t);
+}
+
+static struct test_case tests[] = {
+    {"rooms_spread_and_a_whole_game_with_resume", test_rooms_spread_and_a_whole_game_with_resume},
+    {"a_killed_shard_ends_only_its_rooms", test_a_killed_shard_ends_only_its_rooms},
+};
+
+TEST_MAIN(tests)
