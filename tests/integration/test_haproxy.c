@@ -147,7 +147,9 @@ static void fail_if_haproxy_exited(struct topo *t)
     if (waitpid(t->haproxy, &st, WNOHANG) != t->haproxy)
         return;
     t->haproxy = 0;   /* reaped: topo_stop must not signal a recycled pid */
-    fprintf(stderr, "HAProxy exited (status %d); %s/haproxy.log:\n", st, t->dir);
+    fprintf(stderr, "HAProxy exited (%s %d); %s/haproxy.log:\n",
+            WIFEXITED(st) ? "status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
+            t->dir);
     char path[96], buf[4096];
     snprintf(path, sizeof path, "%s/haproxy.log", t->dir);
     FILE *f = fopen(path, "r");
@@ -295,6 +297,15 @@ static void test_rooms_spread_and_a_whole_game_with_resume(void)
     ASSERT_EQ(status_of(t.port, "/api/packs"), 200);
     ASSERT_EQ(status_of(t.port, "/"), 200);
     ASSERT_EQ(status_of(t.port, "/metrics"), 404);   /* each shard's own, never proxied */
+    /* Nor in any spelling quizd (lws: %xx decoded, //, /./ and /x/../
+     * collapsed) reads as /metrics. */
+    static const char *spelled[] = {"/%6Detrics", "/%6d%65trics", "//metrics",     "/./metrics",
+                                    "/x/../metrics", "/%2Fmetrics",  "/%2E/metrics", "/METRICS"};
+    for (size_t i = 0; i < sizeof spelled / sizeof spelled[0]; i++) {
+        int st = status_of(t.port, spelled[i]);
+        if (st != 403 && st != 404)
+            FAIL_AT("GET %s through HAProxy answered %d, expected 403 or 404", spelled[i], st);
+    }
 
     struct igame_seat hosts[2 * N_SHARDS] = {0};
     struct wsc *h[2 * N_SHARDS];
