@@ -115,7 +115,9 @@ static const char *target = "quizd";
 static int port, n_rooms = 1, n_players = 100, n_questions = 3, seconds = 20, think_ms = 2000;
 /* --pid=A[,B...]: the server's processes (HAProxy and its shards in
  * bench/run --shards); CPU and RSS are their sums, CPU also per process. */
-#define MAX_PIDS 16
+/* HAProxy plus one shard per room-code character (bench/run --shards takes
+ * at most 23, the letters; the code alphabet has 31): more is refused. */
+#define MAX_PIDS 32
 static int server_pids[MAX_PIDS], n_pids;
 static int timeout_s = 120, server_pid, stagger_ms;
 static int epfd;
@@ -770,8 +772,13 @@ int main(int argc, char **argv)
         case 'k': think_ms = atoi(optarg); break;
         case 'S': seed = strtoull(optarg, NULL, 10); break;
         case 'P':
-            for (char *t = strtok(optarg, ","); t && n_pids < MAX_PIDS; t = strtok(NULL, ","))
+            for (char *t = strtok(optarg, ","); t; t = strtok(NULL, ",")) {
+                if (n_pids == MAX_PIDS) {
+                    fprintf(stderr, "loadgen: --pid takes at most %d processes\n", MAX_PIDS);
+                    return 2;
+                }
                 server_pids[n_pids++] = atoi(t);
+            }
             server_pid = n_pids ? server_pids[0] : 0;   /* perf counts the first */
             break;
         case 'T': timeout_s = atoi(optarg); break;

@@ -159,6 +159,7 @@ def run_sharded(args, sc, rep):
     build = args.build
     shards = []
     procs = []
+    hp = hlog = None
     tmp = tempfile.mkdtemp(prefix='quizd-bench-haproxy-')
     try:
         for i in range(args.shards):
@@ -197,16 +198,7 @@ def run_sharded(args, sc, rep):
                        f'--seconds={sc["seconds"]}', f'--think-ms={sc["think_ms"]}', f'--seed={rep + 1}',
                        f'--pid={",".join(map(str, pids))}', f'--timeout={args.timeout}',
                        f'--stagger-ms={sc.get("stagger_ms", 0)}']
-        try:
-            out = subprocess.run(lg, capture_output=True, text=True, timeout=args.timeout + 30)
-        finally:
-            hp.terminate()
-            try:
-                hp.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                hp.kill()
-                hp.wait()
-            hlog.close()
+        out = subprocess.run(lg, capture_output=True, text=True, timeout=args.timeout + 30)
         if out.returncode != 0 or not out.stdout.strip():
             raise RuntimeError(f'loadgen failed (sharded {sc["name"]}): {out.stderr[-500:]}')
         res = json.loads(out.stdout.strip().splitlines()[-1])
@@ -215,6 +207,16 @@ def run_sharded(args, sc, rep):
         res['shard_cpu_game_s'] = by_pid[1:]
         return res
     finally:
+        # Whatever raised (readiness, loadgen, its timeout): HAProxy goes too.
+        if hp is not None:
+            hp.terminate()
+            try:
+                hp.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                hp.kill()
+                hp.wait()
+        if hlog is not None:
+            hlog.close()
         for p in procs:
             stop(p)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -6,9 +6,15 @@
  * both shards, plays a game through the proxy, and brings a room back with
  * its score after its shard's container restarts (one data volume each). What it needs is installed
  * when missing (as root); it is skipped, saying why, only where podman
- * cannot run, and in sanitizer builds (the image does not depend on them). */
+ * cannot run a container, where the Debian mirror is unreachable, and in
+ * sanitizer builds (the image does not depend on them). Container and
+ * project names carry the test's pid (two runs never share one), every
+ * command is bounded by timeout(1), and an aborted run takes its
+ * containers down (its log directory is kept for the failure). */
 #include "igame.h"
+#include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/wait.h>
 #include <poll.h>
@@ -19,6 +25,15 @@
 static char dir[64];   /* containers.conf, logs, the base image's root */
 static char src[1024]; /* the source tree (build context) */
 
+/* Bounds of one command, in seconds: installs, debootstrap and image builds;
+ * everything else (run, stop, compose up of built images, restart). */
+#define CMD_LONG_S 900
+#define CMD_S 180
+
+/* This run's names (the pid appended), and whether anything may be up. */
+static char one_name[48], project1[48], project2[48];
+static bool started;
+
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -26,18 +41,67 @@ static long long now_ms(void)
     return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* Runs a shell command with its output appended to the log; its status. */
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
+/* Runs a shell command, at most `secs` seconds (timeout(1) then kills its
+ * process group), with its output appended to the log; its status (124:
+ * timed out). */
+static int sh_for(int secs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int sh_for(int secs, const char *fmt, ...)
 {
-    char cmd[4096], full[4096 + 1024 + 128];
+    char cmd[4096], full[4096 + 1024 + 128], limit[16];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
     snprintf(full, sizeof full, "cd '%s' && { %s ; } >>'%s/log' 2>&1", src, cmd, dir);
-    int st = system(full);
+    snprintf(limit, sizeof limit, "%d", secs);
+    pid_t p = fork();
+    if (p < 0)
+        return 128;
+    if (p == 0) {
+        execl("/usr/bin/timeout", "timeout", "-k", "10", limit, "/bin/sh", "-c", full, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(p, &st, 0) < 0)
+        if (errno != EINTR)
+            return 128;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+#define sh(...) sh_for(CMD_S, __VA_ARGS__)
+
+/* Takes down whatever this run may have started (names are this run's). */
+static void take_down(void)
+{
+    if (!started)
+        return;
+    started = false;
+    sh("podman rm -f %s", one_name);
+    sh("podman-compose -p %s down -v", project1);
+    sh("podman-compose -f docker-compose.sharded.yml -p %s down -v", project2);
+}
+
+/* A failed assertion aborts: the containers go, the log directory stays. */
+static void on_abort(int sig)
+{
+    take_down();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Skipped: the reason, the log's tail, and the temporary directory removed. */
+static void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void skip(const char *fmt, ...)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "tail -n 20 '%s/log' >&2 2>/dev/null", dir);
+    if (system(cmd)) { /* the tail is only a courtesy */ }
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("SKIPPED: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    sh("rm -rf '%s'", dir);
 }
 
 static void must(int status, const char *what)
@@ -139,28 +203,49 @@ static void shard_restart_keeps_the_room(int port, const char *project)
         wsc_free(extra[i]);
 }
 
-/* Every tool, or false (with the reason printed) when podman cannot run here. */
-static bool tools_ready(void)
+#define BASE_IMAGE "docker.io/library/debian:bookworm-slim"
+#define DEBIAN_MIRROR "http://deb.debian.org/debian/dists/bookworm/Release"
+
+/* Every tool, the base image and one container actually run, or false (the
+ * test skipped, saying why) when podman cannot run containers here or the
+ * Debian mirror the images need is unreachable. */
+static bool podman_runs(void)
 {
     static const char pkgs[] = "podman podman-compose debootstrap runc "
                                "golang-github-containernetworking-plugin-dnsname";
     if (sh("for p in %s; do dpkg-query -W -f='${Status}' $p 2>/dev/null | "
            "grep -q 'install ok installed' || exit 1; done", pkgs)) {
         if (geteuid() != 0) {
-            fprintf(stderr, "SKIPPED: podman is not installed and this is not root (apt-get install %s)\n",
-                    pkgs);
+            skip("podman is not installed and this is not root (apt-get install %s)", pkgs);
             return false;
         }
-        if (sh("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends %s", pkgs) &&
-            sh("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
-               "--no-install-recommends %s", pkgs)) {
-            fprintf(stderr, "SKIPPED: podman could not be installed (log in %s/log)\n", dir);
+        if (sh_for(CMD_LONG_S, "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
+                               "--no-install-recommends %s", pkgs) &&
+            sh_for(CMD_LONG_S, "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install "
+                               "-y -qq --no-install-recommends %s", pkgs)) {
+            skip("podman could not be installed (apt-get failed: no Debian mirror?)");
             return false;
         }
     }
-    if (sh("podman info")) {
-        fprintf(stderr, "SKIPPED: podman is installed but cannot run here (podman info failed; log in "
-                        "%s/log)\n", dir);
+    /* The images install Debian packages (and the base comes from
+     * debootstrap when missing): without the mirror nothing can be built. */
+    if (sh("python3 -c 'import urllib.request; urllib.request.urlopen(\"%s\", timeout=20)'",
+           DEBIAN_MIRROR)) {
+        skip("the Debian mirror is unreachable (%s): the images cannot be built", DEBIAN_MIRROR);
+        return false;
+    }
+    /* No registry here: the Dockerfiles' base comes from debootstrap (once). */
+    if (sh("podman image exists " BASE_IMAGE) &&
+        sh_for(CMD_LONG_S, "rm -rf '%s/rootfs' && debootstrap --variant=minbase bookworm '%s/rootfs' && "
+                           "tar -C '%s/rootfs' -c . | podman import - " BASE_IMAGE "; "
+                           "s=$?; rm -rf '%s/rootfs'; exit $s", dir, dir, dir, dir)) {
+        skip("the " BASE_IMAGE " base image could not be made with debootstrap");
+        return false;
+    }
+    /* podman info succeeds where no container can start (no user namespaces,
+     * no cgroups, a runtime that fails): run one. */
+    if (sh("podman run --rm --network none " BASE_IMAGE " true")) {
+        skip("podman cannot run a container here (podman run --rm " BASE_IMAGE " true failed)");
         return false;
     }
     return true;
@@ -169,14 +254,10 @@ static bool tools_ready(void)
 /* The project's own images, built from this tree. */
 static void build_images(void)
 {
-    /* No registry here: the Dockerfiles' base comes from debootstrap (once). */
-    if (sh("podman image exists docker.io/library/debian:bookworm-slim"))
-        must(sh("rm -rf '%s/rootfs' && debootstrap --variant=minbase bookworm '%s/rootfs' && "
-                "tar -C '%s/rootfs' -c . | podman import - docker.io/library/debian:bookworm-slim; "
-                "s=$?; rm -rf '%s/rootfs'; exit $s", dir, dir, dir, dir),
-             "making the debian:bookworm-slim base image with debootstrap");
-    must(sh("podman build --pull=never --network host -t quizd:latest ."), "podman build (Dockerfile)");
-    must(sh("podman build --pull=never --network host -f deploy/haproxy.Dockerfile -t quizd-haproxy:latest ."),
+    must(sh_for(CMD_LONG_S, "podman build --pull=never --network host -t quizd:latest ."),
+         "podman build (Dockerfile)");
+    must(sh_for(CMD_LONG_S, "podman build --pull=never --network host -f deploy/haproxy.Dockerfile "
+                            "-t quizd-haproxy:latest ."),
          "podman build (deploy/haproxy.Dockerfile)");
 }
 
@@ -199,26 +280,31 @@ static void test_images_compose_and_sharded_compose(void)
           "[engine]\nruntime = \"runc\"\n", f);
     fclose(f);
     setenv("CONTAINERS_CONF", conf, 1);
-    if (!tools_ready())
+    if (!podman_runs())
         return;
+    snprintf(one_name, sizeof one_name, "quizd-test-one-%ld", (long)getpid());
+    snprintf(project1, sizeof project1, "quizdtest1p%ld", (long)getpid());
+    snprintf(project2, sizeof project2, "quizdtest2p%ld", (long)getpid());
+    started = true;   /* from here an abort or an exit takes this run's containers down */
+    atexit(take_down);
+    signal(SIGABRT, on_abort);
     long long t0 = now_ms();
     build_images();
     fprintf(stderr, "images built in %.0f s\n", (double)(now_ms() - t0) / 1000);
 
     /* 1. One container, as `docker run` would. */
     int port = free_port();
-    sh("podman rm -f quizd-test-one");
-    must(sh("podman run -d --rm --name quizd-test-one -p 127.0.0.1:%d:8080 "
-            "-v '%s/tests/data/packs:/packs:ro' quizd:latest", port, src),
+    must(sh("podman run -d --rm --name %s -p 127.0.0.1:%d:8080 "
+            "-v '%s/tests/data/packs:/packs:ro' quizd:latest", one_name, port, src),
          "podman run");
     wait_status(port, "/healthz", 200, 30000);
     play_game(port);
-    must(sh("podman stop -t 5 quizd-test-one"), "podman stop");
+    must(sh("podman stop -t 5 %s", one_name), "podman stop");
 
     /* 2. docker-compose.yml: the one-container default. */
     port = free_port();
-    sh("podman-compose -p quizdtest1 down -v");
-    must(sh("QUIZD_PORT=%d QUIZD_PACKS=./tests/data/packs podman-compose -p quizdtest1 up -d", port),
+    must(sh_for(CMD_LONG_S, "QUIZD_PORT=%d QUIZD_PACKS=./tests/data/packs podman-compose -p %s up -d",
+                port, project1),
          "podman-compose up");
     wait_status(port, "/healthz", 200, 30000);
     char *hd, *body;
@@ -227,13 +313,12 @@ static void test_images_compose_and_sharded_compose(void)
     free(hd);
     free(body);
     play_game(port);
-    must(sh("podman-compose -p quizdtest1 down -v"), "podman-compose down");
+    must(sh("podman-compose -p %s down -v", project1), "podman-compose down");
 
     /* 3. docker-compose.sharded.yml: HAProxy and two shards. */
     port = free_port();
-    sh("podman-compose -f docker-compose.sharded.yml -p quizdtest2 down -v");
-    must(sh("QUIZD_PORT=%d QUIZD_PACKS=./tests/data/packs podman-compose -f docker-compose.sharded.yml "
-            "-p quizdtest2 up -d", port),
+    must(sh_for(CMD_LONG_S, "QUIZD_PORT=%d QUIZD_PACKS=./tests/data/packs podman-compose "
+                            "-f docker-compose.sharded.yml -p %s up -d", port, project2),
          "podman-compose up (sharded)");
     /* Routed once quizd, not HAProxy (503), answers for each shard. */
     wait_status(port, "/api/rooms/A22222/x", 404, 30000);
@@ -246,9 +331,10 @@ static void test_images_compose_and_sharded_compose(void)
         seen_b |= s == 'B';
     }
     ASSERT(seen_a && seen_b);
-    shard_restart_keeps_the_room(port, "quizdtest2");
-    must(sh("podman-compose -f docker-compose.sharded.yml -p quizdtest2 down -v"),
+    shard_restart_keeps_the_room(port, project2);
+    must(sh("podman-compose -f docker-compose.sharded.yml -p %s down -v", project2),
          "podman-compose down (sharded)");
+    started = false;
     fprintf(stderr, "containers test took %.0f s\n", (double)(now_ms() - t0) / 1000);
     sh("rm -rf '%s'", dir);
 }

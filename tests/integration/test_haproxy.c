@@ -8,6 +8,7 @@
 #include "igame.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/prctl.h>
@@ -19,6 +20,14 @@
 
 #define HAPROXY "/usr/sbin/haproxy"
 #define N_SHARDS 3
+/* The test opens a few dozen connections: a small maxconn keeps HAProxy's
+ * descriptor needs (about two per connection) far below any nofile limit. */
+#define TEST_MAXCONN 256
+/* create_on's tries per call, the calls in one test, and so the rooms it may
+ * leave aside (one bound for the array and its check). */
+#define CREATE_TRIES (3 * N_SHARDS)
+#define CREATE_CALLS 3
+#define MAX_EXTRA (CREATE_CALLS * CREATE_TRIES)
 
 static const char IDS[N_SHARDS] = {'A', 'B', 'C'};
 
@@ -30,6 +39,45 @@ struct topo {
     int port;                     /* HAProxy's */
     char dir[64];                 /* config, logs, data */
 };
+
+/* The running test's temporary directory, removed on every exit: a normal
+ * one (atexit) and a failed assertion (abort: SIGABRT). */
+static char cleanup_dir[64];
+
+static void remove_dir_now(void)
+{
+    /* fork, execv and waitpid only: this also runs in a signal handler. */
+    if (!cleanup_dir[0])
+        return;
+    pid_t p = fork();
+    if (p == 0) {
+        char *const argv[] = {"rm", "-rf", cleanup_dir, NULL};
+        execv("/bin/rm", argv);
+        _exit(127);
+    }
+    if (p > 0)
+        while (waitpid(p, NULL, 0) < 0 && errno == EINTR) {
+        }
+    cleanup_dir[0] = '\0';
+}
+
+static void on_abort(int sig)
+{
+    remove_dir_now();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void cleanup_on_exit(const char *dir)
+{
+    static bool installed;
+    snprintf(cleanup_dir, sizeof cleanup_dir, "%s", dir);
+    if (!installed) {
+        atexit(remove_dir_now);
+        signal(SIGABRT, on_abort);
+        installed = true;
+    }
+}
 
 static long long now_ms(void)
 {
@@ -92,6 +140,28 @@ static int status_of(int port, const char *path)
     return st;
 }
 
+/* HAProxy exited (a config it refuses, a port taken): its log is the reason. */
+static void fail_if_haproxy_exited(struct topo *t)
+{
+    int st;
+    if (waitpid(t->haproxy, &st, WNOHANG) != t->haproxy)
+        return;
+    t->haproxy = 0;   /* reaped: topo_stop must not signal a recycled pid */
+    fprintf(stderr, "HAProxy exited (%s %d); %s/haproxy.log:\n",
+            WIFEXITED(st) ? "status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
+            t->dir);
+    char path[96], buf[4096];
+    snprintf(path, sizeof path, "%s/haproxy.log", t->dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+            fwrite(buf, 1, n, stderr);
+        fclose(f);
+    }
+    FAIL_AT("HAProxy is not running");
+}
+
 /* Waits until HAProxy routes shard i's rooms to a live shard: quizd answers
  * 404 for an unknown /api/rooms/ path where HAProxy, with the shard down,
  * answers 503. */
@@ -102,6 +172,7 @@ static void wait_routed(struct topo *t, int i)
     long long deadline = now_ms() + proc_timeout(15000);
     int st;
     while ((st = status_of(t->port, path)) != 404) {
+        fail_if_haproxy_exited(t);
         if (now_ms() > deadline)
             FAIL_AT("HAProxy does not route shard %c (last status %d)", IDS[i], st);
         poll(NULL, 0, 50);
@@ -116,6 +187,7 @@ static void wait_unrouted(struct topo *t, int i)
     long long deadline = now_ms() + proc_timeout(15000);
     int st;
     while ((st = status_of(t->port, path)) != 503) {
+        fail_if_haproxy_exited(t);
         if (now_ms() > deadline)
             FAIL_AT("HAProxy still routes the killed shard %c (status %d)", IDS[i], st);
         poll(NULL, 0, 50);
@@ -129,6 +201,7 @@ static void topo_start(struct topo *t)
         FAIL_AT("%s is missing: install Debian's haproxy package (./test.sh does)", HAPROXY);
     snprintf(t->dir, sizeof t->dir, "/tmp/quizd-haproxy-XXXXXX");
     ASSERT(mkdtemp(t->dir));
+    cleanup_on_exit(t->dir);
     for (int i = 0; i < N_SHARDS; i++) {
         snprintf(t->data_dir[i], sizeof t->data_dir[i], "%s/data-%c", t->dir, IDS[i]);
         ASSERT_OK(mkdir(t->data_dir[i], 0700));
@@ -136,8 +209,8 @@ static void topo_start(struct topo *t)
     }
     t->port = free_port();
     char cmd[2048];
-    int n = snprintf(cmd, sizeof cmd, "%s/deploy/render-haproxy --listen 127.0.0.1:%d",
-                     getenv("QZ_SOURCE_DIR"), t->port);
+    int n = snprintf(cmd, sizeof cmd, "%s/deploy/render-haproxy --listen 127.0.0.1:%d --maxconn %d",
+                     getenv("QZ_SOURCE_DIR"), t->port, TEST_MAXCONN);
     for (int i = 0; i < N_SHARDS; i++)
         n += snprintf(cmd + n, sizeof cmd - (size_t)n, " %c=127.0.0.1:%d", IDS[i], t->shard_port[i]);
     snprintf(cmd + n, sizeof cmd - (size_t)n, " > %s/haproxy.cfg && %s -c -q -f %s/haproxy.cfg",
@@ -169,10 +242,11 @@ static void topo_stop(struct topo *t)
     for (int i = 0; i < N_SHARDS; i++)
         if (t->shard[i].pid > 0)
             itest_stop(&t->shard[i]);
-    kill(t->haproxy, SIGTERM);
     int st;
     long long deadline = now_ms() + proc_timeout(5000);
-    while (waitpid(t->haproxy, &st, WNOHANG) == 0) {
+    if (t->haproxy > 0)
+        kill(t->haproxy, SIGTERM);
+    while (t->haproxy > 0 && waitpid(t->haproxy, &st, WNOHANG) == 0) {
         if (now_ms() > deadline) {
             kill(t->haproxy, SIGKILL);
             waitpid(t->haproxy, &st, 0);
@@ -180,9 +254,9 @@ static void topo_stop(struct topo *t)
         }
         poll(NULL, 0, 20);
     }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", t->dir);
-    ASSERT_EQ(system(cmd), 0);
+    remove_dir_now();
+    struct stat sb;
+    ASSERT(stat(t->dir, &sb) < 0 && errno == ENOENT);
 }
 
 static int shard_of(const char *code)
@@ -195,14 +269,18 @@ static int shard_of(const char *code)
 }
 
 /* Creates rooms through HAProxy (their hosts stay connected, so leastconn
- * spreads them) until one lands on `want`; at most 3 * N_SHARDS tries. */
+ * spreads them) until one lands on `want`; at most CREATE_TRIES tries. The
+ * others go to extra[MAX_EXTRA] (the caller frees them). */
 static struct wsc *create_on(struct topo *t, int want, struct igame_seat *host,
                              struct wsc **extra, int *n_extra)
 {
-    for (int k = 0; k < 3 * N_SHARDS; k++) {
+    for (int k = 0; k < CREATE_TRIES; k++) {
         struct wsc *h = igame_create(t->port, 3, host);
         if (shard_of(host->code) == want)
             return h;
+        if (*n_extra >= MAX_EXTRA)
+            FAIL_AT("more than %d rooms set aside (create_on called over %d times?)", MAX_EXTRA,
+                    CREATE_CALLS);
         extra[(*n_extra)++] = h;
     }
     FAIL_AT("no room landed on shard %c", IDS[want]);
@@ -219,6 +297,15 @@ static void test_rooms_spread_and_a_whole_game_with_resume(void)
     ASSERT_EQ(status_of(t.port, "/api/packs"), 200);
     ASSERT_EQ(status_of(t.port, "/"), 200);
     ASSERT_EQ(status_of(t.port, "/metrics"), 404);   /* each shard's own, never proxied */
+    /* Nor in any spelling quizd (lws: %xx decoded, //, /./ and /x/../
+     * collapsed) reads as /metrics. */
+    static const char *spelled[] = {"/%6Detrics", "/%6d%65trics", "//metrics",     "/./metrics",
+                                    "/x/../metrics", "/%2Fmetrics",  "/%2E/metrics", "/METRICS"};
+    for (size_t i = 0; i < sizeof spelled / sizeof spelled[0]; i++) {
+        int st = status_of(t.port, spelled[i]);
+        if (st != 403 && st != 404)
+            FAIL_AT("GET %s through HAProxy answered %d, expected 403 or 404", spelled[i], st);
+    }
 
     struct igame_seat hosts[2 * N_SHARDS] = {0};
     struct wsc *h[2 * N_SHARDS];
@@ -284,7 +371,7 @@ static void test_a_killed_shard_ends_only_its_rooms(void)
 {
     struct topo t;
     topo_start(&t);
-    struct wsc *extra[6 * N_SHARDS];
+    struct wsc *extra[MAX_EXTRA];
     int n_extra = 0;
     struct igame_seat hv = {0}, hs = {0}, victim = {0}, survivor = {0};
     struct wsc *hvc = create_on(&t, 0, &hv, extra, &n_extra);   /* on A, to be killed */

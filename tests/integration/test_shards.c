@@ -13,7 +13,9 @@ static void test_bad_shard_ids_exit_2(void)
                                 "--shard"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char cmd[1024];
-        snprintf(cmd, sizeof cmd, "%s --no-corpus %s >/dev/null 2>&1", proc_quizd_path(), bad[i]);
+        /* Bounded: a regressed check would leave quizd serving, not exiting. */
+        snprintf(cmd, sizeof cmd, "timeout 10 %s --no-corpus %s >/dev/null 2>&1", proc_quizd_path(),
+                 bad[i]);
         int st = system(cmd);
         ASSERT(WIFEXITED(st));
         if (WEXITSTATUS(st) != 2)
