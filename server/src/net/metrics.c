@@ -147,8 +147,14 @@ char *server__metrics(void *arg, size_t *len)
                    "the socket or queued; with --data that includes the commit it waits for.");
     metrics_hist_write(&b, "quizd_answer_ack_seconds", &srv->stats.answer_ack_s);
 
-    /* Persistence (store/): absent with --no-data. */
+    /* Persistence (store/): absent with --no-data. One snapshot for every
+     * figure of the writer: reads under separate locks would let a commit
+     * in between make the counter and the histogram disagree. */
     struct store *st = srv->cfg.store;
+    struct store_stats ss = {0};
+    metrics_hist_init(&ss.commit_s, METRICS_LATENCY_S, METRICS_LATENCY_N);
+    if (st)
+        store_stats(st, &ss);
     gauge(&b, "quizd_store_enabled", "1 when games are kept in SQLite (--data), 0 with --no-data.",
           st ? 1 : 0);
     gauge(&b, "quizd_store_queue_records",
@@ -159,20 +165,14 @@ char *server__metrics(void *arg, size_t *len)
           srv->rooms ? (double)rooms_held(srv->rooms) : 0);
     counter(&b, "quizd_store_failures_total",
             "Writes that failed (disk full, I/O error) or batches not written after one.",
-            st ? (double)store_failures(st) : 0);
+            (double)ss.failures);
     gauge(&b, "quizd_rooms_unsaved", "Live rooms whose results are no longer being saved.",
           srv->rooms ? (double)rooms_unsaved(srv->rooms) : 0);
-    /* One snapshot for both the counter and the histogram: two reads under
-     * separate locks would let a commit in between make them disagree. */
-    struct metrics_hist commit;
-    metrics_hist_init(&commit, METRICS_LATENCY_S, METRICS_LATENCY_N);
-    if (st)
-        store_commit_histogram(st, &commit);
     counter(&b, "quizd_store_commits_total", "Transactions that wrote records.",
-            (double)commit.count);
+            (double)ss.commit_s.count);
     metrics_family(&b, "quizd_store_commit_seconds", "histogram",
                    "One group commit of the writer thread (transactions that wrote records).");
-    metrics_hist_write(&b, "quizd_store_commit_seconds", &commit);
+    metrics_hist_write(&b, "quizd_store_commit_seconds", &ss.commit_s);
 
     struct rusage ru;
     double cpu = 0;

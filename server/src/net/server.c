@@ -107,7 +107,9 @@ static void site_health(void *arg, struct api_health *out)
     out->http_connections = srv->n_sock > srv->n_conn ? srv->n_sock - srv->n_conn : 0;
     out->refused_connections = srv->refused;
     if (srv->cfg.store) {
-        out->store_failures = store_failures(srv->cfg.store);
+        struct store_stats ss;
+        store_stats(srv->cfg.store, &ss);
+        out->store_failures = ss.failures;
         out->unsaved_rooms = srv->rooms ? rooms_unsaved(srv->rooms) : 0;
         /* not_saved while the store fails, and while live rooms lost records */
         out->data = store_failed(srv->cfg.store) || out->unsaved_rooms ? "not_saved" : "saved";

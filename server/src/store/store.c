@@ -121,16 +121,11 @@ struct store {
     uint64_t seq_appended;          /* under mu */
     uint64_t seq_committed;         /* under mu */
     uint64_t seq_settled;           /* under mu: committed or dropped */
-    uint64_t retries;               /* under mu */
     unsigned retry_ms;
     bool failed;                    /* under mu */
-    uint64_t failures;              /* under mu */
-    double commit_ms_max;           /* under mu */
-    struct metrics_hist commit_s;   /* under mu: transactions that wrote records, seconds */
-    uint64_t commits;               /* under mu: transactions with records */
+    struct store_stats stats;       /* under mu */
     int64_t clock_offset;           /* under mu */
     bool clock_wanted;              /* under mu: a deadline runs, so the idle clock is kept */
-    uint64_t clock_writes;          /* under mu: transactions that wrote only the clock */
     void (*notify)(void *arg);
     void *notify_arg;
 };
@@ -319,7 +314,7 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
         return NULL;
     }
     struct store *s = xcalloc(1, sizeof *s);
-    metrics_hist_init(&s->commit_s, METRICS_LATENCY_S, METRICS_LATENCY_N);
+    metrics_hist_init(&s->stats.commit_s, METRICS_LATENCY_S, METRICS_LATENCY_N);
     s->path = xasprintf("%s/%s", o->dir, STORE_DB_NAME);
     /* One process per data directory: a second quizd on the same DIR would
      * append records whose sequence numbers the first one uses next. The
@@ -755,24 +750,22 @@ static void *writer_main(void *arg)
         uint64_t before = s->seq_settled;
         bool was_failed = s->failed;
         if (keep)
-            s->retries++;
+            s->stats.retries++;
         if (clock_only)
-            s->clock_writes++;
+            s->stats.clock_writes++;
         if (commit) {
-            s->commits++;
-            metrics_hist_observe(&s->commit_s, ms / 1e3);
+            s->stats.commits++;
+            metrics_hist_observe(&s->stats.commit_s, ms / 1e3);
             s->seq_committed = upto;
         }
         if (drop) {
             s->failed = true;
-            s->failures++;   /* a batch not written: counted, never silent */
+            s->stats.failures++;   /* a batch not written: counted, never silent */
         }
         if (recovered)
             s->failed = false;
         if (!keep)
             s->seq_settled = upto;
-        if (ms > s->commit_ms_max)
-            s->commit_ms_max = ms;
         bool moved = s->seq_settled != before || s->failed != was_failed;
         if (stopping && !s->pending.len && !keep)
             break;
@@ -1046,22 +1039,6 @@ void store_clock_wanted(struct store *s, bool wanted)
     pthread_mutex_unlock(&s->mu);
 }
 
-uint64_t store_clock_writes(struct store *s)
-{
-    pthread_mutex_lock(&s->mu);
-    uint64_t v = s->clock_writes;
-    pthread_mutex_unlock(&s->mu);
-    return v;
-}
-
-uint64_t store_retries(struct store *s)
-{
-    pthread_mutex_lock(&s->mu);
-    uint64_t v = s->retries;
-    pthread_mutex_unlock(&s->mu);
-    return v;
-}
-
 bool store_failed(struct store *s)
 {
     pthread_mutex_lock(&s->mu);
@@ -1070,35 +1047,11 @@ bool store_failed(struct store *s)
     return v;
 }
 
-uint64_t store_failures(struct store *s)
+void store_stats(struct store *s, struct store_stats *out)
 {
     pthread_mutex_lock(&s->mu);
-    uint64_t v = s->failures;
+    *out = s->stats;
     pthread_mutex_unlock(&s->mu);
-    return v;
-}
-
-void store_commit_histogram(struct store *s, struct metrics_hist *out)
-{
-    pthread_mutex_lock(&s->mu);
-    *out = s->commit_s;
-    pthread_mutex_unlock(&s->mu);
-}
-
-uint64_t store_commits(struct store *s)
-{
-    pthread_mutex_lock(&s->mu);
-    uint64_t v = s->commits;
-    pthread_mutex_unlock(&s->mu);
-    return v;
-}
-
-double store_commit_ms_max(struct store *s)
-{
-    pthread_mutex_lock(&s->mu);
-    double v = s->commit_ms_max;
-    pthread_mutex_unlock(&s->mu);
-    return v;
 }
 
 /* ------------------------------------------------------------------ */

@@ -17,6 +17,7 @@
 #ifndef QZ_STORE_H
 #define QZ_STORE_H
 #include "core/question.h"
+#include "util/metrics.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -136,17 +137,16 @@ uint64_t store_settled(struct store *s);
  * then does the writer record the clock between batches, every
  * STORE_CLOCK_MS; with every batch it always does. Thread-safe. */
 void store_clock_wanted(struct store *s, bool wanted);
-/* Transactions that recorded only the clock. */
-uint64_t store_clock_writes(struct store *s);
-/* Attempts that failed with a transient error and were retried. */
-uint64_t store_retries(struct store *s);
-uint64_t store_failures(struct store *s);
-double store_commit_ms_max(struct store *s);
-uint64_t store_commits(struct store *s);   /* transactions that wrote records */
-/* A copy of the commit latency histogram (seconds per transaction that
- * wrote records), for /metrics. */
-struct metrics_hist;
-void store_commit_histogram(struct store *s, struct metrics_hist *out);
+/* What the writer did since the start, for /metrics, /healthz and tests. */
+struct store_stats {
+    uint64_t commits;              /* transactions that wrote records */
+    uint64_t clock_writes;         /* transactions that recorded only the clock */
+    uint64_t retries;              /* attempts failed with a transient error, retried */
+    uint64_t failures;             /* batches not written (counted, never silent) */
+    struct metrics_hist commit_s;  /* seconds per transaction that wrote records */
+};
+/* One consistent snapshot of the figures above. Thread-safe. */
+void store_stats(struct store *s, struct store_stats *out);
 
 /* Restore: every unfinished room, oldest first, with its events in order.
  * The callbacks get borrowed strings valid during the call. Returns 0 or -1. */

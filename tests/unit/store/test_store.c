@@ -106,6 +106,14 @@ static void on_done(void *arg, void *room)
 {
 }
 
+/* The writer's figures, one snapshot. */
+static struct store_stats stats_of(struct store *s)
+{
+    struct store_stats st;
+    store_stats(s, &st);
+    return st;
+}
+
 static void test_write_then_restore(void)
 {
     make_dir();
@@ -138,7 +146,7 @@ static void test_write_then_restore(void)
     store_room(s, done, "GHIJKL", th, "pack", "ph", 7, "{}", 1000);
     store_finish(s, done, "finished", 0, 2000);
     wait_committed(s, store_appended(s));
-    ASSERT_GE(store_commits(s), 1);
+    ASSERT_GE(stats_of(s).commits, 1);
     ASSERT(!store_failed(s));
     store_close(s);
 
@@ -177,9 +185,9 @@ static void test_group_commit(void)
     for (uint32_t p = 1; p <= 10000; p++)
         last = store_answer(s, id, 100, p, 0, (int)(p % 4), 0, p);
     wait_committed(s, last);
-    ASSERT_LE(store_commits(s), 100);
+    ASSERT_LE(stats_of(s).commits, 100);
     fprintf(stderr, "10000 answers in %llu transactions\n",
-            (unsigned long long)store_commits(s));
+            (unsigned long long)stats_of(s).commits);
     store_close(s);
     sqlite3 *db;
     char path[128];
@@ -256,7 +264,7 @@ static void wait_until(struct store *s, bool (*cond)(struct store *s, uint64_t a
 }
 
 static bool settled_to(struct store *s, uint64_t seq) { return store_settled(s) >= seq; }
-static bool retried(struct store *s, uint64_t n) { return store_retries(s) >= n; }
+static bool retried(struct store *s, uint64_t n) { return stats_of(s).retries >= n; }
 static bool not_failed(struct store *s, uint64_t unused) { (void)unused; return !store_failed(s); }
 
 /* Past --data-max-mb writes fail like a full disk: retried, then counted,
@@ -278,8 +286,8 @@ static void test_full_is_loud(void)
         last = store_question(s, id, i, big, "0123");
     wait_until(s, settled_to, last);
     ASSERT(store_failed(s));
-    ASSERT_GE(store_failures(s), 1);
-    ASSERT_GE(store_retries(s), 1);     /* retried before giving up */
+    ASSERT_GE(stats_of(s).failures, 1);
+    ASSERT_GE(stats_of(s).retries, 1);     /* retried before giving up */
     ASSERT(store_committed(s) < last);  /* dropped, never reported as committed */
     store_close(s);
     remove_dir();
@@ -309,7 +317,7 @@ static void test_busy_is_retried(void)
     ASSERT_EQ(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     wait_committed(s, seq);
     ASSERT(!store_failed(s));
-    ASSERT_EQ(store_failures(s), 0);
+    ASSERT_EQ(stats_of(s).failures, 0);
     sqlite3_close(other);
     store_close(s);
     ASSERT_EQ(db_int("SELECT count(*) FROM answers"), 1);
@@ -605,7 +613,7 @@ static void test_clock_never_behind_events(void)
     remove_dir();
 }
 
-static bool clock_written(struct store *s, uint64_t n) { return store_clock_writes(s) >= n; }
+static bool clock_written(struct store *s, uint64_t n) { return stats_of(s).clock_writes >= n; }
 
 /* An idle server (no deadline running) writes no transaction every
  * STORE_CLOCK_MS; while a deadline runs it records the clock that often. */
@@ -621,8 +629,8 @@ static void test_idle_store_writes_nothing(void)
         struct timespec ts = {0, 20000000};
         nanosleep(&ts, NULL);
     }
-    ASSERT_EQ(store_clock_writes(s), 0);
-    ASSERT_EQ(store_commits(s), 0);
+    ASSERT_EQ(stats_of(s).clock_writes, 0);
+    ASSERT_EQ(stats_of(s).commits, 0);
     store_clock_wanted(s, true);
     wait_until(s, clock_written, 1);
     store_close(s);
