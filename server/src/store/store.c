@@ -547,6 +547,22 @@ static size_t rec_size(const struct rec *r)
     return (n + 7) & ~(size_t)7;
 }
 
+/* Ends the transaction a batch opened: the clock row (when asked), then
+ * COMMIT while everything went well, else ROLLBACK if one is open.
+ * Returns rc, or the first error of the clock or the commit. */
+static int end_tx(struct store *s, int rc, bool write_clock, uint64_t clock)
+{
+    if (rc == SQLITE_OK && write_clock) {
+        sqlite3_bind_int64(s->clock, 1, (int64_t)clock);
+        rc = step_reset(s->clock);
+    }
+    if (rc == SQLITE_OK)
+        rc = step_reset(s->commit);
+    if (rc != SQLITE_OK && !sqlite3_get_autocommit(s->db))
+        step_reset(s->rollback);
+    return rc;
+}
+
 /* One transaction for the whole batch, then the clock. Returns the SQLite
  * error code of the first failure, or SQLITE_OK. */
 static int write_batch(struct store *s, const struct buf *b, uint64_t clock, uint32_t lost_upto)
@@ -559,15 +575,7 @@ static int write_batch(struct store *s, const struct buf *b, uint64_t clock, uin
             rc = bind_rec(s, &r, (const char *)b->p + off + sizeof r);
         off += rec_size(&r);
     }
-    if (rc == SQLITE_OK && clock) {
-        sqlite3_bind_int64(s->clock, 1, (int64_t)clock);
-        rc = step_reset(s->clock);
-    }
-    if (rc == SQLITE_OK)
-        rc = step_reset(s->commit);
-    if (rc != SQLITE_OK && !sqlite3_get_autocommit(s->db))
-        step_reset(s->rollback);
-    return rc;
+    return end_tx(s, rc, clock != 0, clock);
 }
 
 /* Errors worth another attempt with the same batch: the lock is held (an
@@ -604,15 +612,7 @@ static int mark_lost(struct store *s, uint32_t upto, int64_t epoch_ms, uint64_t 
         sqlite3_bind_int64(s->mark_lost, 2, upto);
         rc = step_reset(s->mark_lost);
     }
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(s->clock, 1, (int64_t)clock);
-        rc = step_reset(s->clock);
-    }
-    if (rc == SQLITE_OK)
-        rc = step_reset(s->commit);
-    if (rc != SQLITE_OK && !sqlite3_get_autocommit(s->db))
-        step_reset(s->rollback);
-    return rc;
+    return end_tx(s, rc, true, clock);
 }
 
 static int64_t epoch_ms_now(void)
