@@ -177,9 +177,19 @@ int parse_is_code_line(const char *s)
     return 0;
 }
 
+/* Room for element n of an array that grows one element at a time: the
+ * capacity doubles whenever n reaches a power of two (1, 2, 4, ...), so
+ * appending n elements copies O(n) bytes in all, not O(n^2). */
+static void *grow(void *v, size_t n, size_t size)
+{
+    if (n & (n - 1))
+        return v;
+    return xrealloc(v, (n ? 2 * n : 1) * size);
+}
+
 static void push_block(struct cquestion *q, enum block_kind k, const char *text, int l0, int l1, int num)
 {
-    q->blocks = xrealloc(q->blocks, (q->n_blocks + 1) * sizeof *q->blocks);
+    q->blocks = grow(q->blocks, q->n_blocks, sizeof *q->blocks);
     struct block *b = &q->blocks[q->n_blocks++];
     b->kind = k;
     b->text = xstrdup(text);
@@ -227,18 +237,25 @@ static void build_blocks(struct cquestion *q, char **lines, int from, int to)
             /* Merge a run of code lines; blank lines stay inside when more code follows. */
             size_t cap = 1024, len = 0;
             char *buf = xmalloc(cap);
-            int start = i, last = i;
+            int start = i, last = i, blank_to = i;
             while (i < to) {
                 const char *l = lines[i];
-                bool code = in_str || parse_is_code_line(l);
-                if (blank_line(l)) {
+                bool code;
+                if (i < blank_to) {
+                    code = true;   /* inside a blank run already found to be followed by code */
+                } else if (blank_line(l)) {
+                    /* The whole run of blank lines is looked past once (a rescan
+                     * from each of its lines would be quadratic in its length). */
                     int j = i + 1;
                     while (j < to && blank_line(lines[j]))
                         j++;
                     if (j >= to || !(in_str || parse_is_code_line(lines[j])) || is_bullet(lines[j]) ||
                         numbered_item(lines[j]))
                         break;
+                    blank_to = j;
                     code = true;
+                } else {
+                    code = in_str || parse_is_code_line(l);
                 }
                 if (!code)
                     break;
@@ -293,7 +310,7 @@ int corpus_parse(const char *text, size_t len, struct corpus *c)
         size_t l = e ? (size_t)(e - p) : strlen(p);
         if (l && p[l - 1] == '\r')
             l--;
-        c->lines = xrealloc(c->lines, (c->n_lines + 1) * sizeof *c->lines);
+        c->lines = grow(c->lines, c->n_lines, sizeof *c->lines);
         c->lines[c->n_lines++] = xstrndup(p, l);
         if (!e)
             break;
@@ -303,7 +320,7 @@ int corpus_parse(const char *text, size_t len, struct corpus *c)
     size_t *cat_at = NULL, ncat = 0;
     for (size_t i = 0; i + 2 < c->n_lines; i++)
         if (!blank_line(c->lines[i]) && blank_line(c->lines[i + 1]) && is_count_line(c->lines[i + 2])) {
-            cat_at = xrealloc(cat_at, (ncat + 1) * sizeof *cat_at);
+            cat_at = grow(cat_at, ncat, sizeof *cat_at);
             cat_at[ncat++] = i;
         }
     if (!ncat) {
@@ -329,7 +346,7 @@ int corpus_parse(const char *text, size_t len, struct corpus *c)
                     build_blocks(q, c->lines, q_line + 1, (int)i);
                 }
                 if (head) {
-                    cat->qs = xrealloc(cat->qs, (cat->n_qs + 1) * sizeof *cat->qs);
+                    cat->qs = grow(cat->qs, cat->n_qs, sizeof *cat->qs);
                     struct cquestion *q = &cat->qs[cat->n_qs++];
                     memset(q, 0, sizeof *q);
                     q->number = expected++;

@@ -122,6 +122,43 @@ static void test_parser_tricky_cases(void)
     ASSERT_EQ(find_block(cq(1, 13), "sys.modules cache")->number, 1);
 }
 
+/* A run of blank lines inside code stays in the code block, however long
+ * (it is looked past once, not rescanned from each of its lines); a run
+ * followed by prose ends the block. Over 100,000 lines: the arrays grow
+ * geometrically. */
+static void test_parser_long_blank_runs(void)
+{
+    enum { RUN = 100000 };
+    const char *head = "Core\n\n1 questions\n1What is x?\nx = 1\n";
+    const char *mid = "y = 2\n\n\n";
+    const char *tail = "This answer ends here with one plain sentence of prose.\n";
+    size_t n = strlen(head) + RUN + strlen(mid) + strlen(tail);
+    char *text = xmalloc(n + 1);
+    char *w = text;
+    w += sprintf(w, "%s", head);
+    memset(w, '\n', RUN);
+    w += RUN;
+    w += sprintf(w, "%s%s", mid, tail);
+    ASSERT_EQ((size_t)(w - text), n);
+    struct corpus c;
+    ASSERT_OK(corpus_parse(text, n, &c));
+    free(text);
+    ASSERT_EQ(c.n_lines, (size_t)(4 + 1 + RUN + 3 + 1));
+    ASSERT_EQ(c.n_cats, 1);
+    ASSERT_EQ(c.cats[0].n_qs, 1);
+    const struct cquestion *q = &c.cats[0].qs[0];
+    ASSERT_EQ(q->n_blocks, 2);
+    ASSERT_EQ(q->blocks[0].kind, BLK_CODE);
+    ASSERT_EQ(strlen(q->blocks[0].text), strlen("x = 1") + RUN + 1 + strlen("y = 2"));
+    ASSERT(!strncmp(q->blocks[0].text, "x = 1\n", 6));
+    ASSERT_STR_EQ(q->blocks[0].text + 5 + RUN + 1, "y = 2");
+    ASSERT_EQ(q->blocks[0].line_start, 5);
+    ASSERT_EQ(q->blocks[0].line_end, 5 + RUN + 1);
+    ASSERT_EQ(q->blocks[1].kind, BLK_PROSE);
+    ASSERT_STR_EQ(q->blocks[1].text, "This answer ends here with one plain sentence of prose.");
+    corpus_free(&c);
+}
+
 static void test_zz_cleanup(void)
 {
     corpus_free(&parsed);
@@ -132,6 +169,7 @@ static struct test_case tests[] = {
     {"repair_keeps_undamaged_text", test_repair_keeps_undamaged_text},
     {"parser_structure", test_parser_structure},
     {"parser_tricky_cases", test_parser_tricky_cases},
+    {"parser_long_blank_runs", test_parser_long_blank_runs},
     {"zz_cleanup", test_zz_cleanup},
 };
 
