@@ -266,27 +266,50 @@ static bool stop_word(const char *w)
     return false;
 }
 
-/* Lower-case alphanumeric tokens of s, split at camelCase humps too;
- * template words dropped. */
-static void tokens(const char *s, struct strv *out)
+#define TOKEN_MAX 64   /* longer runs are split into tokens of 63 characters */
+
+/* A walk over the tokens of a string (see next_token). */
+struct token_walk {
+    const char *p;
+    bool done;
+};
+
+/* The next lower-case alphanumeric token of the walk into w, split at
+ * camelCase humps too, tokens under 3 characters and template words
+ * skipped; false at the end. */
+static bool next_token(struct token_walk *tw, char w[TOKEN_MAX])
 {
-    char w[64];
     size_t n = 0;
-    for (const char *p = s;; p++) {
+    for (; !tw->done; tw->p++) {
+        const char *p = tw->p;
         bool hump = n && isupper((unsigned char)*p) && islower((unsigned char)p[-1]);
-        if (!isalnum((unsigned char)*p) || hump || n + 1 == sizeof w) {
+        if (!isalnum((unsigned char)*p) || hump || n + 1 == TOKEN_MAX) {
             if (n >= 3) {
                 w[n] = 0;
-                if (!stop_word(w) && !sv_has(out, w))
-                    sv_push(out, w);
+                /* The next call resumes at this character with an empty token. */
+                if (!stop_word(w))
+                    return true;
             }
             n = 0;
         }
-        if (!*p)
+        if (!*p) {
+            tw->done = true;
             break;
+        }
         if (isalnum((unsigned char)*p))
             w[n++] = (char)tolower((unsigned char)*p);
     }
+    return false;
+}
+
+/* The distinct tokens of s (next_token), in order. */
+static void tokens(const char *s, struct strv *out)
+{
+    struct token_walk tw = {s, false};
+    char w[TOKEN_MAX];
+    while (next_token(&tw, w))
+        if (!sv_has(out, w))
+            sv_push(out, w);
 }
 
 /* An option token t echoes a text token w: equal, one a prefix (>= 4
@@ -309,15 +332,18 @@ static bool echoes(const char *t, const char *w)
 
 bool derive__shares_word(const char *option, const char *text)
 {
-    struct strv a = {0}, b = {0};
+    /* The option's few tokens against each token of the text as it is
+     * walked: linear in the text (collecting the text's distinct tokens
+     * first was quadratic in a long code block). */
+    struct strv a = {0};
     tokens(option, &a);
-    tokens(text, &b);
     bool r = false;
-    for (size_t i = 0; i < a.n && !r; i++)
-        for (size_t j = 0; j < b.n && !r; j++)
-            r = echoes(a.v[i], b.v[j]);
+    struct token_walk tw = {text, false};
+    char w[TOKEN_MAX];
+    while (a.n && !r && next_token(&tw, w))
+        for (size_t i = 0; i < a.n && !r; i++)
+            r = echoes(a.v[i], w);
     sv_free(&a);
-    sv_free(&b);
     return r;
 }
 

@@ -162,6 +162,34 @@ static void test_repair_picks_a_set_without_cue(void)
     sv_free(&cands);
 }
 
+/* A word shared by an option and a text, the text walked token by token:
+ * equal words and prefixes count, camelCase humps and 63-character runs
+ * split tokens, template words never count, and an echo at the very end
+ * of a long text of distinct words is found. */
+static void test_shares_word(void)
+{
+    ASSERT(derive__shares_word("BackgroundTasks", "use tasks here"));
+    ASSERT(derive__shares_word("background", "runBackgroundJobs()"));
+    ASSERT(derive__shares_word("cov", "coverage report"));
+    ASSERT(!derive__shares_word("coverage", "cov report"));
+    ASSERT(!derive__shares_word("python", "Python code"));
+    ASSERT(!derive__shares_word("ab", "ab ab"));
+    ASSERT(!derive__shares_word("lock", ""));
+    char run[63 + 5 + 1];
+    memset(run, 'q', 63);
+    strcpy(run + 63, "tasks");
+    ASSERT(derive__shares_word("tasks", run));
+    enum { WORDS = 20000 };
+    char *text = xmalloc(WORDS * 8 + 16);
+    char *w = text;
+    for (int i = 0; i < WORDS; i++)
+        w += sprintf(w, "zq%05d ", i);
+    ASSERT(!derive__shares_word("Semaphore", text));
+    strcpy(w, "semaphores");
+    ASSERT(derive__shares_word("Semaphore", text));
+    free(text);
+}
+
 static void test_zz_cleanup(void)
 {
     lex_free(&lex);
@@ -173,6 +201,7 @@ static struct test_case tests[] = {
     {"surface_cues", test_surface_cues},
     {"explanation_rules", test_explanation_rules},
     {"repair_picks_a_set_without_cue", test_repair_picks_a_set_without_cue},
+    {"shares_word", test_shares_word},
     {"zz_cleanup", test_zz_cleanup},
 };
 
