@@ -96,9 +96,6 @@ static void derive_answer(struct ctx *x)
 struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stats *st,
                             struct report *rep)
 {
-    struct timespec t0, t1, c0, c1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     memset(st, 0, sizeof *st);
     if (paths->lines)
         *paths->lines = NULL;
@@ -106,9 +103,22 @@ struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stat
     char *buf = pack_read_file(paths->corpus, &n, rep);
     if (!buf)
         return NULL;
-    struct corpus c;
-    int rc = corpus_parse(buf, n, &c);
+    struct qz_pack *p = derive_pack_buffer(buf, n, paths, st, rep);
     free(buf);
+    return p;
+}
+
+struct qz_pack *derive_pack_buffer(const char *text, size_t len, const struct derive_paths *paths,
+                                   struct derive_stats *st, struct report *rep)
+{
+    struct timespec t0, t1, c0, c1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    memset(st, 0, sizeof *st);
+    if (paths->lines)
+        *paths->lines = NULL;
+    struct corpus c;
+    int rc = corpus_parse(text, len, &c);
     if (rc) {
         corpus_free(&c);
         report_add(rep, "%s: corpus: no category heading (\"Name\" / blank / \"N questions\") found",
@@ -216,7 +226,8 @@ struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stat
         if (global <= st->questions)
             used[global] = true;
         if (paths->lines) {
-            *paths->lines = xrealloc(*paths->lines, (p->n + 1) * sizeof **paths->lines);
+            if (!(p->n & (p->n - 1)))   /* capacity doubles at each power of two */
+                *paths->lines = xrealloc(*paths->lines, (p->n ? 2 * p->n : 1) * sizeof **paths->lines);
             (*paths->lines)[p->n] = cd->line;
         }
         *qz_pack_add(p) = cd->q;   /* the pack takes the strings */

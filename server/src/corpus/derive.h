@@ -44,6 +44,12 @@ struct derive_paths {
  * when the corpus cannot be read or parsed. The caller destroys the pack. */
 struct qz_pack *derive_pack(const struct derive_paths *paths, struct derive_stats *st,
                             struct report *rep);
+/* The same from the corpus text already in memory (len bytes, borrowed:
+ * the caller keeps and frees it); paths->corpus only names it in problems
+ * and in the pack's source. st->ms and st->cpu_ms time the derivation
+ * from this text. */
+struct qz_pack *derive_pack_buffer(const char *text, size_t len, const struct derive_paths *paths,
+                                   struct derive_stats *st, struct report *rep);
 void derive_stats_print(const struct derive_stats *st, FILE *f);
 /* The quality gates applied to every derived question: returns the reason a
  * question is refused (duplicate or contained options, an answer given away

@@ -116,8 +116,58 @@ static void test_each_kind_serves(void)
     qz_pack_destroy(p);
 }
 
+/* derive_pack_buffer on the corpus text in memory (an exact-size buffer,
+ * no terminator) serves what derive_pack serves from the file, source
+ * lines included; a text without a category fails under its given name. */
+static void test_buffer_derives_as_the_file(void)
+{
+    char *c = src_path("server/data/corpus/senior-python-interview.txt");
+    char *e = src_path("server/data/review/errata.txt");
+    char *o = src_path("server/data/review/overrides.json");
+    int *lf = NULL, *lb = NULL;
+    struct derive_paths df = {.corpus = c, .errata = e, .overrides = o, .lines = &lf};
+    struct derive_paths db = df;
+    db.lines = &lb;
+    struct report rep;
+    report_init(&rep);
+    struct derive_stats sf, sb;
+    struct qz_pack *pf = derive_pack(&df, &sf, &rep);
+    size_t n;
+    char *text = slurp(c, &n);
+    char *exact = xmalloc(n);
+    memcpy(exact, text, n);
+    free(text);
+    struct qz_pack *pb = derive_pack_buffer(exact, n, &db, &sb, &rep);
+    free(exact);
+    ASSERT(pf && pb);
+    ASSERT_EQ(rep.n, 0);
+    ASSERT_GE(pb->n, 2);
+    ASSERT_EQ(pf->n, pb->n);
+    ASSERT_EQ(sf.served, sb.served);
+    ASSERT_EQ(sf.generated, sb.generated);
+    ASSERT_STR_EQ(pf->source, pb->source);
+    for (size_t i = 0; i < pf->n; i++) {
+        ASSERT_STR_EQ(pf->q[i].id, pb->q[i].id);
+        ASSERT_STR_EQ(pf->q[i].prompt, pb->q[i].prompt);
+        ASSERT_EQ(lf[i], lb[i]);
+        ASSERT(lb[i] > 0);
+    }
+    qz_pack_destroy(pf);
+    qz_pack_destroy(pb);
+    free(lf);
+    free(lb);
+    const char junk[] = {'n', 'o', ' ', 'h', 'e', 'a', 'd', 'i', 'n', 'g'};
+    struct derive_paths dj = {.corpus = "junk.txt"};
+    ASSERT(!derive_pack_buffer(junk, sizeof junk, &dj, &sb, &rep));
+    ASSERT_EQ(rep.n, 1);
+    ASSERT_CONTAINS(rep.lines[0], "junk.txt: corpus: no category heading");
+    report_cleanup(&rep);
+    free(c), free(e), free(o);
+}
+
 static struct test_case tests[] = {
     {"each_kind_serves", test_each_kind_serves},
+    {"buffer_derives_as_the_file", test_buffer_derives_as_the_file},
     {"derived_pack_meets_targets", test_derived_pack_meets_targets},
     {"derived_questions_pass_gates", test_derived_questions_pass_gates},
     {"ids_are_stable", test_ids_are_stable},
