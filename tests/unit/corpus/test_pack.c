@@ -140,8 +140,36 @@ static void test_read_file_bounds(void)
     free(small);
 }
 
+/* A pack of PACK_MAX_QUESTIONS questions gets past the count (its empty
+ * questions are then refused one by one); one more is refused by the count
+ * alone (a cap no fuzzer reaches: 30 KB of "{}," is far from any seed). */
+static void test_question_count_cap(void)
+{
+    for (int extra = 0; extra <= 1; extra++) {
+        size_t nq = PACK_MAX_QUESTIONS + (size_t)extra;
+        char *json = xmalloc(64 + 3 * nq);
+        char *w = json + sprintf(json, "{\"format\":\"%s\",\"title\":\"t\",\"questions\":[", PACK_FORMAT);
+        for (size_t i = 0; i < nq; i++)
+            w += sprintf(w, "%s{}", i ? "," : "");
+        strcpy(w, "]}");
+        struct report rep;
+        report_init(&rep);
+        ASSERT(!pack_load_buffer(json, strlen(json), "big.json", &rep));
+        ASSERT_GE(rep.n, 1);
+        bool count = false;
+        for (size_t i = 0; i < rep.n; i++)
+            count |= strstr(rep.lines[i], "big.json: questions: more than") != NULL;
+        ASSERT_EQ(count, extra == 1);
+        if (extra)
+            ASSERT_EQ(rep.n, 1);
+        report_cleanup(&rep);
+        free(json);
+    }
+}
+
 static struct test_case tests[] = {
     {"read_file_bounds", test_read_file_bounds},
+    {"question_count_cap", test_question_count_cap},
     {"validator_reports_every_problem", test_validator_reports_every_problem},
     {"import_opentdb", test_import_opentdb},
     {"import_aiken", test_import_aiken},
