@@ -23,15 +23,47 @@ static long long mono_ms(void)
     return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+static struct in_addr source;   /* INADDR_ANY: the kernel's choice */
+static struct in_addr dest;     /* INADDR_ANY: 127.0.0.1 */
+
+static void set_addr(struct in_addr *a, const char *ipv4)
+{
+    a->s_addr = htonl(INADDR_ANY);
+    if (ipv4 && inet_pton(AF_INET, ipv4, a) != 1) {
+        fprintf(stderr, "wsc: bad address %s\n", ipv4);
+        abort();
+    }
+}
+
+void wsc_set_dest(const char *ipv4)
+{
+    set_addr(&dest, ipv4);
+}
+
+void wsc_set_source(const char *ipv4)
+{
+    set_addr(&source, ipv4);
+}
+
 static int tcp_connect_rb(int port, int timeout_ms, int rcvbuf)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -1;
+    if (source.s_addr != htonl(INADDR_ANY)) {
+        struct sockaddr_in s = {.sin_family = AF_INET, .sin_addr = source};
+        if (bind(fd, (struct sockaddr *)&s, sizeof s) < 0) {
+            fprintf(stderr, "wsc: cannot bind the source address: %s\n", strerror(errno));
+            close(fd);
+            return -1;
+        }
+    }
     if (rcvbuf > 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (dest.s_addr != htonl(INADDR_ANY))
+        a.sin_addr = dest;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
@@ -126,7 +158,7 @@ struct wsc *wsc_connect_ex(int port, const char *path, const char *headers, int 
     }
     struct wsc *c = calloc(1, sizeof *c);
     c->fd = fd;
-    char req[1024], def[256];
+    char req[8192], def[256];   /* room for a test's long headers */
     if (!headers) {
         snprintf(def, sizeof def, "Host: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\n", port,
                  port);

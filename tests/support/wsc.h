@@ -15,6 +15,14 @@ struct wsc {
     unsigned pings;       /* pings received (and answered) so far */
 };
 
+/* Every later connection (WebSocket or HTTP) leaves from this IPv4 address
+ * (e.g. "127.0.0.2": the loopback takes any 127/8 source), so one test can
+ * play several clients; NULL = the kernel's choice. The string is copied. */
+void wsc_set_source(const char *ipv4);
+/* Every later connection goes to this IPv4 address instead of 127.0.0.1
+ * (NULL = 127.0.0.1 again). The string is copied. */
+void wsc_set_dest(const char *ipv4);
+
 /* Connects and completes the handshake; NULL on failure (message on stderr). */
 struct wsc *wsc_connect(int port, const char *path, int timeout_ms);
 /* Same, with SO_RCVBUF set before connecting (a slow reader's small window). */

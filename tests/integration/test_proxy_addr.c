@@ -1,0 +1,301 @@
+/* --trusted-proxy over real sockets, straight to quizd (the HAProxy path is
+ * test_haproxy's): X-Forwarded-For from a peer that is not trusted changes
+ * nothing, a malformed one from a trusted peer falls back to the peer, a
+ * valid last entry gets that client its own budgets (WebSocket joins and
+ * HTTP exports alike), and /metrics looks at the TCP peer only. Clients
+ * leave from several loopback addresses (127.0.0.2, ...). */
+#include "igame.h"
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+
+/* Tries before a guesser must have been cut off: the budget is
+ * ROOMS_MISS_BURST (30) lookups, refilled at 1 a second. */
+#define GUESS_TRIES 100
+
+/* A WebSocket from the current source address with `xff` as X-Forwarded-For
+ * header lines ("X-Forwarded-For: ...\r\n"..., or "" for none). */
+static struct wsc *connect_xff(int port, const char *path, const char *xff)
+{
+    char hd[4500];
+    snprintf(hd, sizeof hd, "Host: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\n%s", port, port,
+             xff);
+    int st;
+    struct wsc *c = wsc_connect_ex(port, path, hd, ITEST_T, 0, &st);
+    if (!c)
+        FAIL_AT("upgrade with '%.80s' failed (status %d)", xff, st);
+    return c;
+}
+
+/* One join on a fresh connection; returns the reply's type or error code
+ * ("room_not_found", "rate_limited", "joined", ...), malloc'd. */
+static char *join_reply(int port, const char *code, const char *xff)
+{
+    char path[32];
+    snprintf(path, sizeof path, "/ws?room=%s", code);
+    static int seq;   /* a new name each time: a name is taken once per room */
+    struct wsc *c = connect_xff(port, path, xff);
+    ASSERT_OK(wsc_sendf(c, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"G%d\"}", code, ++seq));
+    char *m = wsc_recv(c, ITEST_T);
+    if (!m)
+        FAIL_AT("no reply to a join (closed %d)", c->closed);
+    json_t *o = json_loads(m, 0, NULL);
+    free(m);
+    ASSERT(o);
+    const char *t = sget(o, "type");
+    char *r = strdup(!strcmp(t, "error") ? sget(o, "code") : t);
+    json_decref(o);
+    wsc_free(c);
+    return r;
+}
+
+static bool reply_is(char *r, const char *want)
+{
+    bool ok = !strcmp(r, want);
+    if (!ok)
+        fprintf(stderr, "reply %s, expected %s\n", r, want);
+    free(r);
+    return ok;
+}
+
+/* tmpl with every '#' replaced by the decimal i, into out[n]. */
+static void fill_in(const char *tmpl, int i, char *out, size_t n)
+{
+    size_t k = 0;
+    for (; *tmpl && k + 12 < n; tmpl++)
+        if (*tmpl == '#')
+            k += (size_t)snprintf(out + k, n - k, "%d", i);
+        else
+            out[k++] = *tmpl;
+    out[k] = '\0';
+}
+
+/* Guesses a missing room with xff_tmpl ('#' = the try's number) until one
+ * is refused; returns the tries it took, or fails. */
+static int guess_until_limited(int port, const char *xff_tmpl)
+{
+    for (int i = 0; i < GUESS_TRIES; i++) {
+        char xff[4400];
+        fill_in(xff_tmpl, i, xff, sizeof xff);
+        char *r = join_reply(port, "ZZZZZZ", xff);
+        if (!strcmp(r, "rate_limited")) {
+            free(r);
+            return i;
+        }
+        if (strcmp(r, "room_not_found"))
+            FAIL_AT("guess %d with '%.60s': unexpected %s", i, xff, r);
+        free(r);
+    }
+    FAIL_AT("%d guesses (X-Forwarded-For like '%.60s') and none was refused", GUESS_TRIES, xff_tmpl);
+    return -1;
+}
+
+/* GET an export of a missing room with a token and `xff`: 404 while the
+ * client has budget, 429 when it has none. */
+static int export_status(int port, const char *xff)
+{
+    char req[1024], *h, *b;
+    snprintf(req, sizeof req,
+             "GET /api/rooms/ZZZZZZ/results.json HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+             "Authorization: Bearer x\r\n%sConnection: close\r\n\r\n",
+             port, xff);
+    int st = http_raw(port, req, strlen(req), &h, &b, ITEST_T);
+    free(h);
+    free(b);
+    return st;
+}
+
+/* A peer that is not a trusted proxy cannot pick its address: a fresh
+ * X-Forwarded-For on every guess still runs out of the one budget. */
+static void test_untrusted_forwarded_for_is_ignored(void)
+{
+    struct proc p;
+    static const char *a[] = {"--trusted-proxy=127.0.0.9", NULL};
+    itest_start(&p, a);
+    wsc_set_source("127.0.0.2");
+    int n = guess_until_limited(p.port, "X-Forwarded-For: 10.0.#.#\r\n");
+    ASSERT_GE(n, 30);
+    ASSERT_EQ(export_status(p.port, "X-Forwarded-For: 10.1.2.3\r\n"), 429);
+    /* Another address is not affected. */
+    wsc_set_source("127.0.0.3");
+    ASSERT(reply_is(join_reply(p.port, "ZZZZZZ", ""), "room_not_found"));
+    wsc_set_source(NULL);
+    itest_stop(&p);
+}
+
+/* From a trusted peer, only a well-formed last entry names a client; every
+ * malformed header (a port, a zone, a trailing comma, "unknown", a block,
+ * an empty value, 3,000 bytes of junk) counts against the peer itself, and
+ * nothing crashes. The last entry wins over what a client put first. */
+static void test_trusted_proxy_last_entry_or_peer(void)
+{
+    struct proc p;
+    static const char *a[] = {"--trusted-proxy=127.0.0.5,127.0.0.2", NULL};
+    itest_start(&p, a);
+    struct igame_seat host = {0};
+    struct wsc *h = igame_create(p.port, 2, &host);
+    wsc_set_source("127.0.0.2");
+
+    static const char *malformed[] = {
+        "X-Forwarded-For: 10.0.0.#:80\r\n",  "X-Forwarded-For: 10.0.#.#, \r\n",
+        "X-Forwarded-For: unknown\r\n",       "X-Forwarded-For: [::#]\r\n",
+        "X-Forwarded-For: fe80::#%eth0\r\n",  "X-Forwarded-For: 10.#.0.0/16\r\n",
+        "X-Forwarded-For: \r\n",              "X-Forwarded-For: 10.0.#\r\n",
+        "X-Forwarded-For: 1#.0.0.1 x\r\n",    "X-Forwarded-For: for=10.0.0.#\r\n",
+    };
+    char junk[3100];
+    size_t jl = (size_t)snprintf(junk, sizeof junk, "X-Forwarded-For: ");
+    memset(junk + jl, 'x', 3000);
+    snprintf(junk + jl + 3000, sizeof junk - jl - 3000, "\r\n");
+    int tries = 0;
+    for (int i = 0; i < GUESS_TRIES; i++) {
+        char xff[3200];
+        fill_in(i % 11 == 10 ? junk : malformed[i % 11], i, xff, sizeof xff);
+        char *r = join_reply(p.port, "ZZZZZZ", xff);
+        tries++;
+        bool limited = !strcmp(r, "rate_limited");
+        if (!limited && strcmp(r, "room_not_found"))
+            FAIL_AT("guess %d with '%.60s': unexpected %s", i, xff, r);
+        free(r);
+        if (limited)
+            break;
+    }
+    ASSERT_GE(tries, 31);
+    ASSERT(tries < GUESS_TRIES);
+    /* The peer's own requests, without the header, share that budget. */
+    ASSERT(reply_is(join_reply(p.port, host.code, ""), "rate_limited"));
+    ASSERT_EQ(export_status(p.port, ""), 429);
+    /* The last entry decides: a client's own entry in front changes nothing. */
+    ASSERT(reply_is(join_reply(p.port, host.code, "X-Forwarded-For: 10.9.9.7, 127.0.0.2\r\n"),
+                    "rate_limited"));
+    /* A client the proxy names has its own budget, for joins and exports. */
+    ASSERT(reply_is(join_reply(p.port, host.code, "X-Forwarded-For: 127.0.0.2, 10.9.9.9\r\n"),
+                    "joined"));
+    ASSERT(reply_is(join_reply(p.port, host.code,
+                               "X-Forwarded-For: 127.0.0.2\r\nX-Forwarded-For: 10.9.9.8\r\n"),
+                    "joined"));
+    ASSERT_EQ(export_status(p.port, "X-Forwarded-For: 10.9.9.10\r\n"), 404);
+    ASSERT_EQ(export_status(p.port, "X-Forwarded-For: ::ffff:10.9.9.11\r\n"), 404);
+    wsc_set_source(NULL);
+    /* The server is fine: the host still plays. */
+    igame_host_cmd(h, "start");
+    wsc_free(h);
+    itest_stop(&p);
+}
+
+/* A trusted proxy's clients each get --max-per-address sockets, counted
+ * when their upgrade names them; the proxy itself is not capped. */
+static void test_per_address_cap_is_the_clients(void)
+{
+    struct proc p;
+    static const char *a[] = {"--trusted-proxy=127.0.0.2", "--max-per-address=3", NULL};
+    itest_start(&p, a);
+    wsc_set_source("127.0.0.2");
+    struct wsc *c[8];
+    for (int i = 0; i < 3; i++)
+        c[i] = connect_xff(p.port, "/ws", "X-Forwarded-For: 10.0.0.1\r\n");
+    char hd[256];
+    snprintf(hd, sizeof hd, "Host: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\n"
+                            "X-Forwarded-For: 10.0.0.1\r\n", p.port, p.port);
+    int st = 0;
+    struct wsc *x = wsc_connect_ex(p.port, "/ws", hd, ITEST_T, 0, &st);
+    ASSERT(x == NULL);
+    ASSERT_EQ(st, 503);
+    /* Other clients of the same proxy, and the proxy's own requests. */
+    for (int i = 3; i < 8; i++)
+        c[i] = connect_xff(p.port, "/ws", i < 6 ? "X-Forwarded-For: 10.0.0.2\r\n" : "");
+    wsc_free(c[0]);   /* a socket of 10.0.0.1 closes: it may open one again */
+    long long left = ITEST_T;
+    while (!(x = wsc_connect_ex(p.port, "/ws", hd, ITEST_T, 0, &st)) && left > 0) {
+        poll(NULL, 0, 20);   /* the close reaches quizd asynchronously */
+        left -= 20;
+    }
+    ASSERT(x != NULL);
+    wsc_free(x);
+    for (int i = 1; i < 8; i++)
+        wsc_free(c[i]);
+    wsc_set_source(NULL);
+    itest_stop(&p);
+}
+
+/* This machine's first non-loopback IPv4 address, or false. */
+static bool lan_address(char out[INET_ADDRSTRLEN])
+{
+    struct ifaddrs *ifa, *i;
+    bool found = false;
+    if (getifaddrs(&ifa))
+        return false;
+    for (i = ifa; i && !found; i = i->ifa_next)
+        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET) {
+            struct in_addr a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+            found = (ntohl(a.s_addr) >> 24) != 127 && inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN);
+        }
+    freeifaddrs(ifa);
+    return found;
+}
+
+static int metrics_status(int port, const char *xff)
+{
+    char req[512], *h, *b;
+    snprintf(req, sizeof req, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sConnection: close\r\n\r\n",
+             port, xff);
+    int st = http_raw(port, req, strlen(req), &h, &b, ITEST_T);
+    free(h);
+    free(b);
+    return st;
+}
+
+/* --metrics=loopback asks the TCP peer: a trusted proxy on loopback naming
+ * a remote client still reads it, and a trusted peer elsewhere naming
+ * 127.0.0.1 does not. */
+static void test_metrics_loopback_is_the_tcp_peer(void)
+{
+    char lan[INET_ADDRSTRLEN], trusted[64];
+    bool have_lan = lan_address(lan);
+    snprintf(trusted, sizeof trusted, "--trusted-proxy=127.0.0.2%s%s", have_lan ? "," : "",
+             have_lan ? lan : "");
+    struct proc p;
+    const char *a[] = {"--bind=0.0.0.0", trusted, NULL};
+    itest_start(&p, a);
+    wsc_set_source("127.0.0.2");
+    ASSERT_EQ(metrics_status(p.port, "X-Forwarded-For: 203.0.113.5\r\n"), 200);
+    if (have_lan) {
+        wsc_set_source(lan);
+        wsc_set_dest(lan);
+        ASSERT_EQ(metrics_status(p.port, "X-Forwarded-For: 127.0.0.1\r\n"), 403);
+        ASSERT_EQ(metrics_status(p.port, ""), 403);
+        wsc_set_dest(NULL);
+    } else {
+        fprintf(stderr, "note: no non-loopback IPv4 address here: X-Forwarded-For: 127.0.0.1 "
+                        "from a remote trusted peer is not checked\n");
+    }
+    wsc_set_source(NULL);
+    itest_stop(&p);
+}
+
+static void test_bad_option_values_exit_2(void)
+{
+    static const char *bad[] = {"--trusted-proxy=", "--trusted-proxy=localhost",
+                                "--trusted-proxy=127.0.0.1,", "--trusted-proxy=10.0.0.1/8",
+                                "--trusted-proxy=1.2.3.4:80", "--trusted-proxy=[::1]"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "timeout 10 %s --no-corpus --no-data '%s' >/dev/null 2>&1",
+                 proc_quizd_path(), bad[i]);
+        int st = system(cmd);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 2)
+            FAIL_AT("%s: status %d, expected exit 2", bad[i], st);
+    }
+}
+
+static struct test_case tests[] = {
+    {"untrusted_forwarded_for_is_ignored", test_untrusted_forwarded_for_is_ignored},
+    {"trusted_proxy_last_entry_or_peer", test_trusted_proxy_last_entry_or_peer},
+    {"per_address_cap_is_the_clients", test_per_address_cap_is_the_clients},
+    {"metrics_loopback_is_the_tcp_peer", test_metrics_loopback_is_the_tcp_peer},
+    {"bad_option_values_exit_2", test_bad_option_values_exit_2},
+};
+
+TEST_MAIN(tests)
