@@ -427,8 +427,9 @@ int main(int argc, char **argv)
 
     struct store *store = NULL;
     if (!no_data) {
-        char why[512];
+        char why[1024];
         so.epoch_ms = (int64_t)time(NULL) * 1000;
+        so.shard = cfg.shard;
         store = store_open(&so, why, sizeof why);
         if (!store) {
             log_err("data_unusable dir=%s reason=\"%s\"", so.dir, why);
