@@ -7,8 +7,9 @@
  * its score after its shard's container restarts (one data volume each). What it needs is installed
  * when missing (as root); it is skipped, saying why, only where podman
  * cannot run a container, where the Debian mirror is unreachable, and in
- * sanitizer builds (the image does not depend on them). Container and
- * project names carry the test's pid (two runs never share one), every
+ * sanitizer builds (the image does not depend on them). Container,
+ * project and image tag names carry the test's pid (two runs never share
+ * one; the tags are removed at the end, the layers stay cached), every
  * command is bounded by timeout(1), and an aborted run takes its
  * containers down (its log directory is kept for the failure). */
 #include "igame.h"
@@ -32,6 +33,7 @@ static char src[1024]; /* the source tree (build context) */
 
 /* This run's names (the pid appended), and whether anything may be up. */
 static char one_name[48], project1[48], project2[48];
+static char image[64], haproxy_image[64];   /* this run's tags (QUIZD_IMAGE, QUIZD_HAPROXY_IMAGE) */
 static bool started;
 
 static long long now_ms(void)
@@ -78,6 +80,8 @@ static void take_down(void)
     sh("podman rm -f %s", one_name);
     sh("podman-compose -p %s down -v", project1);
     sh("podman-compose -f docker-compose.sharded.yml -p %s down -v", project2);
+    /* Only the names go: the image stays as the next build's cache. */
+    sh("podman untag %s; podman untag %s", image, haproxy_image);
 }
 
 /* A failed assertion aborts: the containers go, the log directory stays. */
@@ -254,10 +258,10 @@ static bool podman_runs(void)
 /* The project's own images, built from this tree. */
 static void build_images(void)
 {
-    must(sh_for(CMD_LONG_S, "podman build --pull=never --network host -t quizd:latest ."),
+    must(sh_for(CMD_LONG_S, "podman build --pull=never --network host -t %s .", image),
          "podman build (Dockerfile)");
     must(sh_for(CMD_LONG_S, "podman build --pull=never --network host -f deploy/haproxy.Dockerfile "
-                            "-t quizd-haproxy:latest ."),
+                            "-t %s .", haproxy_image),
          "podman build (deploy/haproxy.Dockerfile)");
 }
 
@@ -285,6 +289,12 @@ static void test_images_compose_and_sharded_compose(void)
     snprintf(one_name, sizeof one_name, "quizd-test-one-%ld", (long)getpid());
     snprintf(project1, sizeof project1, "quizdtest1p%ld", (long)getpid());
     snprintf(project2, sizeof project2, "quizdtest2p%ld", (long)getpid());
+    snprintf(image, sizeof image, "localhost/quizd:test-%ld", (long)getpid());
+    snprintf(haproxy_image, sizeof haproxy_image, "localhost/quizd-haproxy:test-%ld", (long)getpid());
+    /* The compose files name their images from these (podman-compose runs
+     * with this environment): a concurrent run's build never swaps them. */
+    setenv("QUIZD_IMAGE", image, 1);
+    setenv("QUIZD_HAPROXY_IMAGE", haproxy_image, 1);
     started = true;   /* from here an abort or an exit takes this run's containers down */
     atexit(take_down);
     signal(SIGABRT, on_abort);
@@ -295,7 +305,7 @@ static void test_images_compose_and_sharded_compose(void)
     /* 1. One container, as `docker run` would. */
     int port = free_port();
     must(sh("podman run -d --rm --name %s -p 127.0.0.1:%d:8080 "
-            "-v '%s/tests/data/packs:/packs:ro' quizd:latest", one_name, port, src),
+            "-v '%s/tests/data/packs:/packs:ro' %s", one_name, port, src, image),
          "podman run");
     wait_status(port, "/healthz", 200, 30000);
     play_game(port);
@@ -334,6 +344,7 @@ static void test_images_compose_and_sharded_compose(void)
     shard_restart_keeps_the_room(port, project2);
     must(sh("podman-compose -f docker-compose.sharded.yml -p %s down -v", project2),
          "podman-compose down (sharded)");
+    must(sh("podman untag %s && podman untag %s", image, haproxy_image), "podman untag");
     started = false;
     fprintf(stderr, "containers test took %.0f s\n", (double)(now_ms() - t0) / 1000);
     sh("rm -rf '%s'", dir);
