@@ -1,8 +1,9 @@
 /* --trusted-proxy over real sockets, straight to quizd (the HAProxy path is
  * test_haproxy's): X-Forwarded-For from a peer that is not trusted changes
  * nothing, a malformed one from a trusted peer falls back to the peer, a
- * valid last entry gets that client its own budgets (WebSocket joins and
- * HTTP exports alike), and /metrics looks at the TCP peer only. Clients
+ * valid last entry gets that client its own budgets (WebSocket joins, the
+ * socket cap, HTTP exports and QR codes alike), and /metrics looks at the
+ * TCP peer only. Clients
  * leave from several loopback addresses (127.0.0.2, ...). */
 #include "igame.h"
 #include <arpa/inet.h>
@@ -220,6 +221,36 @@ static void test_per_address_cap_is_the_clients(void)
     itest_stop(&p);
 }
 
+static int qr_status(int port, int i, const char *xff)
+{
+    char req[512], *h, *b;
+    snprintf(req, sizeof req, "GET /api/qr.svg?text=http://10.0.0.2:8080/?room=Q%05d HTTP/1.1\r\n"
+             "Host: 127.0.0.1:%d\r\n%sConnection: close\r\n\r\n", i, port, xff);
+    int st = http_raw(port, req, strlen(req), &h, &b, ITEST_T);
+    free(h);
+    free(b);
+    return st;
+}
+
+/* The QR budget (QR_DRAW_BURST codes, then 429) is per client behind a
+ * trusted proxy: one client drawing past it leaves the next one its own. */
+static void test_qr_budget_is_the_clients(void)
+{
+    struct proc p;
+    static const char *a[] = {"--trusted-proxy=127.0.0.2", NULL};
+    itest_start(&p, a);
+    wsc_set_source("127.0.0.2");
+    int i = 0, st = 200;
+    for (; i < 400 && st == 200; i++)
+        st = qr_status(p.port, i, "X-Forwarded-For: 10.7.7.7\r\n");
+    ASSERT_EQ(st, 429);
+    ASSERT_GE(i, 21);
+    ASSERT_EQ(qr_status(p.port, i++, "X-Forwarded-For: 10.7.7.8\r\n"), 200);
+    ASSERT_EQ(qr_status(p.port, i++, ""), 200);   /* the proxy's own budget, untouched */
+    wsc_set_source(NULL);
+    itest_stop(&p);
+}
+
 /* This machine's first non-loopback IPv4 address, or false. */
 static bool lan_address(char out[INET_ADDRSTRLEN])
 {
@@ -294,6 +325,7 @@ static struct test_case tests[] = {
     {"untrusted_forwarded_for_is_ignored", test_untrusted_forwarded_for_is_ignored},
     {"trusted_proxy_last_entry_or_peer", test_trusted_proxy_last_entry_or_peer},
     {"per_address_cap_is_the_clients", test_per_address_cap_is_the_clients},
+    {"qr_budget_is_the_clients", test_qr_budget_is_the_clients},
     {"metrics_loopback_is_the_tcp_peer", test_metrics_loopback_is_the_tcp_peer},
     {"bad_option_values_exit_2", test_bad_option_values_exit_2},
 };
