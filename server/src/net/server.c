@@ -371,7 +371,12 @@ static int admit(struct server *srv, const struct lws_filter_network_conn_args *
 }
 
 /* Longest X-Forwarded-For read: lws keeps all of a request's headers in
- * max_http_header_data (4096 by default), so a longer one cannot arrive. */
+ * max_http_header_data (4096 by default), so a longer one cannot arrive.
+ * WSI_TOKEN_X_FORWARDED_FOR exists in lws 4.1.6 built with
+ * LWS_WITH_HTTP_UNCOMMON_HEADERS, as Debian's is (lws_config.h); repeated
+ * header lines are chained in arrival order (roles/http/parsers.c:1385-1398)
+ * and lws_hdr_copy joins them with commas (parsers.c:539-580), so the last
+ * entry is the one the nearest proxy added, however many lines came. */
 #define XFF_READ_MAX 4096
 
 int server__attribute(struct server *srv, struct lws *wsi, bool upgrade)
