@@ -409,19 +409,12 @@ int http_get(int port, const char *path, char **headers, char **body, int timeou
     return http_raw(port, req, strlen(req), headers, body, timeout_ms);
 }
 
-int http_raw(int port, const char *req, size_t len, char **headers, char **body, int timeout_ms)
+/* Reads one reply from fd like http_get (until EOF or the announced
+ * content-length, by timeout_ms) and closes fd. */
+static int http_read_reply(int fd, char **headers, char **body, int timeout_ms)
 {
-    *headers = *body = NULL;
-    int fd = tcp_connect(port, timeout_ms);
-    if (fd < 0)
-        return -1;
-    if (send_all(fd, req, len, timeout_ms) < 0) {
-        close(fd);
-        return -1;
-    }
     struct wsc c = {.fd = fd};
     long long deadline = mono_ms() + timeout_ms;
-    /* Read until EOF, or until the announced content-length is complete. */
     for (;;) {
         int r = fill(&c, deadline);
         if (r < 0)
@@ -455,4 +448,38 @@ int http_raw(int port, const char *req, size_t len, char **headers, char **body,
     }
     free(c.buf);
     return status;
+}
+
+int http_raw(int port, const char *req, size_t len, char **headers, char **body, int timeout_ms)
+{
+    *headers = *body = NULL;
+    int fd = tcp_connect(port, timeout_ms);
+    if (fd < 0)
+        return -1;
+    if (send_all(fd, req, len, timeout_ms) < 0) {
+        close(fd);
+        return -1;
+    }
+    return http_read_reply(fd, headers, body, timeout_ms);
+}
+
+void http_raw_many(int port, const char *const *reqs, size_t n, int *status, int timeout_ms)
+{
+    int *fd = calloc(n, sizeof *fd);
+    if (!fd)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        fd[i] = tcp_connect(port, timeout_ms);
+        if (fd[i] >= 0 && send_all(fd[i], reqs[i], strlen(reqs[i]), timeout_ms) < 0) {
+            close(fd[i]);
+            fd[i] = -1;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *h = NULL, *b = NULL;
+        status[i] = fd[i] < 0 ? -1 : http_read_reply(fd[i], &h, &b, timeout_ms);
+        free(h);
+        free(b);
+    }
+    free(fd);
 }

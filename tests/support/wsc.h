@@ -56,5 +56,10 @@ int http_get(int port, const char *path, char **headers, char **body, int timeou
 /* Sends the raw bytes req[0..len) on a new connection and reads the reply
  * like http_get (until EOF or the announced content-length). */
 int http_raw(int port, const char *req, size_t len, char **headers, char **body, int timeout_ms);
+/* Each of the n NUL-terminated requests on its own new connection, every one
+ * sent before any reply is read, so the server meets them back to back
+ * whatever the client's round trips cost; status[i] gets reqs[i]'s status
+ * code, or -1. */
+void http_raw_many(int port, const char *const *reqs, size_t n, int *status, int timeout_ms);
 
 #endif
