@@ -10,6 +10,7 @@
 #include <ifaddrs.h>
 #include <poll.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <netinet/in.h>
 
 /* The lookup budget, ROOMS_MISS_BURST lookups refilled at
@@ -277,6 +278,63 @@ static void test_per_address_cap_is_the_clients(void)
     itest_stop(&p);
 }
 
+/* An upgrade naming `xff` ("" for none) on a new connection: its status
+ * (101, or 503 past the cap). The socket stays open (*fd) on a 101. */
+static int upgrade_status(int port, const char *xff, int *fd)
+{
+    char req[512];
+    snprintf(req, sizeof req,
+             "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\n"
+             "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n%s\r\n", port, port, xff);
+    *fd = wsc_tcp_open(port, ITEST_T);
+    ASSERT(*fd >= 0);
+    int st = http_exchange(*fd, req, ITEST_T);
+    if (st != 101) {
+        close(*fd);
+        *fd = -1;
+    }
+    return st;
+}
+
+/* Polls until an upgrade naming `xff` gets 101 (closes reach quizd
+ * asynchronously), bounded by ITEST_T; returns its socket, or fails. */
+static int upgrade_when_free(int port, const char *xff)
+{
+    int fd;
+    for (long long left = ITEST_T; upgrade_status(port, xff, &fd) != 101; left -= 20) {
+        if (left <= 0)
+            FAIL_AT("an upgrade naming '%.40s' is still refused", xff);
+        poll(NULL, 0, 20);
+    }
+    return fd;
+}
+
+/* A client at the proxy's own address (a proxy chain in front, or a client
+ * on the proxy's machine) is charged as any client: capped too. Only
+ * requests without a usable header are the proxy's own, uncapped. */
+static void test_a_client_at_the_proxys_address_is_capped(void)
+{
+    struct proc p;
+    static const char *a[] = {"--trusted-proxy=127.0.0.2", "--max-per-address=1", NULL};
+    itest_start(&p, a);
+    wsc_set_source("127.0.0.2");
+    const char *self = "X-Forwarded-For: 127.0.0.2\r\n";
+    int held, fd, own[3];
+    ASSERT_EQ(upgrade_status(p.port, self, &held), 101);
+    ASSERT_EQ(upgrade_status(p.port, self, &fd), 503);
+    ASSERT_EQ(upgrade_status(p.port, "X-Forwarded-For: 127.0.0.2, 10.0.0.1, 127.0.0.2\r\n", &fd),
+              503);
+    for (int i = 0; i < 3; i++)   /* the proxy's own: no cap */
+        ASSERT_EQ(upgrade_status(p.port, i ? "X-Forwarded-For: junk\r\n" : "", &own[i]), 101);
+    close(held);
+    close(upgrade_when_free(p.port, self));
+    for (int i = 0; i < 3; i++)
+        close(own[i]);
+    wsc_set_source(NULL);
+    itest_stop(&p);
+}
+
 /* n QR requests with `xff`, for codes first..first+n-1 (none cached), sent
  * at once (http_raw_many); returns how many got 200, failing on anything
  * but 200 and 429. */
@@ -399,6 +457,7 @@ static struct test_case tests[] = {
     {"trusted_proxy_last_entry_or_peer", test_trusted_proxy_last_entry_or_peer},
     {"per_address_cap_is_the_clients", test_per_address_cap_is_the_clients},
     {"qr_budget_is_the_clients", test_qr_budget_is_the_clients},
+    {"a_client_at_the_proxys_address_is_capped", test_a_client_at_the_proxys_address_is_capped},
     {"metrics_loopback_is_the_tcp_peer", test_metrics_loopback_is_the_tcp_peer},
     {"bad_option_values_exit_2", test_bad_option_values_exit_2},
 };

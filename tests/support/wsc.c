@@ -483,3 +483,34 @@ void http_raw_many(int port, const char *const *reqs, size_t n, int *status, int
     }
     free(fd);
 }
+
+int wsc_tcp_open(int port, int timeout_ms)
+{
+    return tcp_connect(port, timeout_ms);
+}
+
+int http_exchange(int fd, const char *req, int timeout_ms)
+{
+    if (send_all(fd, req, strlen(req), timeout_ms) < 0)
+        return -1;
+    struct wsc c = {.fd = fd};
+    long long deadline = mono_ms() + timeout_ms;
+    int status = -1;
+    for (;;) {
+        if (fill(&c, deadline) < 0 || mono_ms() >= deadline)
+            break;
+        unsigned char *e = c.len ? memmem(c.buf, c.len, "\r\n\r\n", 4) : NULL;
+        if (!e)
+            continue;
+        c.buf[c.len < c.cap ? c.len : c.cap - 1] = 0;
+        size_t hl = (size_t)(e - c.buf) + 4;
+        char *cl = strcasestr((char *)c.buf, "content-length:");
+        size_t body = cl && cl < (char *)e ? strtoul(cl + 15, NULL, 10) : 0;
+        if (c.len >= hl + body) {
+            sscanf((char *)c.buf, "HTTP/1.%*d %d", &status);
+            break;
+        }
+    }
+    free(c.buf);
+    return status;
+}

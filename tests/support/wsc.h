@@ -56,6 +56,13 @@ int http_get(int port, const char *path, char **headers, char **body, int timeou
 /* Sends the raw bytes req[0..len) on a new connection and reads the reply
  * like http_get (until EOF or the announced content-length). */
 int http_raw(int port, const char *req, size_t len, char **headers, char **body, int timeout_ms);
+/* A TCP connection (from the wsc_set_source address, to wsc_set_dest's),
+ * for http_exchange; close(2) it. -1 on failure. */
+int wsc_tcp_open(int port, int timeout_ms);
+/* Sends req on fd and reads one reply: its headers and the body its
+ * Content-Length announces (none for a 101), leaving fd open for the
+ * next request. Returns the status code, or -1. */
+int http_exchange(int fd, const char *req, int timeout_ms);
 /* Each of the n NUL-terminated requests on its own new connection, every one
  * sent before any reply is read, so the server meets them back to back
  * whatever the client's round trips cost; status[i] gets reqs[i]'s status

@@ -69,13 +69,18 @@ struct server {
         struct lws *wsi;
         /* Whose budgets its requests draw on: the TCP peer's entry, or, on
          * a socket from a --trusted-proxy, the client its last request's
-         * X-Forwarded-For names (server__attribute). Both count the socket
-         * in `conns` while it points at them, so neither is swept. */
+         * X-Forwarded-For names (server__attribute), whatever address that
+         * is (the proxy's own included). The socket counts in the peer's
+         * `conns`, or its `proxied` when the peer is a trusted proxy, and
+         * in the named client's `conns` while `named`: so no entry a
+         * socket points at is swept, and a client's cap counts its own
+         * sockets only. */
         struct addr_entry *e;
         struct addr_entry *peer;  /* the TCP peer's entry */
         uint64_t born_ms;
         bool ws;                  /* became a WebSocket: no http_timeout_s */
         bool trusted;             /* the peer is a --trusted-proxy */
+        bool named;               /* e is a client its X-Forwarded-For named */
     } *socks;
     struct rooms_timer *reaper;   /* closes sockets older than http_timeout_s */
     size_t socks_cap, socks_len;

@@ -222,17 +222,21 @@ void server__refused(struct server *srv, const char *why, const char *addr)
                  why, addr, srv->n_sock, srv->n_conn, (unsigned long long)dropped);
 }
 
-static void release_addr(struct server *srv, struct addr_entry *e)
+/* What admit() counted for a socket from e (trusted: one of a proxy's). */
+static void release_addr(struct server *srv, struct addr_entry *e, bool trusted)
 {
-    e->conns--;
+    if (trusted)
+        e->proxied--;
+    else
+        e->conns--;
     srv->n_sock--;
 }
 
 static void release_sock(struct server *srv, struct sockrec *r)
 {
-    if (r->e != r->peer)
+    if (r->named)
         r->e->conns--;
-    release_addr(srv, r->peer);
+    release_addr(srv, r->peer, r->trusted);
 }
 
 /* The wsi -> address map: open addressing on the pointer, linear probing,
@@ -345,7 +349,7 @@ static int admit(struct server *srv, const struct lws_filter_network_conn_args *
         trusted = ip_net_in(&ip, srv->cfg.trusted_proxies, srv->cfg.n_trusted_proxies);
     }
     if (srv->accepting) {   /* the previous socket never became a wsi */
-        release_addr(srv, srv->accepting);
+        release_addr(srv, srv->accepting, srv->accepting_trusted);
         srv->accepting = NULL;
     }
     if (now - srv->last_sweep_ms >= ADDR_SWEEP_MS) {
@@ -363,7 +367,10 @@ static int admit(struct server *srv, const struct lws_filter_network_conn_args *
         server__refused(srv, "max_per_address", addr);
         return 1;
     }
-    e->conns++;
+    if (trusted)
+        e->proxied++;
+    else
+        e->conns++;
     srv->n_sock++;
     srv->accepting = e;
     srv->accepting_trusted = trusted;
@@ -378,6 +385,7 @@ static int admit(struct server *srv, const struct lws_filter_network_conn_args *
  * and lws_hdr_copy joins them with commas (parsers.c:539-580), so the last
  * entry is the one the nearest proxy added, however many lines came. */
 #define XFF_READ_MAX 4096
+#define XFF_LOG_MAX 60
 
 int server__attribute(struct server *srv, struct lws *wsi, bool upgrade)
 {
@@ -385,10 +393,10 @@ int server__attribute(struct server *srv, struct lws *wsi, bool upgrade)
     if (!r || !r->trusted)
         return 0;   /* a direct peer's X-Forwarded-For is never read */
     uint64_t now = server__now(srv), dropped;
-    struct addr_entry *e = r->peer;
+    struct addr_entry *e = NULL;   /* the client named, if any */
     int n = lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR);
     if (n > 0) {
-        char *v = xmalloc(XFF_READ_MAX);
+        char v[XFF_READ_MAX];
         struct ip_addr ip;
         char addr[ADDR_MAX];
         if (n < XFF_READ_MAX && lws_hdr_copy(wsi, v, XFF_READ_MAX, WSI_TOKEN_X_FORWARDED_FOR) == n &&
@@ -397,21 +405,32 @@ int server__attribute(struct server *srv, struct lws *wsi, bool upgrade)
             e = addrtab_get(srv->addrs, addr, now, ROOMS_MISS_BURST, QR_DRAW_BURST);
         } else if (log_gate_pass(&srv->xff_log, now, 1000, &dropped)) {
             /* A proxy misconfigured (or a client's header let through
-             * unchecked): its requests share the proxy's budgets. */
-            log_warn("forwarded_for_unusable peer=%s bytes=%d value=\"%.60s\" "
+             * unchecked): its requests share the proxy's budgets. The
+             * value is logged as far as XFF_LOG_MAX bytes of it, whatever
+             * is not of an address list (quotes, spaces, controls) as '?',
+             * so the line stays one key=value line. */
+            char shown[XFF_LOG_MAX + 1];
+            size_t k = 0;
+            for (; n < XFF_READ_MAX && k < XFF_LOG_MAX && v[k]; k++)
+                shown[k] = strchr("0123456789abcdefABCDEF.:, ", v[k]) ? v[k] : '?';
+            shown[k] = '\0';
+            log_warn("forwarded_for_unusable peer=%s bytes=%d value=\"%s\" "
                      "lines_dropped=%llu (the proxy's address is used)",
-                     r->peer->addr, n, n < XFF_READ_MAX ? v : "", (unsigned long long)dropped);
+                     r->peer->addr, n, shown, (unsigned long long)dropped);
         }
-        free(v);
     }
-    if (e != r->e) {
-        if (r->e != r->peer)
-            r->e->conns--;
-        if (e != r->peer)
-            e->conns++;
-        r->e = e;
-    }
-    if (upgrade && e != r->peer && srv->cfg.max_per_addr && e->conns > srv->cfg.max_per_addr) {
+    /* Re-pointed on every request: a kept-alive socket of the proxy moves
+     * from client to client. A named client is charged as any, even one at
+     * the proxy's own address (a proxy chain in front); only a missing or
+     * malformed header falls back to the proxy's budgets, uncapped. */
+    if (r->named)
+        r->e->conns--;
+    r->named = e != NULL;
+    r->e = e ? e : r->peer;
+    if (!e)
+        return 0;
+    e->conns++;
+    if (upgrade && srv->cfg.max_per_addr && e->conns > srv->cfg.max_per_addr) {
         server__refused(srv, "max_per_address", e->addr);
         return -1;
     }
@@ -437,8 +456,9 @@ static int server_on_socket(struct lws *wsi, enum lws_callback_reasons reason, v
          * filter (its fd not yet set), and sends protocols[0] no
          * SERVER_NEW_CLIENT_INSTANTIATED. */
         if (srv->accepting) {
-            sock_put(srv, (struct sockrec){wsi, srv->accepting, srv->accepting, server__now(srv),
-                                           false, srv->accepting_trusted});
+            sock_put(srv, (struct sockrec){.wsi = wsi, .e = srv->accepting, .peer = srv->accepting,
+                                           .born_ms = server__now(srv),
+                                           .trusted = srv->accepting_trusted});
             srv->accepting = NULL;
         }
         return 0;

@@ -113,7 +113,7 @@ size_t addrtab_sweep(struct addrtab *t, uint64_t now, uint64_t idle_ms)
     size_t removed = 0;
     for (size_t i = 0; i < t->n;) {
         struct addr_entry *e = t->v[i];
-        if (e->conns || e->rooms || now < e->touched_ms + idle_ms) {
+        if (e->conns || e->proxied || e->rooms || now < e->touched_ms + idle_ms) {
             i++;
             continue;
         }

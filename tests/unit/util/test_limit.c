@@ -55,6 +55,9 @@ static void test_addrtab_counts_and_sweeps(void)
     b->rooms = 1;
     ASSERT_EQ(addrtab_sweep(t, 1000000, 60000), 0);          /* in use: kept */
     a->conns = 0;
+    a->proxied = 1;                                          /* a trusted proxy's socket */
+    ASSERT_EQ(addrtab_sweep(t, 1000000, 60000), 0);
+    a->proxied = 0;
     ASSERT_EQ(addrtab_sweep(t, 30000, 60000), 0);            /* touched too recently */
     ASSERT_EQ(addrtab_sweep(t, 1000000, 60000), 1);
     ASSERT(!addrtab_find(t, "10.0.0.1"));
