@@ -335,6 +335,59 @@ static void test_a_client_at_the_proxys_address_is_capped(void)
     itest_stop(&p);
 }
 
+/* One kept-alive socket of the proxy carries one client's request, then
+ * another's: the socket counts against the second from then on, and
+ * against the first no more (HAProxy's http-reuse makes this routine). A
+ * request with an unusable header on it hands it back to the proxy. */
+static void test_a_reused_proxy_socket_moves_to_its_next_client(void)
+{
+    struct proc p;
+    static const char *a[] = {"--trusted-proxy=127.0.0.2", "--max-per-address=1", NULL};
+    itest_start(&p, a);
+    wsc_set_source("127.0.0.2");
+    const char *A = "X-Forwarded-For: 10.0.0.1\r\n", *B = "X-Forwarded-For: 10.0.0.2\r\n";
+    char req[512];
+    int fd;
+
+    /* S: a QR code for A, then the upgrade of B. */
+    int s = wsc_tcp_open(p.port, ITEST_T);
+    ASSERT(s >= 0);
+    snprintf(req, sizeof req, "GET /api/qr.svg?text=http://10.0.0.2:8080/?room=KEEP01 HTTP/1.1\r\n"
+             "Host: 127.0.0.1:%d\r\n%s\r\n", p.port, A);
+    ASSERT_EQ(http_exchange(s, req, ITEST_T), 200);
+    snprintf(req, sizeof req,
+             "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\n"
+             "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n%s\r\n", p.port, p.port, B);
+    ASSERT_EQ(http_exchange(s, req, ITEST_T), 101);
+    ASSERT_EQ(upgrade_status(p.port, B, &fd), 503);   /* S is B's one socket now */
+    int a1 = upgrade_when_free(p.port, A);            /* and no longer A's */
+    close(a1);
+
+    /* T: a QR code for B's neighbour C, then one with a malformed header:
+     * back to the proxy's, so C may open its one socket while T is open. */
+    const char *C = "X-Forwarded-For: 10.0.0.3\r\n";
+    int t = wsc_tcp_open(p.port, ITEST_T);
+    ASSERT(t >= 0);
+    snprintf(req, sizeof req, "GET /api/qr.svg?text=http://10.0.0.2:8080/?room=KEEP02 HTTP/1.1\r\n"
+             "Host: 127.0.0.1:%d\r\n%s\r\n", p.port, C);
+    ASSERT_EQ(http_exchange(t, req, ITEST_T), 200);
+    snprintf(req, sizeof req, "GET /api/qr.svg?text=http://10.0.0.2:8080/?room=KEEP02 HTTP/1.1\r\n"
+             "Host: 127.0.0.1:%d\r\nX-Forwarded-For: 10.0.0.3:80\r\n\r\n", p.port);
+    ASSERT_EQ(http_exchange(t, req, ITEST_T), 200);
+    int c1 = upgrade_when_free(p.port, C);
+    close(c1);
+
+    /* Everything closed: nobody keeps a count. */
+    close(s);
+    close(t);
+    close(upgrade_when_free(p.port, A));
+    close(upgrade_when_free(p.port, B));
+    close(upgrade_when_free(p.port, C));
+    wsc_set_source(NULL);
+    itest_stop(&p);
+}
+
 /* n QR requests with `xff`, for codes first..first+n-1 (none cached), sent
  * at once (http_raw_many); returns how many got 200, failing on anything
  * but 200 and 429. */
@@ -458,6 +511,8 @@ static struct test_case tests[] = {
     {"per_address_cap_is_the_clients", test_per_address_cap_is_the_clients},
     {"qr_budget_is_the_clients", test_qr_budget_is_the_clients},
     {"a_client_at_the_proxys_address_is_capped", test_a_client_at_the_proxys_address_is_capped},
+    {"a_reused_proxy_socket_moves_to_its_next_client",
+     test_a_reused_proxy_socket_moves_to_its_next_client},
     {"metrics_loopback_is_the_tcp_peer", test_metrics_loopback_is_the_tcp_peer},
     {"bad_option_values_exit_2", test_bad_option_values_exit_2},
 };
