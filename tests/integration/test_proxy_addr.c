@@ -335,6 +335,24 @@ static void test_a_client_at_the_proxys_address_is_capped(void)
     itest_stop(&p);
 }
 
+/* An IPv6 client behind the proxy is its /64: another address of the same
+ * block shares its cap (and budgets), the next block does not. */
+static void test_an_ipv6_client_is_its_slash_64(void)
+{
+    struct proc p;
+    static const char *a[] = {"--trusted-proxy=127.0.0.2", "--max-per-address=1", NULL};
+    itest_start(&p, a);
+    wsc_set_source("127.0.0.2");
+    int held, fd, other;
+    ASSERT_EQ(upgrade_status(p.port, "X-Forwarded-For: 2001:db8:1:2::1\r\n", &held), 101);
+    ASSERT_EQ(upgrade_status(p.port, "X-Forwarded-For: 2001:db8:1:2:ffff::9\r\n", &fd), 503);
+    ASSERT_EQ(upgrade_status(p.port, "X-Forwarded-For: 2001:db8:1:3::1\r\n", &other), 101);
+    close(held);
+    close(other);
+    wsc_set_source(NULL);
+    itest_stop(&p);
+}
+
 /* One kept-alive socket of the proxy carries one client's request, then
  * another's: the socket counts against the second from then on, and
  * against the first no more (HAProxy's http-reuse makes this routine). A
@@ -511,6 +529,7 @@ static struct test_case tests[] = {
     {"per_address_cap_is_the_clients", test_per_address_cap_is_the_clients},
     {"qr_budget_is_the_clients", test_qr_budget_is_the_clients},
     {"a_client_at_the_proxys_address_is_capped", test_a_client_at_the_proxys_address_is_capped},
+    {"an_ipv6_client_is_its_slash_64", test_an_ipv6_client_is_its_slash_64},
     {"a_reused_proxy_socket_moves_to_its_next_client",
      test_a_reused_proxy_socket_moves_to_its_next_client},
     {"metrics_loopback_is_the_tcp_peer", test_metrics_loopback_is_the_tcp_peer},

@@ -16,6 +16,9 @@
 #include <sys/time.h>
 
 #define ADDR_SWEEP_MS 60000   /* forget idle addresses this long after their last use */
+/* Addresses tracked at once (about 200 bytes each): past it, new ones
+ * share one entry's budgets until a sweep makes room (addrtab_create). */
+#define ADDR_TABLE_MAX 100000
 
 /* ------------------------------------------------------------------ */
 /* the rooms environment                                               */
@@ -345,7 +348,7 @@ static int admit(struct server *srv, const struct lws_filter_network_conn_args *
     struct ip_addr ip;
     bool trusted = peer_ip(&a->cli_addr, &ip);
     if (trusted) {
-        ip_addr_format(&ip, addr);
+        ip_addr_client_key(&ip, addr);
         trusted = ip_net_in(&ip, srv->cfg.trusted_proxies, srv->cfg.n_trusted_proxies);
     }
     if (srv->accepting) {   /* the previous socket never became a wsi */
@@ -401,7 +404,7 @@ int server__attribute(struct server *srv, struct lws *wsi, bool upgrade)
         char addr[ADDR_MAX];
         if (n < XFF_READ_MAX && lws_hdr_copy(wsi, v, XFF_READ_MAX, WSI_TOKEN_X_FORWARDED_FOR) == n &&
             xff_last(v, &ip)) {
-            ip_addr_format(&ip, addr);
+            ip_addr_client_key(&ip, addr);
             e = addrtab_get(srv->addrs, addr, now, ROOMS_MISS_BURST, QR_DRAW_BURST);
         } else if (log_gate_pass(&srv->xff_log, now, 1000, &dropped)) {
             /* A proxy misconfigured (or a client's header let through
@@ -612,7 +615,7 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         srv->cfg.max_connections = n > reserve + 16 ? (unsigned)(n - reserve) : 16;
     }
     metrics_hist_init(&srv->stats.answer_ack_s, METRICS_LATENCY_S, METRICS_LATENCY_N);
-    srv->addrs = addrtab_create();
+    srv->addrs = addrtab_create(ADDR_TABLE_MAX);
     srv->last_sweep_ms = srv->started_ms;
     srv->reaper = env_timer_create(srv, server_on_reap, srv);
     env_timer_start(srv->reaper, REAP_INTERVAL_MS);

@@ -2,6 +2,7 @@
 #include "util/forwarded.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -48,6 +49,21 @@ void ip_addr_format(const struct ip_addr *a, char out[ADDR_MAX])
 {
     if (!inet_ntop(a->family == AF_INET ? AF_INET : AF_INET6, a->b, out, ADDR_MAX))
         out[0] = '\0';   /* cannot happen: ADDR_MAX exceeds INET6_ADDRSTRLEN */
+}
+
+_Static_assert(IP_V6_CLIENT_BITS % 8 == 0 && IP_V6_CLIENT_BITS <= 128, "a whole-byte IPv6 prefix");
+
+void ip_addr_client_key(const struct ip_addr *a, char out[ADDR_MAX])
+{
+    if (a->family == AF_INET) {
+        ip_addr_format(a, out);
+        return;
+    }
+    struct ip_addr m = *a;
+    memset(m.b + IP_V6_CLIENT_BITS / 8, 0, 16 - IP_V6_CLIENT_BITS / 8);
+    ip_addr_format(&m, out);
+    size_t n = strlen(out);
+    snprintf(out + n, ADDR_MAX - n, "/%d", IP_V6_CLIENT_BITS);
 }
 
 bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b)

@@ -23,6 +23,15 @@ bool ip_addr_parse(const char *s, struct ip_addr *out);
 bool ip_addr_parse_n(const char *s, size_t len, struct ip_addr *out);
 /* The canonical text form (inet_ntop) into out[ADDR_MAX]. */
 void ip_addr_format(const struct ip_addr *a, char out[ADDR_MAX]);
+
+/* The leading bits of an IPv6 address that name one client for the
+ * per-address budgets: a home line or a cloud VM holds a whole /64, so its
+ * 2^64 addresses are one client. */
+#define IP_V6_CLIENT_BITS 64
+/* The budget key of a client address into out[ADDR_MAX]: an IPv4 address
+ * as ip_addr_format writes it, an IPv6 one as its /IP_V6_CLIENT_BITS
+ * block ("2001:db8:1:2::/64"). */
+void ip_addr_client_key(const struct ip_addr *a, char out[ADDR_MAX]);
 bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b);
 
 /* An address block: `bits` leading bits of `a` (32 or 128 = one address). */

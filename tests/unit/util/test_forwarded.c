@@ -122,11 +122,38 @@ static void test_xff_refuses_a_malformed_last_entry(void)
             FAIL_AT("X-Forwarded-For '%s' named %s", bad[i], fmt(&a));
 }
 
+/* The budgets' key: IPv4 as written, IPv6 by its /64 (a home line's or a
+ * VM's whole block is one client). */
+static void test_client_key_is_the_v6_slash_64(void)
+{
+    char k1[ADDR_MAX], k2[ADDR_MAX];
+    struct ip_addr a, b;
+    ASSERT(ip_addr_parse("203.0.113.7", &a));
+    ip_addr_client_key(&a, k1);
+    ASSERT_STR_EQ(k1, "203.0.113.7");
+    ASSERT(ip_addr_parse("::ffff:203.0.113.7", &a));
+    ip_addr_client_key(&a, k1);
+    ASSERT_STR_EQ(k1, "203.0.113.7");
+    ASSERT(ip_addr_parse("2001:db8:1:2:aaaa:bbbb:cccc:dddd", &a));
+    ASSERT(ip_addr_parse("2001:db8:1:2::1", &b));
+    ip_addr_client_key(&a, k1);
+    ip_addr_client_key(&b, k2);
+    ASSERT_STR_EQ(k1, "2001:db8:1:2::/64");
+    ASSERT_STR_EQ(k2, k1);
+    ASSERT(ip_addr_parse("2001:db8:1:3::1", &b));
+    ip_addr_client_key(&b, k2);
+    ASSERT_STR_EQ(k2, "2001:db8:1:3::/64");
+    ASSERT(ip_addr_parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", &a));
+    ip_addr_client_key(&a, k1);
+    ASSERT_STR_EQ(k1, "ffff:ffff:ffff:ffff::/64");
+}
+
 static struct test_case tests[] = {
     {"ip_addr_parse_accepts_literals_only", test_ip_addr_parse_accepts_literals_only},
     {"ip_net_matches_addresses_and_blocks", test_ip_net_matches_addresses_and_blocks},
     {"xff_takes_the_last_entry", test_xff_takes_the_last_entry},
     {"xff_refuses_a_malformed_last_entry", test_xff_refuses_a_malformed_last_entry},
+    {"client_key_is_the_v6_slash_64", test_client_key_is_the_v6_slash_64},
 };
 
 TEST_MAIN(tests)
