@@ -523,6 +523,26 @@ static void test_bad_option_values_exit_2(void)
     }
 }
 
+/* Said at start: a block of everybody, and IPv6 entries, which never match
+ * (quizd listens on IPv4); nothing about the others. */
+static void test_odd_trusted_proxies_are_warned_about(void)
+{
+    char cmd[1024], out[4096];
+    /* No pack to serve: quizd exits right after reading its options. */
+    snprintf(cmd, sizeof cmd, "timeout 10 %s --no-corpus --no-data --packs=/nonexistent "
+             "--trusted-proxy=0.0.0.0/0,2001:db8::/32,::ffff:10.0.0.1,10.0.0.0/8 2>&1",
+             proc_quizd_path());
+    FILE *f = popen(cmd, "r");
+    ASSERT(f);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    pclose(f);
+    ASSERT_CONTAINS(out, "trusted_proxy_everyone block=0.0.0.0/0");
+    ASSERT_CONTAINS(out, "trusted_proxy_never_matches entry=2001:db8::/32");
+    ASSERT(!strstr(out, "10.0.0.1/"));
+    ASSERT(!strstr(out, "10.0.0.0/8"));
+}
+
 static struct test_case tests[] = {
     {"untrusted_forwarded_for_is_ignored", test_untrusted_forwarded_for_is_ignored},
     {"trusted_proxy_last_entry_or_peer", test_trusted_proxy_last_entry_or_peer},
@@ -534,6 +554,7 @@ static struct test_case tests[] = {
      test_a_reused_proxy_socket_moves_to_its_next_client},
     {"metrics_loopback_is_the_tcp_peer", test_metrics_loopback_is_the_tcp_peer},
     {"bad_option_values_exit_2", test_bad_option_values_exit_2},
+    {"odd_trusted_proxies_are_warned_about", test_odd_trusted_proxies_are_warned_about},
 };
 
 TEST_MAIN(tests)

@@ -81,9 +81,10 @@ static void usage(FILE *f)
             "      --shard=ID           run as shard ID, one character of %s: every\n"
             "                           room code starts with ID, so a proxy can route\n"
             "                           by it (deploy/haproxy)\n"
-            "      --trusted-proxy=ADDR a reverse proxy in front of quizd: an IPv4 or IPv6\n"
+            "      --trusted-proxy=ADDR a reverse proxy in front of quizd: an IPv4\n"
             "                           address or ADDR/BITS block (repeatable, or separated by\n"
-            "                           commas). On its connections the client is the last\n"
+            "                           commas; IPv6 is accepted but never matches, quizd\n"
+            "                           listens on IPv4). On its connections the client is the last\n"
             "                           X-Forwarded-For entry, and that client's per-address\n"
             "                           limits apply (the proxy's when the header is missing or\n"
             "                           malformed). Other peers' X-Forwarded-For is ignored\n"
@@ -136,6 +137,24 @@ static int add_trusted_proxies(const char *arg, struct ip_net *list, size_t *n)
         if (!p[len])
             return 0;
         p += len + 1;
+    }
+}
+
+/* What --trusted-proxy likely does not mean as given, said once at start:
+ * an IPv4 /0 block lets every peer pick the address it is charged as; an
+ * IPv6 entry never matches, since quizd listens on IPv4 only (IPv4-mapped
+ * entries are IPv4 and do). */
+static void warn_trusted_proxies(const struct ip_net *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char a[ADDR_MAX];
+        ip_addr_format(&list[i].a, a);
+        if (list[i].a.family != AF_INET)
+            log_warn("trusted_proxy_never_matches entry=%s/%u (quizd listens on IPv4 only)", a,
+                     list[i].bits);
+        else if (list[i].bits == 0)
+            log_warn("trusted_proxy_everyone block=%s/0 (every peer may choose the address it is "
+                     "charged as with X-Forwarded-For)", a);
     }
 }
 
@@ -388,6 +407,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "quizd: unexpected argument '%s' (see --help)\n", argv[optind]);
         return 2;
     }
+    warn_trusted_proxies(proxies, cfg.n_trusted_proxies);
 
     struct qz_pack **packs = NULL;
     size_t n_packs = 0;
