@@ -2,9 +2,10 @@
  * test_haproxy's): X-Forwarded-For from a peer that is not trusted changes
  * nothing, a malformed one from a trusted peer falls back to the peer, a
  * valid last entry gets that client its own budgets (WebSocket joins, the
- * socket cap, HTTP exports and QR codes alike), and /metrics looks at the
- * TCP peer only. Clients
- * leave from several loopback addresses (127.0.0.2, ...). */
+ * socket cap, rooms, HTTP exports and QR codes alike), even at the proxy's
+ * own address, an IPv6 client is its /64, a kept-alive socket of the proxy
+ * moves from client to client, and /metrics looks at the TCP peer only.
+ * Clients leave from several loopback addresses (127.0.0.2, ...). */
 #include "igame.h"
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -335,6 +336,47 @@ static void test_a_client_at_the_proxys_address_is_capped(void)
     itest_stop(&p);
 }
 
+/* A create_room on a fresh socket naming `xff`: the reply's type or error
+ * code, malloc'd; the socket stays open in *out (its room lives while the
+ * host is connected). */
+static char *create_reply(int port, const char *xff, struct wsc **out)
+{
+    struct wsc *c = connect_xff(port, "/ws", xff);
+    ASSERT_OK(wsc_sendf(c, "{\"type\":\"create_room\",\"req\":1,\"pack\":\"test\",\"count\":2,"
+                           "\"seconds\":60}"));
+    char *m = wsc_recv(c, ITEST_T);
+    if (!m)
+        FAIL_AT("no reply to a create_room (closed %d)", c->closed);
+    json_t *o = json_loads(m, 0, NULL);
+    free(m);
+    ASSERT(o);
+    const char *t = sget(o, "type");
+    char *r = strdup(!strcmp(t, "error") ? sget(o, "code") : t);
+    json_decref(o);
+    *out = c;
+    return r;
+}
+
+/* --max-rooms-per-address behind the proxy is each client's: A at its cap
+ * leaves B, and the proxy's own requests, theirs. */
+static void test_rooms_per_address_is_the_clients(void)
+{
+    struct proc p;
+    static const char *a[] = {"--trusted-proxy=127.0.0.2", "--max-rooms-per-address=1", NULL};
+    itest_start(&p, a);
+    wsc_set_source("127.0.0.2");
+    const char *A = "X-Forwarded-For: 10.0.0.1\r\n";
+    struct wsc *c[4];
+    ASSERT(reply_is(create_reply(p.port, A, &c[0]), "room_created"));
+    ASSERT(reply_is(create_reply(p.port, A, &c[1]), "rate_limited"));
+    ASSERT(reply_is(create_reply(p.port, "X-Forwarded-For: 10.0.0.2\r\n", &c[2]), "room_created"));
+    ASSERT(reply_is(create_reply(p.port, "", &c[3]), "room_created"));
+    for (int i = 0; i < 4; i++)
+        wsc_free(c[i]);
+    wsc_set_source(NULL);
+    itest_stop(&p);
+}
+
 /* An IPv6 client behind the proxy is its /64: another address of the same
  * block shares its cap (and budgets), the next block does not. */
 static void test_an_ipv6_client_is_its_slash_64(void)
@@ -550,6 +592,7 @@ static struct test_case tests[] = {
     {"qr_budget_is_the_clients", test_qr_budget_is_the_clients},
     {"a_client_at_the_proxys_address_is_capped", test_a_client_at_the_proxys_address_is_capped},
     {"an_ipv6_client_is_its_slash_64", test_an_ipv6_client_is_its_slash_64},
+    {"rooms_per_address_is_the_clients", test_rooms_per_address_is_the_clients},
     {"a_reused_proxy_socket_moves_to_its_next_client",
      test_a_reused_proxy_socket_moves_to_its_next_client},
     {"metrics_loopback_is_the_tcp_peer", test_metrics_loopback_is_the_tcp_peer},
