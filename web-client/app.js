@@ -1016,7 +1016,7 @@ function revealOptions(rv, q, mine) {
     const o = optionItem(q, i);
     if (i === rv.correct) {
       o.classList.add('correct');
-      o.append(el('span', { class: 'badge', 'aria-hidden': 'true', text: '✓ Correct' }), srOnly(' (correct)'));
+      o.append(el('span', { class: 'badge', 'aria-hidden': 'true' }, '✓', el('span', { class: 'badge-word', text: ' Correct' })), srOnly(' (correct)'));
     }
     if (mine === i) {
       o.classList.add('mine');
@@ -1024,7 +1024,7 @@ function revealOptions(rv, q, mine) {
     }
     o.append(el('span', { class: 'spread' },
       el('span', { class: 'bar', 'aria-hidden': 'true' }, fill),
-      el('span', { class: 'bar-n', text: `${n} ${n === 1 ? 'answer' : 'answers'} · ${pct} %` })));
+      el('span', { class: 'bar-n', text: `${n}\u00a0${n === 1 ? 'answer' : 'answers'} · ${pct}\u00a0%` })));
     return o;
   }));
 }
@@ -1042,12 +1042,14 @@ function renderHostReveal() {
   const q = S.question;
   const rv = S.reveal;
   if (!q || !rv) return;
-  show(`host-r-${q.index}`, el('section', { class: 'stage question host revealed' },
+  // With code, fit.js tries three arrangements (style.css): stacked; code
+  // beside the options and "Why" (wide screens); stacked and compact, "Why"
+  // beside the host's buttons (4:3 with long code).
+  show(`host-r-${q.index}`, el('section', { class: 'stage question host revealed', dataset: q.code ? { layouts: 'stack side tight' } : null },
     stageQuestionBar(q),
     el('h1', { class: 'prompt', text: q.prompt }),
     codeView(q.code),
-    revealOptions(rv, q, null),
-    whyView(rv, 'why'),
+    el('div', { class: 'rv-side' }, revealOptions(rv, q, null), whyView(rv, 'why')),
     el('div', { class: 'sfoot' },
       el('p', { class: 'answered', text: `${rv.answered} of ${rv.answerable ?? rv.players} answered` }),
       el('span', { class: 'spacer' }),
@@ -1154,7 +1156,7 @@ function renderPodium() {
   const { podiumList, restList, podium } = podiumView(go);
   if (S.role === 'host') {
     show('host-final', el('section', { class: 'stage final' },
-      stageBar([el('span', { class: 'qnum', text: `${go.questions} questions · ${go.players} players` })]),
+      stageBar([el('span', { class: 'qnum', text: `${go.questions} question${go.questions === 1 ? '' : 's'} · ${go.players} player${go.players === 1 ? '' : 's'}` })]),
       el('h1', { class: 'title', text: 'Podium' }),
       el('div', { class: 'grow', style: null }, podiumList),
       restList,

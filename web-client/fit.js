@@ -17,9 +17,16 @@ function overWide(e) {
   return e.scrollWidth > e.clientWidth + 1;
 }
 
+// Everything but the explanation fits: "Why" may still scroll at its floor.
+function fitsBesidesWhy(stage) {
+  if (stage.scrollHeight > stage.clientHeight + 1) return false;
+  for (const e of stage.querySelectorAll('.code-block, .players, .lb, .rv-side')) if (over(e)) return false;
+  return true;
+}
+
 function stageOverflows(stage) {
   if (stage.scrollHeight > stage.clientHeight + 1) return true;
-  for (const e of stage.querySelectorAll(`${SCROLLERS}, .players, .lb`)) if (over(e)) return true;
+  for (const e of stage.querySelectorAll(`${SCROLLERS}, .players, .lb, .rv-side`)) if (over(e)) return true;
   return false;
 }
 
@@ -86,12 +93,33 @@ function markScroll(wrap, block) {
   else block.removeAttribute('tabindex');
 }
 
+// A stage may offer several arrangements, preferred first
+// (data-layouts="stack side tight", each a class lay-NAME in style.css):
+// each is fitted, and the one that fits with the largest type wins; when
+// none fits, the first one (whose code box then wraps or scrolls).
+function fitLayouts(stage) {
+  const names = (stage.dataset.layouts || '').split(' ').filter(Boolean);
+  const use = (name) => { for (const n of names) stage.classList.toggle(`lay-${n}`, n === name); };
+  if (names.length < 2) {
+    use(names[0]);
+    return searchFit(stage);
+  }
+  let best = null;
+  for (const name of names) {
+    use(name);
+    const f = searchFit(stage);
+    if (fitsBesidesWhy(stage) && (!best || f > best.f + 0.001)) best = { name, f };
+  }
+  use(best ? best.name : names[0]);
+  return searchFit(stage);
+}
+
 export function fitStage(stage) {
   const blocks = [...stage.querySelectorAll('.code-block')];
   for (const b of blocks) b.classList.remove('wrap');
   const players = stage.querySelector('.players');
   if (players) players.classList.remove('newest-first');
-  const f = searchFit(stage);
+  const f = fitLayouts(stage);
   if (f === 0) {
     if (blocks.some(overWide)) {
       for (const b of blocks) b.classList.add('wrap');
