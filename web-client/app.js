@@ -1078,7 +1078,9 @@ function aheadName(rank, index) {
 
 function gapLine(r) {
   if (r.rank <= 1) return el('p', { class: 'muted', id: 'gap', text: 'You are in the lead!' });
-  const name = aheadName(r.rank, r.index);
+  // The server names the player just ahead (result.ahead); an older
+  // server does not, and the leaderboard of this question may.
+  const name = typeof r.ahead === 'string' ? r.ahead : aheadName(r.rank, r.index);
   const who = name ? el('bdi', { text: name }) : `the player in ${ordinal(r.rank - 1)} place`;
   if (r.gap_to_next === 0) return el('p', { class: 'muted', id: 'gap' }, 'Level on points with ', who, ': faster answers break the tie.');
   return el('p', { class: 'muted', id: 'gap' }, `${fmt(r.gap_to_next)} points behind `, who);

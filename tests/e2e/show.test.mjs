@@ -521,6 +521,11 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
       await shot(late, 'phone-late-joiner-reveal');
       await axe(late, 'late joiner reveal');
     }
+    // The reveal already names the player just ahead (result.ahead).
+    for (const p of [a, b, c]) {
+      await p.waitForSelector('#verdict #gap');
+      assert.match(await p.textContent('#verdict #gap'), /^(You are in the lead!|[\d,]+ points behind (Ada|Bob|Cy|שרה כהן)|Level on points with (Ada|Bob|Cy|שרה כהן).*)$/);
+    }
     await host.keyboard.press(' ');
     await host.waitForSelector(`#leaderboard`);
     await c.waitForSelector('#leaderboard');
@@ -608,6 +613,13 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
   assert.match(md, /\(right answer\)/);
   for (const p of [a, d]) await p.evaluate(() => document.getAnimations().forEach((x) => x.finish()));
   await shot(a, 'phone-final-review');
+  // A reloaded phone gets its place and its review again from the server.
+  const finishText = await a.textContent('#finish');
+  await a.reload();
+  await a.waitForSelector('#review .missed > li');
+  assert.equal(await a.textContent('#finish'), finishText);
+  assert.deepEqual(await a.$$eval('#review .missed > li', (els) => els.map((e) => e.textContent)), missed.map((m) => m.text));
+  assert.match(await a.textContent('#top-info'), /Ada · room/);
   await shot(d, 'phone320-final');
   // The host's report: hardest first, the most chosen wrong answer, CSV.
   const qrows = await host.$$eval('#report-questions tbody tr', (els) => els.map((e) => [...e.children].map((td) => td.textContent)));
