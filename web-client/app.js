@@ -99,14 +99,19 @@ function announce(text) {
   setTimeout(() => { $live.textContent = text; }, 30);
 }
 
+// A banner moves the projector's stage down (style.css): refit it.
 function banner(text, kind = 'warn') {
   if (!text) {
-    $banner.hidden = true;
+    if (!$banner.hidden) {
+      $banner.hidden = true;
+      fitAll();
+    }
     return;
   }
   $banner.textContent = text;
   $banner.className = `banner ${kind}`;
   $banner.hidden = false;
+  fitAll();
 }
 
 let toastTimer = 0;
