@@ -3,7 +3,9 @@
 // finds the largest --fit at which nothing overflows. Code that is still too
 // wide at the floor wraps (hanging indent, a bar and ↩ on every continued
 // line); anything that still does not fit scrolls with a visible hint and is
-// keyboard-focusable. Phones use fitCode: shrink within a floor, then wrap.
+// keyboard-focusable. A stage may offer several arrangements (the reveal
+// with code): the one that fits with the largest type is kept. Phones use
+// fitCode: shrink within a floor, then wrap.
 
 const SCROLLERS = '.code-block, .why';
 const FIT_STEPS = 8;
@@ -17,16 +19,14 @@ function overWide(e) {
   return e.scrollWidth > e.clientWidth + 1;
 }
 
-// Everything but the explanation fits: "Why" may still scroll at its floor.
-function fitsBesidesWhy(stage) {
-  if (stage.scrollHeight > stage.clientHeight + 1) return false;
-  for (const e of stage.querySelectorAll('.code-block, .players, .lb, .rv-side')) if (over(e)) return false;
-  return true;
-}
+// Boxes that must not overflow either (the reveal's side column included).
+const BOXES = '.players, .lb, .rv-side';
 
-function stageOverflows(stage) {
+// With whyMayScroll, an explanation scrolling at its floor does not count.
+function stageOverflows(stage, { whyMayScroll = false } = {}) {
   if (stage.scrollHeight > stage.clientHeight + 1) return true;
-  for (const e of stage.querySelectorAll(`${SCROLLERS}, .players, .lb, .rv-side`)) if (over(e)) return true;
+  const scrollers = whyMayScroll ? '.code-block' : SCROLLERS;
+  for (const e of stage.querySelectorAll(`${scrollers}, ${BOXES}`)) if (over(e)) return true;
   return false;
 }
 
@@ -108,7 +108,7 @@ function fitLayouts(stage) {
   for (const name of names) {
     use(name);
     const f = searchFit(stage);
-    if (fitsBesidesWhy(stage) && (!best || f > best.f + 0.001)) best = { name, f };
+    if (!stageOverflows(stage, { whyMayScroll: true }) && (!best || f > best.f)) best = { name, f };
   }
   use(best ? best.name : names[0]);
   return searchFit(stage);
