@@ -20,7 +20,8 @@ done
 # The test tools first (CMake registers tests for the tools it finds), then
 # everything run.sh needs and the build.
 source .ci/common.sh
-ensure_packages python3 valgrind chromium clang libclang-rt-14-dev haproxy prometheus
+ensure_packages python3 valgrind chromium clang libclang-rt-14-dev
+ensure_tools haproxy prometheus   # their programs, not their daemons
 ensure_node
 ./run.sh --build-only
 

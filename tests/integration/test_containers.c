@@ -3,12 +3,14 @@
  * notes in shared/research/containers-here.md say how): the image is built
  * from this tree, one container and the one-service compose answer and play
  * a game, and the sharded topology (HAProxy + two shards) routes rooms of
- * both shards, plays a game through the proxy, and brings a room back with
+ * both shards, plays a game through the proxy, trusts X-Forwarded-For from
+ * HAProxy's pinned address only (not from the host), and brings a room back with
  * its score after its shard's container restarts (one data volume each). What it needs is installed
  * when missing (as root); it is skipped, saying why, only where podman
  * cannot run a container, where the Debian mirror is unreachable, and in
- * sanitizer builds (the image does not depend on them). Container and
- * project names carry the test's pid (two runs never share one), every
+ * sanitizer builds (the image does not depend on them). Container,
+ * project and image tag names carry the test's pid (two runs never share
+ * one; the tags are removed at the end, the layers stay cached), every
  * command is bounded by timeout(1), and an aborted run takes its
  * containers down (its log directory is kept for the failure). */
 #include "igame.h"
@@ -32,6 +34,8 @@ static char src[1024]; /* the source tree (build context) */
 
 /* This run's names (the pid appended), and whether anything may be up. */
 static char one_name[48], project1[48], project2[48];
+static char image[64], haproxy_image[64];   /* this run's tags (QUIZD_IMAGE, QUIZD_HAPROXY_IMAGE) */
+static char net_name[64], net_prefix[16];  /* the sharded project's network, its QUIZD_NET */
 static bool started;
 
 static long long now_ms(void)
@@ -78,6 +82,10 @@ static void take_down(void)
     sh("podman rm -f %s", one_name);
     sh("podman-compose -p %s down -v", project1);
     sh("podman-compose -f docker-compose.sharded.yml -p %s down -v", project2);
+    if (net_name[0])
+        sh("podman network rm -f %s", net_name);
+    /* Only the names go: the image stays as the next build's cache. */
+    sh("podman untag %s; podman untag %s", image, haproxy_image);
 }
 
 /* A failed assertion aborts: the containers go, the log directory stays. */
@@ -203,6 +211,81 @@ static void shard_restart_keeps_the_room(int port, const char *project)
         wsc_free(extra[i]);
 }
 
+/* The IPv4 address of container `name` on its one network into out[n], or
+ * fails. */
+static void container_ip(const char *name, char *out, size_t n)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd,
+             "timeout 30 podman inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' %s",
+             name);
+    FILE *f = popen(cmd, "r");
+    ASSERT(f);
+    if (!fgets(out, (int)n, f))
+        out[0] = '\0';
+    pclose(f);
+    out[strcspn(out, "\n")] = '\0';
+    if (!out[0])
+        FAIL_AT("no address for container %s", name);
+}
+
+/* The sharded project's network, created here with a subnet of this run's
+ * (QUIZD_NET): podman-compose 1.0 ignores the compose file's ipam, and two
+ * runs at once never share a block. Tries the next block while one is
+ * taken. */
+static void create_sharded_network(void)
+{
+    snprintf(net_name, sizeof net_name, "%s_default", project2);
+    for (int k = 0; k < 50; k++) {
+        snprintf(net_prefix, sizeof net_prefix, "10.231.%ld", ((long)getpid() + k) % 250 + 1);
+        if (!sh("podman network create --subnet %s.0/24 %s", net_prefix, net_name)) {
+            setenv("QUIZD_NET", net_prefix, 1);
+            return;
+        }
+    }
+    net_name[0] = '\0';
+    FAIL_AT("no free 10.231.N.0/24 for the sharded project's network");
+}
+
+/* The shards trust X-Forwarded-For from HAProxy's pinned address only: it
+ * is QUIZD_NET.2, and the host, which reaches shard A's container address
+ * from the network's gateway, cannot pick its address with the header: a
+ * fresh one on every bogus join still runs out of its one budget. */
+static void only_haproxy_is_trusted(const char *project)
+{
+    char want[32], ip[64], name[96];
+    snprintf(want, sizeof want, "%s.2", net_prefix);
+    snprintf(name, sizeof name, "%s_haproxy_1", project);
+    container_ip(name, ip, sizeof ip);
+    ASSERT_STR_EQ(ip, want);
+    snprintf(name, sizeof name, "%s_shard-a_1", project);
+    container_ip(name, ip, sizeof ip);
+    wsc_set_dest(ip);
+    int tries = 0;
+    for (bool limited = false; !limited; tries++) {
+        if (tries == 100)
+            FAIL_AT("100 bogus joins straight to shard A (%s) with a forged X-Forwarded-For, "
+                    "none refused: the host is trusted", ip);
+        char hd[256];
+        snprintf(hd, sizeof hd, "Host: %s:8080\r\nOrigin: http://%s:8080\r\n"
+                 "X-Forwarded-For: 10.0.%d.%d\r\n", ip, ip, tries / 250, tries % 250);
+        struct wsc *c = wsc_connect_ex(8080, "/ws?room=A22222", hd, ITEST_T, 0, NULL);
+        if (!c)
+            FAIL_AT("cannot reach shard A at %s:8080", ip);
+        ASSERT_OK(wsc_sendf(c, "{\"type\":\"join\",\"code\":\"A22222\",\"name\":\"G%d\"}", tries));
+        json_t *o = wsc_expect(c, "error", ITEST_T);
+        ASSERT(o);
+        const char *code = sget(o, "code");
+        limited = !strcmp(code, "rate_limited");
+        if (!limited && strcmp(code, "room_not_found"))
+            FAIL_AT("bogus join %d straight to shard A: %s", tries, code);
+        json_decref(o);
+        wsc_free(c);
+    }
+    ASSERT_GE(tries, 31);
+    wsc_set_dest(NULL);
+}
+
 #define BASE_IMAGE "docker.io/library/debian:bookworm-slim"
 #define DEBIAN_MIRROR "http://deb.debian.org/debian/dists/bookworm/Release"
 
@@ -254,10 +337,10 @@ static bool podman_runs(void)
 /* The project's own images, built from this tree. */
 static void build_images(void)
 {
-    must(sh_for(CMD_LONG_S, "podman build --pull=never --network host -t quizd:latest ."),
+    must(sh_for(CMD_LONG_S, "podman build --pull=never --network host -t %s .", image),
          "podman build (Dockerfile)");
     must(sh_for(CMD_LONG_S, "podman build --pull=never --network host -f deploy/haproxy.Dockerfile "
-                            "-t quizd-haproxy:latest ."),
+                            "-t %s .", haproxy_image),
          "podman build (deploy/haproxy.Dockerfile)");
 }
 
@@ -285,6 +368,12 @@ static void test_images_compose_and_sharded_compose(void)
     snprintf(one_name, sizeof one_name, "quizd-test-one-%ld", (long)getpid());
     snprintf(project1, sizeof project1, "quizdtest1p%ld", (long)getpid());
     snprintf(project2, sizeof project2, "quizdtest2p%ld", (long)getpid());
+    snprintf(image, sizeof image, "localhost/quizd:test-%ld", (long)getpid());
+    snprintf(haproxy_image, sizeof haproxy_image, "localhost/quizd-haproxy:test-%ld", (long)getpid());
+    /* The compose files name their images from these (podman-compose runs
+     * with this environment): a concurrent run's build never swaps them. */
+    setenv("QUIZD_IMAGE", image, 1);
+    setenv("QUIZD_HAPROXY_IMAGE", haproxy_image, 1);
     started = true;   /* from here an abort or an exit takes this run's containers down */
     atexit(take_down);
     signal(SIGABRT, on_abort);
@@ -295,7 +384,7 @@ static void test_images_compose_and_sharded_compose(void)
     /* 1. One container, as `docker run` would. */
     int port = free_port();
     must(sh("podman run -d --rm --name %s -p 127.0.0.1:%d:8080 "
-            "-v '%s/tests/data/packs:/packs:ro' quizd:latest", one_name, port, src),
+            "-v '%s/tests/data/packs:/packs:ro' %s", one_name, port, src, image),
          "podman run");
     wait_status(port, "/healthz", 200, 30000);
     play_game(port);
@@ -317,6 +406,7 @@ static void test_images_compose_and_sharded_compose(void)
 
     /* 3. docker-compose.sharded.yml: HAProxy and two shards. */
     port = free_port();
+    create_sharded_network();
     must(sh_for(CMD_LONG_S, "QUIZD_PORT=%d QUIZD_PACKS=./tests/data/packs podman-compose "
                             "-f docker-compose.sharded.yml -p %s up -d", port, project2),
          "podman-compose up (sharded)");
@@ -332,8 +422,14 @@ static void test_images_compose_and_sharded_compose(void)
     }
     ASSERT(seen_a && seen_b);
     shard_restart_keeps_the_room(port, project2);
+    /* Last: the host's guesses there use up the budget of the address
+     * HAProxy sees the test's own clients at (the same gateway). */
+    only_haproxy_is_trusted(project2);
     must(sh("podman-compose -f docker-compose.sharded.yml -p %s down -v", project2),
          "podman-compose down (sharded)");
+    sh("podman network rm -f %s", net_name);   /* podman-compose 1.0 may leave it */
+    net_name[0] = '\0';
+    must(sh("podman untag %s && podman untag %s", image, haproxy_image), "podman untag");
     started = false;
     fprintf(stderr, "containers test took %.0f s\n", (double)(now_ms() - t0) / 1000);
     sh("rm -rf '%s'", dir);

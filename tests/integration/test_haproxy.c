@@ -4,7 +4,9 @@
  * proxy land on every shard; a whole game, a player resume and a host resume
  * go through it; one shard killed (SIGKILL) mid-game ends only its own rooms
  * while a game on another shard plays on; the killed shard, restarted on its
- * port, is routed to again without touching HAProxy. */
+ * port, is routed to again without touching HAProxy; a guesser exhausts
+ * only its own address's budget behind the proxy, even with a forged
+ * X-Forwarded-For, while players from other addresses join and resume. */
 #include "igame.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -117,10 +119,10 @@ static void start_shard(struct topo *t, int i, int port)
     snprintf(portarg, sizeof portarg, "--port=%d", port);
     a[n++] = shard;
     a[n++] = portarg;
-    /* Behind the proxy every socket comes from HAProxy's address: the
-     * per-address caps are HAProxy's (deploy/haproxy.cfg.in). */
-    a[n++] = "--max-per-address=0";
-    a[n++] = "--max-rooms-per-address=0";
+    /* Every socket comes from HAProxy (127.0.0.1), which names the client
+     * in X-Forwarded-For (deploy/haproxy.cfg.in): the per-address limits
+     * stay each client's. */
+    a[n++] = "--trusted-proxy=127.0.0.1";
     if (quizd_has_data_option()) {
         snprintf(data, sizeof data, "--data=%s", t->data_dir[i]);
         a[n++] = data;
@@ -452,9 +454,136 @@ static void test_a_killed_shard_ends_only_its_rooms(void)
     topo_stop(&t);
 }
 
+/* The lookup budget: ROOMS_MISS_BURST (rooms/rooms.h). */
+#define MISS_BURST 30
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One reply to a join sent on a fresh connection through HAProxy, with
+ * `headers` after the usual Host and Origin: the error code, or the type. */
+static char *join_reply(int port, const char *code, const char *headers)
+{
+    char path[32], hd[512];
+    snprintf(path, sizeof path, "/ws?room=%s", code);
+    snprintf(hd, sizeof hd, "Host: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\n%s", port, port,
+             headers);
+    struct wsc *c = wsc_connect_ex(port, path, hd, ITEST_T, 0, NULL);
+    if (!c)
+        FAIL_AT("cannot connect through HAProxy to %s", path);
+    static int seq;   /* a new name each time */
+    ASSERT_OK(wsc_sendf(c, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"P%d\"}", code, ++seq));
+    char *m = wsc_recv(c, ITEST_T);
+    if (!m)
+        FAIL_AT("no reply to a join through HAProxy (closed %d)", c->closed);
+    json_t *o = json_loads(m, 0, NULL);
+    free(m);
+    ASSERT(o);
+    char *r = strdup(!strcmp(sget(o, "type"), "error") ? sget(o, "code") : sget(o, "type"));
+    json_decref(o);
+    wsc_free(c);
+    return r;
+}
+
+/* An export of room `code` through HAProxy with a wrong token: 404 (or 403)
+ * while the client has lookups left, 429 once it has none. */
+static int export_status(int port, const char *code)
+{
+    char req[512], *h, *b;
+    snprintf(req, sizeof req,
+             "GET /api/rooms/%s/results.json HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+             "Authorization: Bearer wrong\r\nConnection: close\r\n\r\n", code, port);
+    int st = http_raw(port, req, strlen(req), &h, &b, ITEST_T);
+    free(h);
+    free(b);
+    return st;
+}
+
+/* Issue 14: behind HAProxy every shard sees one peer address, so without
+ * X-Forwarded-For 30 bogus joins locked every player of the shard out.
+ * Here a guesser from 127.0.0.2, forging a new X-Forwarded-For on each try,
+ * runs out of its own budget only: a player from 127.0.0.3 still joins the
+ * room on the same shard and resumes, its host resumes, and exports answer
+ * it; the guesser's own joins and exports get through only as its budget
+ * refills. */
+static void test_a_guesser_behind_the_proxy_is_limited_alone(void)
+{
+    struct topo t;
+    topo_start(&t);
+    struct wsc *extra[MAX_EXTRA];
+    int n_extra = 0;
+    struct igame_seat host = {0};
+    struct wsc *h = create_on(&t, 0, &host, extra, &n_extra);
+
+    wsc_set_source("127.0.0.2");
+    char missing[8];
+    snprintf(missing, sizeof missing, "%c22222", IDS[0]);   /* routed to the same shard */
+    long long t0 = mono_ms();
+    int tries = 0;
+    for (bool limited = false; !limited; tries++) {
+        if (tries == 100)
+            FAIL_AT("100 bogus joins through HAProxy and none was refused");
+        char forged[64];
+        snprintf(forged, sizeof forged, "X-Forwarded-For: 10.0.%d.%d\r\n", tries / 250, tries % 250);
+        char *r = join_reply(t.port, missing, forged);
+        limited = !strcmp(r, "rate_limited");
+        if (!limited && strcmp(r, "room_not_found"))
+            FAIL_AT("bogus join %d: unexpected %s", tries, r);
+        free(r);
+    }
+    ASSERT_GE(tries, MISS_BURST + 1);
+    /* The guesser's own joins and exports (of the real room, a wrong token)
+     * draw on that budget: they get through only as it refills, 1 a second
+     * (ROOMS_MISS_PER_SEC), however slowly they run. */
+    int passed = tries - 1;
+    for (int i = 0; i < 15; i++) {
+        char *r = join_reply(t.port, missing, "");
+        if (strcmp(r, "rate_limited") && strcmp(r, "room_not_found"))
+            FAIL_AT("join after the budget ran out: %s", r);
+        passed += !strcmp(r, "room_not_found");
+        free(r);
+        int est = export_status(t.port, host.code);
+        if (est != 429 && est != 403 && est != 404)
+            FAIL_AT("export after the budget ran out answered %d", est);
+        passed += est != 429;
+    }
+    ASSERT(passed <= MISS_BURST + (mono_ms() - t0) / 1000 + 1);
+
+    wsc_set_source("127.0.0.3");
+    struct igame_seat ann = {0};
+    struct wsc *a = igame_join(t.port, host.code, "Ann", &ann);
+    wsc_free(a);
+    a = igame_join(t.port, host.code, NULL, &ann);   /* resume with her token */
+    json_t *st = igame_expect(a, "state");
+    ASSERT_STR_EQ(sget(st, "phase"), "lobby");
+    json_decref(st);
+    wsc_free(h);
+    char phase[16];
+    h = igame_host_resume(t.port, &host, phase);
+    ASSERT_STR_EQ(phase, "lobby");
+    int est = export_status(t.port, host.code);   /* looked up: a wrong token (or not stored yet) */
+    if (est != 403 && est != 404)
+        FAIL_AT("export from 127.0.0.3 answered %d, expected 403 or 404", est);
+    igame_host_cmd(h, "start");
+    igame_answer(a, 0, igame_question(a, 0));
+    ASSERT(igame_result_score(a) > 0);
+    wsc_set_source(NULL);
+
+    wsc_free(a);
+    wsc_free(h);
+    for (int i = 0; i < n_extra; i++)
+        wsc_free(extra[i]);
+    topo_stop(&t);
+}
+
 static struct test_case tests[] = {
     {"rooms_spread_and_a_whole_game_with_resume", test_rooms_spread_and_a_whole_game_with_resume},
     {"a_killed_shard_ends_only_its_rooms", test_a_killed_shard_ends_only_its_rooms},
+    {"a_guesser_behind_the_proxy_is_limited_alone", test_a_guesser_behind_the_proxy_is_limited_alone},
 };
 
 TEST_MAIN(tests)

@@ -23,15 +23,47 @@ static long long mono_ms(void)
     return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+static struct in_addr source;   /* INADDR_ANY: the kernel's choice */
+static struct in_addr dest;     /* INADDR_ANY: 127.0.0.1 */
+
+static void set_addr(struct in_addr *a, const char *ipv4)
+{
+    a->s_addr = htonl(INADDR_ANY);
+    if (ipv4 && inet_pton(AF_INET, ipv4, a) != 1) {
+        fprintf(stderr, "wsc: bad address %s\n", ipv4);
+        abort();
+    }
+}
+
+void wsc_set_dest(const char *ipv4)
+{
+    set_addr(&dest, ipv4);
+}
+
+void wsc_set_source(const char *ipv4)
+{
+    set_addr(&source, ipv4);
+}
+
 static int tcp_connect_rb(int port, int timeout_ms, int rcvbuf)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -1;
+    if (source.s_addr != htonl(INADDR_ANY)) {
+        struct sockaddr_in s = {.sin_family = AF_INET, .sin_addr = source};
+        if (bind(fd, (struct sockaddr *)&s, sizeof s) < 0) {
+            fprintf(stderr, "wsc: cannot bind the source address: %s\n", strerror(errno));
+            close(fd);
+            return -1;
+        }
+    }
     if (rcvbuf > 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (dest.s_addr != htonl(INADDR_ANY))
+        a.sin_addr = dest;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
@@ -126,7 +158,7 @@ struct wsc *wsc_connect_ex(int port, const char *path, const char *headers, int 
     }
     struct wsc *c = calloc(1, sizeof *c);
     c->fd = fd;
-    char req[1024], def[256];
+    char req[8192], def[256];   /* room for a test's long headers */
     if (!headers) {
         snprintf(def, sizeof def, "Host: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\n", port,
                  port);
@@ -377,19 +409,12 @@ int http_get(int port, const char *path, char **headers, char **body, int timeou
     return http_raw(port, req, strlen(req), headers, body, timeout_ms);
 }
 
-int http_raw(int port, const char *req, size_t len, char **headers, char **body, int timeout_ms)
+/* Reads one reply from fd like http_get (until EOF or the announced
+ * content-length, by timeout_ms) and closes fd. */
+static int http_read_reply(int fd, char **headers, char **body, int timeout_ms)
 {
-    *headers = *body = NULL;
-    int fd = tcp_connect(port, timeout_ms);
-    if (fd < 0)
-        return -1;
-    if (send_all(fd, req, len, timeout_ms) < 0) {
-        close(fd);
-        return -1;
-    }
     struct wsc c = {.fd = fd};
     long long deadline = mono_ms() + timeout_ms;
-    /* Read until EOF, or until the announced content-length is complete. */
     for (;;) {
         int r = fill(&c, deadline);
         if (r < 0)
@@ -420,6 +445,71 @@ int http_raw(int port, const char *req, size_t len, char **headers, char **body,
     if (e) {
         *headers = strndup((char *)c.buf, (size_t)(e - c.buf) + 2);
         *body = strdup((char *)e + 4);
+    }
+    free(c.buf);
+    return status;
+}
+
+int http_raw(int port, const char *req, size_t len, char **headers, char **body, int timeout_ms)
+{
+    *headers = *body = NULL;
+    int fd = tcp_connect(port, timeout_ms);
+    if (fd < 0)
+        return -1;
+    if (send_all(fd, req, len, timeout_ms) < 0) {
+        close(fd);
+        return -1;
+    }
+    return http_read_reply(fd, headers, body, timeout_ms);
+}
+
+void http_raw_many(int port, const char *const *reqs, size_t n, int *status, int timeout_ms)
+{
+    int *fd = calloc(n, sizeof *fd);
+    if (!fd)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        fd[i] = tcp_connect(port, timeout_ms);
+        if (fd[i] >= 0 && send_all(fd[i], reqs[i], strlen(reqs[i]), timeout_ms) < 0) {
+            close(fd[i]);
+            fd[i] = -1;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *h = NULL, *b = NULL;
+        status[i] = fd[i] < 0 ? -1 : http_read_reply(fd[i], &h, &b, timeout_ms);
+        free(h);
+        free(b);
+    }
+    free(fd);
+}
+
+int wsc_tcp_open(int port, int timeout_ms)
+{
+    return tcp_connect(port, timeout_ms);
+}
+
+int http_exchange(int fd, const char *req, int timeout_ms)
+{
+    if (send_all(fd, req, strlen(req), timeout_ms) < 0)
+        return -1;
+    struct wsc c = {.fd = fd};
+    long long deadline = mono_ms() + timeout_ms;
+    int status = -1;
+    for (;;) {
+        if (fill(&c, deadline) < 0 || mono_ms() >= deadline)
+            break;
+        unsigned char *e = c.len ? memmem(c.buf, c.len, "\r\n\r\n", 4) : NULL;
+        if (!e)
+            continue;
+        c.buf[c.len < c.cap ? c.len : c.cap - 1] = 0;
+        size_t hl = (size_t)(e - c.buf) + 4;
+        char *cl = strcasestr((char *)c.buf, "content-length:");
+        size_t body = cl && cl < (char *)e ? strtoul(cl + 15, NULL, 10) : 0;
+        if (c.len >= hl + body) {
+            sscanf((char *)c.buf, "HTTP/1.%*d %d", &status);
+            break;
+        }
     }
     free(c.buf);
     return status;

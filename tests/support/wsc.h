@@ -15,6 +15,14 @@ struct wsc {
     unsigned pings;       /* pings received (and answered) so far */
 };
 
+/* Every later connection (WebSocket or HTTP) leaves from this IPv4 address
+ * (e.g. "127.0.0.2": the loopback takes any 127/8 source), so one test can
+ * play several clients; NULL = the kernel's choice. The string is copied. */
+void wsc_set_source(const char *ipv4);
+/* Every later connection goes to this IPv4 address instead of 127.0.0.1
+ * (NULL = 127.0.0.1 again). The string is copied. */
+void wsc_set_dest(const char *ipv4);
+
 /* Connects and completes the handshake; NULL on failure (message on stderr). */
 struct wsc *wsc_connect(int port, const char *path, int timeout_ms);
 /* Same, with SO_RCVBUF set before connecting (a slow reader's small window). */
@@ -48,5 +56,17 @@ int http_get(int port, const char *path, char **headers, char **body, int timeou
 /* Sends the raw bytes req[0..len) on a new connection and reads the reply
  * like http_get (until EOF or the announced content-length). */
 int http_raw(int port, const char *req, size_t len, char **headers, char **body, int timeout_ms);
+/* A TCP connection (from the wsc_set_source address, to wsc_set_dest's),
+ * for http_exchange; close(2) it. -1 on failure. */
+int wsc_tcp_open(int port, int timeout_ms);
+/* Sends req on fd and reads one reply: its headers and the body its
+ * Content-Length announces (none for a 101), leaving fd open for the
+ * next request. Returns the status code, or -1. */
+int http_exchange(int fd, const char *req, int timeout_ms);
+/* Each of the n NUL-terminated requests on its own new connection, every one
+ * sent before any reply is read, so the server meets them back to back
+ * whatever the client's round trips cost; status[i] gets reqs[i]'s status
+ * code, or -1. */
+void http_raw_many(int port, const char *const *reqs, size_t n, int *status, int timeout_ms);
 
 #endif

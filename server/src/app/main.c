@@ -81,6 +81,13 @@ static void usage(FILE *f)
             "      --shard=ID           run as shard ID, one character of %s: every\n"
             "                           room code starts with ID, so a proxy can route\n"
             "                           by it (deploy/haproxy)\n"
+            "      --trusted-proxy=ADDR a reverse proxy in front of quizd: an IPv4\n"
+            "                           address or ADDR/BITS block (repeatable, or separated by\n"
+            "                           commas; IPv6 is accepted but never matches, quizd\n"
+            "                           listens on IPv4). On its connections the client is the last\n"
+            "                           X-Forwarded-For entry, and that client's per-address\n"
+            "                           limits apply (the proxy's when the header is missing or\n"
+            "                           malformed). Other peers' X-Forwarded-For is ignored\n"
             "  -l, --log-level=LEVEL    error, warn, info (default) or debug\n"
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n",
@@ -107,6 +114,48 @@ static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigne
         return -1;
     *out = v;
     return 0;
+}
+
+/* --trusted-proxy: a comma-separated list of IP addresses or blocks added to list[*n]
+ * (at most SERVER_MAX_TRUSTED_PROXIES in all). Returns 0, or 2 after the
+ * message. */
+static int add_trusted_proxies(const char *arg, struct ip_net *list, size_t *n)
+{
+    const char *p = arg;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        if (*n == SERVER_MAX_TRUSTED_PROXIES) {
+            char why[48];
+            snprintf(why, sizeof why, "too many (at most %d)", SERVER_MAX_TRUSTED_PROXIES);
+            return bad_value("trusted-proxy", arg, why);
+        }
+        if (!ip_net_parse_n(p, len, &list[*n]))
+            return bad_value("trusted-proxy", arg,
+                             "expected IPv4 or IPv6 addresses or ADDR/BITS blocks separated by commas, "
+                             "e.g. 127.0.0.1 or 10.88.0.0/16");
+        ++*n;
+        if (!p[len])
+            return 0;
+        p += len + 1;
+    }
+}
+
+/* What --trusted-proxy likely does not mean as given, said once at start:
+ * an IPv4 /0 block lets every peer pick the address it is charged as; an
+ * IPv6 entry never matches, since quizd listens on IPv4 only (IPv4-mapped
+ * entries are IPv4 and do). */
+static void warn_trusted_proxies(const struct ip_net *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char a[ADDR_MAX];
+        ip_addr_format(&list[i].a, a);
+        if (list[i].a.family != AF_INET)
+            log_warn("trusted_proxy_never_matches entry=%s/%u (quizd listens on IPv4 only)", a,
+                     list[i].bits);
+        else if (list[i].bits == 0)
+            log_warn("trusted_proxy_everyone block=%s/0 (every peer may choose the address it is "
+                     "charged as with X-Forwarded-For)", a);
+    }
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -185,6 +234,7 @@ int main(int argc, char **argv)
         {"data-retry-ms", required_argument, NULL, 20},
         {"shard", required_argument, NULL, 21},
         {"metrics", required_argument, NULL, 22},
+        {"trusted-proxy", required_argument, NULL, 23},
         {"log-level", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
     };
@@ -197,6 +247,7 @@ int main(int argc, char **argv)
     int c;
     static const char *origins[SERVER_MAX_ALLOWED_ORIGINS];
     static char origin_store[SERVER_MAX_ALLOWED_ORIGINS][320];
+    static struct ip_net proxies[SERVER_MAX_TRUSTED_PROXIES];
 
     server_config_default(&cfg);
     cfg.web_root = QZ_WEB_ROOT;
@@ -330,6 +381,11 @@ int main(int argc, char **argv)
             else
                 return bad_value("metrics", optarg, "expected loopback, any or off");
             break;
+        case 23:
+            if (add_trusted_proxies(optarg, proxies, &cfg.n_trusted_proxies))
+                return 2;
+            cfg.trusted_proxies = proxies;
+            break;
         case 'l': {
             int l = log_level_parse(optarg);
             if (l < 0)
@@ -351,6 +407,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "quizd: unexpected argument '%s' (see --help)\n", argv[optind]);
         return 2;
     }
+    warn_trusted_proxies(proxies, cfg.n_trusted_proxies);
 
     struct qz_pack **packs = NULL;
     size_t n_packs = 0;
@@ -390,8 +447,9 @@ int main(int argc, char **argv)
 
     struct store *store = NULL;
     if (!no_data) {
-        char why[512];
+        char why[1024];
         so.epoch_ms = (int64_t)time(NULL) * 1000;
+        so.shard = cfg.shard;
         store = store_open(&so, why, sizeof why);
         if (!store) {
             log_err("data_unusable dir=%s reason=\"%s\"", so.dir, why);

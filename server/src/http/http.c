@@ -177,6 +177,9 @@ notfound:;
                    strlen(page));
 }
 
+/* The TCP peer (getpeername), never X-Forwarded-For: behind a proxy on
+ * this machine every request is loopback, which is why deploy/haproxy
+ * refuses /metrics, and a header must not open it from elsewhere. */
 static bool peer_is_loopback(struct lws *wsi)
 {
     char ip[64];
@@ -443,6 +446,8 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     case LWS_CALLBACK_HTTP:
         if (!site || !h)
             return -1;
+        if (site->on_request)
+            site->on_request(site->arg, wsi);
         return route(wsi, h, site);
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return http_confirm_upgrade(wsi, in);

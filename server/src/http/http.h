@@ -65,7 +65,11 @@ struct http_site {
      * misses (answered 429). NULL = none. */
     int (*export_start)(void *arg, struct http_wait *w, enum http_export what, const char *code,
                         const char *token);
-    void *arg;                    /* for metrics, health, qr_may_draw and export_start */
+    /* Called first for every HTTP request (not for WebSocket upgrades):
+     * net/ attributes it to its client (X-Forwarded-For from a trusted
+     * proxy) before any per-address budget is drawn. NULL = none. */
+    void (*on_request)(void *arg, struct lws *wsi);
+    void *arg;                    /* for the callbacks above */
     struct qr_cache *qr_cache;    /* borrowed: the owner of the site creates and frees it */
 };
 

@@ -67,9 +67,20 @@ struct server {
     struct addrtab *addrs;
     struct sockrec {
         struct lws *wsi;
+        /* Whose budgets its requests draw on: the TCP peer's entry, or, on
+         * a socket from a --trusted-proxy, the client its last request's
+         * X-Forwarded-For names (server__attribute), whatever address that
+         * is (the proxy's own included). The socket counts in the peer's
+         * `conns`, or its `proxied` when the peer is a trusted proxy, and
+         * in the named client's `conns` while `named`: so no entry a
+         * socket points at is swept, and a client's cap counts its own
+         * sockets only. */
         struct addr_entry *e;
+        struct addr_entry *peer;  /* the TCP peer's entry */
         uint64_t born_ms;
         bool ws;                  /* became a WebSocket: no http_timeout_s */
+        bool trusted;             /* the peer is a --trusted-proxy */
+        bool named;               /* e is a client its X-Forwarded-For named */
     } *socks;
     struct rooms_timer *reaper;   /* closes sockets older than http_timeout_s */
     size_t socks_cap, socks_len;
@@ -77,6 +88,8 @@ struct server {
     uint64_t refused;
     struct log_gate refused_log;
     struct addr_entry *accepting;  /* admitted, its wsi not yet instantiated */
+    bool accepting_trusted;        /* ... from a --trusted-proxy */
+    struct log_gate xff_log;       /* unusable X-Forwarded-For lines, once a second */
     uint64_t last_sweep_ms;
     uv_timer_t ka_timer;          /* the keepalive sweep */
     struct conn *ka_cursor;       /* where the next tick resumes (NULL: from the head) */
@@ -135,6 +148,13 @@ void server__conn_gone(struct server *srv);
 /* server.c: marks the socket of `wsi` a WebSocket (exempt from
  * http_timeout_s) and returns its address entry, or NULL. */
 struct addr_entry *server__ws_established(struct server *srv, struct lws *wsi);
+/* server.c: the request now on `wsi` (an HTTP request, or a WebSocket
+ * upgrade when `upgrade`) is attributed to its client: on a socket from a
+ * --trusted-proxy, the address the last X-Forwarded-For entry names (the
+ * proxy's own when that header is missing or malformed); on any other
+ * socket nothing changes. Returns 0, or -1 when an upgrade would take that
+ * client past --max-per-address (the caller refuses it). */
+int server__attribute(struct server *srv, struct lws *wsi, bool upgrade);
 /* server.c: counts a refused connection and logs it at most once a second. */
 void server__refused(struct server *srv, const char *why, const char *addr);
 

@@ -16,6 +16,9 @@
 #include <sys/time.h>
 
 #define ADDR_SWEEP_MS 60000   /* forget idle addresses this long after their last use */
+/* Addresses tracked at once (about 200 bytes each): past it, new ones
+ * share one entry's budgets until a sweep makes room (addrtab_create). */
+#define ADDR_TABLE_MAX 100000
 
 /* ------------------------------------------------------------------ */
 /* the rooms environment                                               */
@@ -222,10 +225,21 @@ void server__refused(struct server *srv, const char *why, const char *addr)
                  why, addr, srv->n_sock, srv->n_conn, (unsigned long long)dropped);
 }
 
-static void release_addr(struct server *srv, struct addr_entry *e)
+/* What admit() counted for a socket from e (trusted: one of a proxy's). */
+static void release_addr(struct server *srv, struct addr_entry *e, bool trusted)
 {
-    e->conns--;
+    if (trusted)
+        e->proxied--;
+    else
+        e->conns--;
     srv->n_sock--;
+}
+
+static void release_sock(struct server *srv, struct sockrec *r)
+{
+    if (r->named)
+        r->e->conns--;
+    release_addr(srv, r->peer, r->trusted);
 }
 
 /* The wsi -> address map: open addressing on the pointer, linear probing,
@@ -315,19 +329,30 @@ static void server_on_reap(void *arg)
     env_timer_start(srv->reaper, REAP_INTERVAL_MS);
 }
 
+/* The address of a TCP peer; false for a family other than IPv4 or IPv6. */
+static bool peer_ip(const struct sockaddr_storage *sa, struct ip_addr *out)
+{
+    char s[ADDR_MAX];
+    const void *bytes = sa->ss_family == AF_INET ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr
+                        : sa->ss_family == AF_INET6
+                            ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+                            : NULL;
+    return bytes && inet_ntop(sa->ss_family, bytes, s, sizeof s) && ip_addr_parse(s, out);
+}
+
 /* LWS_CALLBACK_FILTER_NETWORK_CONNECTION: admit or refuse a fresh socket. */
 static int admit(struct server *srv, const struct lws_filter_network_conn_args *a)
 {
     char addr[ADDR_MAX] = "?";
     uint64_t now = server__now(srv);
-    if (a->cli_addr.ss_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->cli_addr)->sin_addr, addr,
-                  sizeof addr);
-    else if (a->cli_addr.ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->cli_addr)->sin6_addr, addr,
-                  sizeof addr);
+    struct ip_addr ip;
+    bool trusted = peer_ip(&a->cli_addr, &ip);
+    if (trusted) {
+        ip_addr_client_key(&ip, addr);
+        trusted = ip_net_in(&ip, srv->cfg.trusted_proxies, srv->cfg.n_trusted_proxies);
+    }
     if (srv->accepting) {   /* the previous socket never became a wsi */
-        release_addr(srv, srv->accepting);
+        release_addr(srv, srv->accepting, srv->accepting_trusted);
         srv->accepting = NULL;
     }
     if (now - srv->last_sweep_ms >= ADDR_SWEEP_MS) {
@@ -339,14 +364,85 @@ static int admit(struct server *srv, const struct lws_filter_network_conn_args *
         return 1;
     }
     struct addr_entry *e = addrtab_get(srv->addrs, addr, now, ROOMS_MISS_BURST, QR_DRAW_BURST);
-    if (srv->cfg.max_per_addr && e->conns >= srv->cfg.max_per_addr) {
+    /* A proxy's sockets carry everybody's traffic: its clients' own
+     * sockets are capped when their upgrades name them (server__attribute). */
+    if (!trusted && srv->cfg.max_per_addr && e->conns >= srv->cfg.max_per_addr) {
         server__refused(srv, "max_per_address", addr);
         return 1;
     }
-    e->conns++;
+    if (trusted)
+        e->proxied++;
+    else
+        e->conns++;
     srv->n_sock++;
     srv->accepting = e;
+    srv->accepting_trusted = trusted;
     return 0;
+}
+
+/* Longest X-Forwarded-For read: lws keeps all of a request's headers in
+ * max_http_header_data (4096 by default), so a longer one cannot arrive.
+ * WSI_TOKEN_X_FORWARDED_FOR exists in lws 4.1.6 built with
+ * LWS_WITH_HTTP_UNCOMMON_HEADERS, as Debian's is (lws_config.h); repeated
+ * header lines are chained in arrival order (roles/http/parsers.c:1385-1398)
+ * and lws_hdr_copy joins them with commas (parsers.c:539-580), so the last
+ * entry is the one the nearest proxy added, however many lines came. */
+#define XFF_READ_MAX 4096
+#define XFF_LOG_MAX 60
+
+int server__attribute(struct server *srv, struct lws *wsi, bool upgrade)
+{
+    struct sockrec *r = sock_find(srv, wsi);
+    if (!r || !r->trusted)
+        return 0;   /* a direct peer's X-Forwarded-For is never read */
+    uint64_t now = server__now(srv), dropped;
+    struct addr_entry *e = NULL;   /* the client named, if any */
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR);
+    if (n > 0) {
+        char v[XFF_READ_MAX];
+        struct ip_addr ip;
+        char addr[ADDR_MAX];
+        if (n < XFF_READ_MAX && lws_hdr_copy(wsi, v, XFF_READ_MAX, WSI_TOKEN_X_FORWARDED_FOR) == n &&
+            xff_last(v, &ip)) {
+            ip_addr_client_key(&ip, addr);
+            e = addrtab_get(srv->addrs, addr, now, ROOMS_MISS_BURST, QR_DRAW_BURST);
+        } else if (log_gate_pass(&srv->xff_log, now, 1000, &dropped)) {
+            /* A proxy misconfigured (or a client's header let through
+             * unchecked): its requests share the proxy's budgets. The
+             * value is logged as far as XFF_LOG_MAX bytes of it, whatever
+             * is not of an address list (quotes, spaces, controls) as '?',
+             * so the line stays one key=value line. */
+            char shown[XFF_LOG_MAX + 1];
+            size_t k = 0;
+            for (; n < XFF_READ_MAX && k < XFF_LOG_MAX && v[k]; k++)
+                shown[k] = strchr("0123456789abcdefABCDEF.:, ", v[k]) ? v[k] : '?';
+            shown[k] = '\0';
+            log_warn("forwarded_for_unusable peer=%s bytes=%d value=\"%s\" "
+                     "lines_dropped=%llu (the proxy's address is used)",
+                     r->peer->addr, n, shown, (unsigned long long)dropped);
+        }
+    }
+    /* Re-pointed on every request: a kept-alive socket of the proxy moves
+     * from client to client. A named client is charged as any, even one at
+     * the proxy's own address (a proxy chain in front); only a missing or
+     * malformed header falls back to the proxy's budgets, uncapped. */
+    if (r->named)
+        r->e->conns--;
+    r->named = e != NULL;
+    r->e = e ? e : r->peer;
+    if (!e)
+        return 0;
+    e->conns++;
+    if (upgrade && srv->cfg.max_per_addr && e->conns > srv->cfg.max_per_addr) {
+        server__refused(srv, "max_per_address", e->addr);
+        return -1;
+    }
+    return 0;
+}
+
+static void site_on_request(void *arg, struct lws *wsi)
+{
+    server__attribute(arg, wsi, false);
 }
 
 /* protocols[0]: socket-level events, then HTTP (http/). */
@@ -363,13 +459,15 @@ static int server_on_socket(struct lws *wsi, enum lws_callback_reasons reason, v
          * filter (its fd not yet set), and sends protocols[0] no
          * SERVER_NEW_CLIENT_INSTANTIATED. */
         if (srv->accepting) {
-            sock_put(srv, (struct sockrec){wsi, srv->accepting, server__now(srv), false});
+            sock_put(srv, (struct sockrec){.wsi = wsi, .e = srv->accepting, .peer = srv->accepting,
+                                           .born_ms = server__now(srv),
+                                           .trusted = srv->accepting_trusted});
             srv->accepting = NULL;
         }
         return 0;
     case LWS_CALLBACK_WSI_DESTROY:
         if ((r = sock_find(srv, wsi))) {
-            release_addr(srv, r->e);
+            release_sock(srv, r);
             sock_del(srv, r);
         }
         return 0;
@@ -467,6 +565,7 @@ static void setup_protocols(struct server *srv, const struct server_config *cfg,
     srv->site.metrics_access = srv->cfg.metrics_access;
     srv->site.metrics = server__metrics;
     srv->site.qr_may_draw = site_qr_may_draw;
+    srv->site.on_request = site_on_request;
     srv->site.export_start = site_export;
     srv->site.arg = srv;
     srv->site.qr_cache = srv->qr_cache = qr_cache_create(QR_CACHE_ENTRIES, QR_CACHE_BYTES);
@@ -516,7 +615,7 @@ struct server *server_create(uv_loop_t *loop, const struct server_config *cfg,
         srv->cfg.max_connections = n > reserve + 16 ? (unsigned)(n - reserve) : 16;
     }
     metrics_hist_init(&srv->stats.answer_ack_s, METRICS_LATENCY_S, METRICS_LATENCY_N);
-    srv->addrs = addrtab_create();
+    srv->addrs = addrtab_create(ADDR_TABLE_MAX);
     srv->last_sweep_ms = srv->started_ms;
     srv->reaper = env_timer_create(srv, server_on_reap, srv);
     env_timer_start(srv->reaper, REAP_INTERVAL_MS);

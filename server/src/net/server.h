@@ -5,6 +5,7 @@
 #ifndef QZ_SERVER_H
 #define QZ_SERVER_H
 #include "core/question.h"
+#include "util/forwarded.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
@@ -25,6 +26,7 @@
  * answers while WebSockets fill the cap; upgrades are refused past the cap. */
 #define SERVER_HTTP_RESERVE 16
 #define SERVER_MAX_ALLOWED_ORIGINS 16 /* --allowed-origin given at most this often */
+#define SERVER_MAX_TRUSTED_PROXIES 16 /* --trusted-proxy addresses or blocks at most */
 
 struct server_config {
     const char *bind;             /* address to listen on, "0.0.0.0" */
@@ -46,6 +48,10 @@ struct server_config {
     unsigned empty_room_idle_s;   /* hostless rooms no player ever joined live this long */
     int metrics_access;           /* --metrics: enum http_metrics_access (loopback = 0) */
     char shard;                   /* --shard: every room code starts with it; '\0' = none */
+    /* --trusted-proxy: peers whose X-Forwarded-For names the client whose
+     * per-address budgets a request draws on (borrowed) */
+    const struct ip_net *trusted_proxies;
+    size_t n_trusted_proxies;
     struct store *store;          /* persistence (borrowed); NULL = --no-data */
     const char *const *allowed_origins; /* besides same-origin, for /ws and the API's Host */
     size_t n_allowed_origins;

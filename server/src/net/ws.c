@@ -461,6 +461,11 @@ static int ws_admit(struct server *srv, struct lws *wsi)
         lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, NULL);
         return 1;
     }
+    /* Through a trusted proxy: whose connection this is, and its cap. */
+    if (server__attribute(srv, wsi, true)) {
+        lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, NULL);
+        return 1;
+    }
     return 0;
 }
 

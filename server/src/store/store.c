@@ -63,6 +63,10 @@ static const struct migration {
      " WHERE a.room = rooms.id AND a.correct IS NOT NULL), 0),"
      " coalesce((SELECT max(idx) + 1 FROM scores c WHERE c.room = rooms.id), 0));",
      "SELECT count(*) FROM pragma_table_info('rooms') WHERE name = 'played'"},
+    /* 4: who writes this database: the 'shard' row holds the --shard id of
+     * the first quizd that opened it ('' = none), see claim_shard */
+    {"CREATE TABLE identity(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+     "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'identity'"},
 };
 
 enum rec_type {
@@ -242,6 +246,78 @@ static int migrate(sqlite3 *db, char *why, size_t why_len)
     return 0;
 }
 
+/* A shard's rooms are reached by their code's first character (the proxy
+ * routes /ws?room=CODE and /api/rooms/CODE/ by it), so rooms restored by a
+ * quizd with another --shard could no longer be reached. The first quizd
+ * to open the database records its shard; any other is refused. A database
+ * from before the record (version 3 or older) is claimed unless it holds
+ * rooms whose codes do not start with this shard's id. */
+static int claim_shard(sqlite3 *db, const char *path, char shard, char *why, size_t why_len)
+{
+    const char mine[2] = {shard, '\0'};
+    char had[2] = "";
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM identity WHERE key = 'shard'", -1, &st, NULL))
+        goto sql_error;
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        snprintf(had, sizeof had, "%s", v ? (const char *)v : "");
+    } else if (step != SQLITE_DONE) {
+        goto sql_error;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (step == SQLITE_ROW) {
+        if (!strcmp(had, mine))
+            return 0;
+        if (!had[0])
+            snprintf(why, why_len, "%s was written by a quizd without --shard, and its rooms' codes"
+                     " are not routed to shard %s: start without --shard, or give shard %s a data"
+                     " directory of its own (--data)", path, mine, mine);
+        else if (!shard)
+            snprintf(why, why_len, "%s was written by shard %s: start this quizd with --shard %s"
+                     " again, or use another data directory (--data)", path, had, had);
+        else
+            snprintf(why, why_len, "%s was written by shard %s, whose room codes start with %s, so"
+                     " they are not routed to shard %s: start it with --shard %s, or give shard %s"
+                     " a data directory of its own (--data)", path, had, had, mine, had, mine);
+        return -1;
+    }
+    if (shard) {
+        if (sqlite3_prepare_v2(db, "SELECT code FROM rooms WHERE substr(code, 1, 1) <> ?1 LIMIT 1",
+                               -1, &st, NULL) ||
+            sqlite3_bind_text(st, 1, mine, 1, SQLITE_STATIC))
+            goto sql_error;
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            const unsigned char *code = sqlite3_column_text(st, 0);
+            snprintf(why, why_len, "%s holds rooms made without --shard %s (room %s, for one), which"
+                     " would not be routed to this shard: start it without --shard, or give shard"
+                     " %s a data directory of its own (--data)", path, mine,
+                     code ? (const char *)code : "?", mine);
+            sqlite3_finalize(st);
+            return -1;
+        }
+        if (step != SQLITE_DONE)
+            goto sql_error;
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (sqlite3_prepare_v2(db, "INSERT INTO identity VALUES('shard', ?1)", -1, &st, NULL) ||
+        sqlite3_bind_text(st, 1, mine, -1, SQLITE_STATIC) || sqlite3_step(st) != SQLITE_DONE)
+        goto sql_error;
+    rc = 0;
+    log_info("store_shard_recorded shard=%s", shard ? mine : "-");
+    sqlite3_finalize(st);
+    return rc;
+sql_error:
+    snprintf(why, why_len, "cannot read or record the shard of %s: %s", path, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int purge(sqlite3 *db, unsigned keep_days, int64_t epoch_ms, char *why, size_t why_len)
 {
     if (!keep_days)
@@ -392,6 +468,8 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
             goto fail;
     }
     if (migrate(s->db, why, why_len))
+        goto fail;
+    if (claim_shard(s->db, s->path, o->shard, why, why_len))
         goto fail;
     if (purge(s->db, o->keep_days, o->epoch_ms, why, why_len))
         goto fail;

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_HASH_HEX 64            /* SHA-256 in hex */
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
 #define STORE_COMMIT_GAP_US 2000     /* group commit: at most one transaction per 2 ms */
@@ -47,6 +47,8 @@ struct store_options {
     unsigned max_mb;                 /* 0 = no cap; past it writes fail like a full disk */
     int64_t epoch_ms;                /* wall clock now, for the purge */
     unsigned busy_ms, retry_ms;      /* 0 = STORE_BUSY_MS, STORE_RETRY_MS (tests shorten them) */
+    char shard;                      /* --shard of this quizd, '\0' = none: the database
+                                      * records the first one and refuses another */
 };
 
 /* What the replay needs, in the order it happened. */
@@ -67,7 +69,9 @@ struct store;
 
 /* Opens (creating and migrating) DIR/quizd.db, holding an exclusive lock
  * on DIR/quizd.lock until store_close (another process holding it: refused).
- * On failure returns NULL and writes a one-line reason into why. */
+ * A database written by another shard (o->shard; none counts as one) is
+ * refused too: its rooms' codes would be routed elsewhere. On failure
+ * returns NULL and writes a one-line reason, with the way out, into why. */
 struct store *store_open(const struct store_options *o, char *why, size_t why_len);
 /* Starts the writer thread; notify(arg) is called from it after each commit. */
 void store_start(struct store *s, void (*notify)(void *arg), void *arg);

@@ -60,14 +60,26 @@ bool log_gate_pass(struct log_gate *g, uint64_t now, uint64_t interval, uint64_t
 struct addrtab {
     struct strmap idx;
     struct addr_entry **v;
-    size_t n, cap;
+    size_t n, cap, max;
+    struct addr_entry *overflow;   /* created when the table first fills; never swept */
 };
 
-struct addrtab *addrtab_create(void)
+struct addrtab *addrtab_create(size_t max)
 {
     struct addrtab *t = xcalloc(1, sizeof *t);
     strmap_init(&t->idx);
+    t->max = max;
     return t;
+}
+
+static struct addr_entry *entry_new(const char *addr, uint64_t now, unsigned miss_burst,
+                                    unsigned qr_burst)
+{
+    struct addr_entry *e = xcalloc(1, sizeof *e);
+    snprintf(e->addr, sizeof e->addr, "%s", addr);
+    bucket_init(&e->misses, miss_burst, now);
+    bucket_init(&e->qr_draws, qr_burst, now);
+    return e;
 }
 
 void addrtab_destroy(struct addrtab *t)
@@ -77,6 +89,7 @@ void addrtab_destroy(struct addrtab *t)
     for (size_t i = 0; i < t->n; i++)
         free(t->v[i]);
     free(t->v);
+    free(t->overflow);
     strmap_cleanup(&t->idx);
     free(t);
 }
@@ -84,6 +97,8 @@ void addrtab_destroy(struct addrtab *t)
 struct addr_entry *addrtab_find(const struct addrtab *t, const char *addr)
 {
     uint32_t i;
+    if (t->overflow && !strcmp(addr, t->overflow->addr))
+        return t->overflow;
     return strmap_get(&t->idx, addr, &i) ? t->v[i] : NULL;
 }
 
@@ -91,11 +106,13 @@ struct addr_entry *addrtab_get(struct addrtab *t, const char *addr, uint64_t now
                                unsigned miss_burst, unsigned qr_burst)
 {
     struct addr_entry *e = addrtab_find(t, addr);
+    if (!e && t->n >= t->max) {
+        if (!t->overflow)
+            t->overflow = entry_new(ADDRTAB_OVERFLOW, now, miss_burst, qr_burst);
+        e = t->overflow;
+    }
     if (!e) {
-        e = xcalloc(1, sizeof *e);
-        snprintf(e->addr, sizeof e->addr, "%s", addr);
-        bucket_init(&e->misses, miss_burst, now);
-        bucket_init(&e->qr_draws, qr_burst, now);
+        e = entry_new(addr, now, miss_burst, qr_burst);
         if (t->n == t->cap) {
             t->cap = t->cap ? t->cap * 2 : 64;
             t->v = xrealloc(t->v, t->cap * sizeof *t->v);
@@ -113,7 +130,7 @@ size_t addrtab_sweep(struct addrtab *t, uint64_t now, uint64_t idle_ms)
     size_t removed = 0;
     for (size_t i = 0; i < t->n;) {
         struct addr_entry *e = t->v[i];
-        if (e->conns || e->rooms || now < e->touched_ms + idle_ms) {
+        if (e->conns || e->proxied || e->rooms || now < e->touched_ms + idle_ms) {
             i++;
             continue;
         }

@@ -43,7 +43,8 @@ bool log_gate_pass(struct log_gate *g, uint64_t now_ms, uint64_t interval_ms, ui
 /* What the server counts per remote address. */
 struct addr_entry {
     char addr[ADDR_MAX];
-    uint32_t conns;          /* open connections (HTTP or WebSocket) */
+    uint32_t conns;          /* open connections (HTTP or WebSocket) of this client */
+    uint32_t proxied;        /* sockets of a --trusted-proxy at this address, uncapped */
     uint32_t rooms;          /* live rooms created from this address */
     struct bucket misses;    /* join/host_resume lookups that found nothing */
     struct bucket qr_draws;  /* QR codes drawn for it (not served from the cache) */
@@ -52,20 +53,30 @@ struct addr_entry {
 
 struct addrtab;
 
-/* Creates an empty table. Never returns NULL. Free with addrtab_destroy. */
-struct addrtab *addrtab_create(void);
+/* The entry every address beyond a full table shares (addrtab_create):
+ * not an IP literal, so no client has it. */
+#define ADDRTAB_OVERFLOW "overflow"
+
+/* Creates an empty table of at most `max` addresses. Never returns NULL.
+ * Free with addrtab_destroy. */
+struct addrtab *addrtab_create(size_t max);
 void addrtab_destroy(struct addrtab *t);   /* NULL-safe */
 /* Returns the entry of `addr` (created zeroed, buckets full, when new) and
- * marks it touched at `now`. The pointer stays valid until a sweep removes
- * the entry, which never happens while conns or rooms is non-zero. */
+ * marks it touched at `now`; a new address while the table holds `max`
+ * gets the one ADDRTAB_OVERFLOW entry instead, whose counts and budgets all
+ * such addresses share until sweeps make room (a flood of fresh addresses
+ * costs no memory past `max`, and buys no fresh budgets). The pointer stays valid until a sweep removes
+ * the entry, which never happens while conns, proxied or rooms is non-zero. */
 struct addr_entry *addrtab_get(struct addrtab *t, const char *addr, uint64_t now_ms,
                                unsigned miss_burst, unsigned qr_burst);
-/* Returns the entry of `addr` or NULL, without creating or touching it. */
+/* Returns the entry of `addr` (ADDRTAB_OVERFLOW included) or NULL, without
+ * creating or touching it. */
 struct addr_entry *addrtab_find(const struct addrtab *t, const char *addr);
-/* Removes entries with no connection and no room untouched for idle_ms:
+/* Removes entries with no connection (conns, proxied) and no room untouched
+ * for idle_ms:
  * their buckets have refilled by then if idle_ms covers a full refill.
  * Returns how many were removed. */
 size_t addrtab_sweep(struct addrtab *t, uint64_t now_ms, uint64_t idle_ms);
-size_t addrtab_len(const struct addrtab *t);
+size_t addrtab_len(const struct addrtab *t);   /* addresses held, the overflow entry not counted */
 
 #endif

@@ -236,6 +236,79 @@ static void test_refuses_damaged_and_newer(void)
 }
 
 static long long db_int(const char *sql);
+/* Opens dir as shard `shard` ('\0' = none): the store, or NULL with the
+ * reason in why[512]. */
+static struct store *open_as(char shard, char *why)
+{
+    struct store_options o = {.dir = dir, .shard = shard};
+    why[0] = '\0';
+    return store_open(&o, why, 512);
+}
+
+static void db_exec(const char *sql)
+{
+    char path[128], *err = NULL;
+    snprintf(path, sizeof path, "%s/%s", dir, STORE_DB_NAME);
+    sqlite3 *db;
+    ASSERT_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+        FAIL_AT("%s: %s", sql, err);
+    sqlite3_close(db);
+}
+
+/* Issue 14: the first quizd to open a database records its --shard; one
+ * with another shard (or none, or none where there was one) is refused with
+ * the way out, because its restored rooms' codes would be routed elsewhere.
+ * A version-3 database is migrated and claimed unless it holds a room whose
+ * code does not start with the shard's id; the migration is skipped where
+ * the table is already there. */
+static void test_shard_is_recorded_and_checked(void)
+{
+    char why[512];
+    struct store *s;
+    make_dir();
+    ASSERT((s = open_as('A', why)));
+    store_close(s);
+    ASSERT_EQ(db_int("SELECT count(*) FROM identity WHERE key = 'shard' AND value = 'A'"), 1);
+    ASSERT(!open_as('B', why));
+    ASSERT_CONTAINS(why, "written by shard A");
+    ASSERT_CONTAINS(why, "--shard A");
+    ASSERT_CONTAINS(why, "data directory of its own");
+    ASSERT(!open_as('\0', why));
+    ASSERT_CONTAINS(why, "written by shard A");
+    ASSERT((s = open_as('A', why)));   /* the same shard again */
+    store_close(s);
+    remove_dir();
+
+    make_dir();
+    ASSERT((s = open_as('\0', why)));
+    store_close(s);
+    ASSERT_EQ(db_int("SELECT count(*) FROM identity WHERE key = 'shard' AND value = ''"), 1);
+    ASSERT(!open_as('Q', why));
+    ASSERT_CONTAINS(why, "without --shard");
+    ASSERT((s = open_as('\0', why)));
+    store_close(s);
+
+    /* Version 3 (no record) with a room of shard A. */
+    db_exec("DROP TABLE identity; PRAGMA user_version = 3;"
+            "INSERT INTO rooms(id, code, host_hash, pack_id, pack_hash, seed, settings, created_at)"
+            " VALUES(1, 'ABCDEF', 'h', 'p', 'ph', 1, '{}', 1000);");
+    ASSERT(!open_as('B', why));
+    ASSERT_CONTAINS(why, "room ABCDEF");
+    ASSERT_EQ(db_int("SELECT count(*) FROM identity"), 0);   /* migrated, not claimed */
+    ASSERT((s = open_as('A', why)));
+    store_close(s);
+    ASSERT_EQ(db_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    ASSERT_EQ(db_int("SELECT count(*) FROM identity WHERE key = 'shard' AND value = 'A'"), 1);
+    /* Version 3 that already has the table (and its row): skipped, kept. */
+    db_exec("PRAGMA user_version = 3;");
+    ASSERT((s = open_as('A', why)));
+    store_close(s);
+    ASSERT_EQ(db_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    ASSERT(!open_as('B', why));
+    remove_dir();
+}
+
 static uint64_t mono_ms(void);
 
 /* Until `cond` holds for s (the writer's notify wakes the wait); bounded. */
@@ -644,6 +717,7 @@ static struct test_case tests[] = {
     {"failed_store_marks_lost_rooms_and_recovers", test_failed_store_marks_lost_rooms_and_recovers},
     {"clock_never_behind_events", test_clock_never_behind_events},
     {"v1_database_is_migrated", test_v1_database_is_migrated},
+    {"shard_is_recorded_and_checked", test_shard_is_recorded_and_checked},
     {"export_errors_do_not_leak", test_export_errors_do_not_leak},
     {"write_then_restore", test_write_then_restore},
     {"group_commit", test_group_commit},

@@ -42,7 +42,7 @@ static void test_log_gate_once_per_interval(void)
 
 static void test_addrtab_counts_and_sweeps(void)
 {
-    struct addrtab *t = addrtab_create();
+    struct addrtab *t = addrtab_create(100000);
     struct addr_entry *a = addrtab_get(t, "10.0.0.1", 0, 20, 20);
     struct addr_entry *b = addrtab_get(t, "::1", 0, 20, 20);
     ASSERT(a != b);
@@ -55,6 +55,9 @@ static void test_addrtab_counts_and_sweeps(void)
     b->rooms = 1;
     ASSERT_EQ(addrtab_sweep(t, 1000000, 60000), 0);          /* in use: kept */
     a->conns = 0;
+    a->proxied = 1;                                          /* a trusted proxy's socket */
+    ASSERT_EQ(addrtab_sweep(t, 1000000, 60000), 0);
+    a->proxied = 0;
     ASSERT_EQ(addrtab_sweep(t, 30000, 60000), 0);            /* touched too recently */
     ASSERT_EQ(addrtab_sweep(t, 1000000, 60000), 1);
     ASSERT(!addrtab_find(t, "10.0.0.1"));
@@ -77,10 +80,37 @@ static void test_addrtab_counts_and_sweeps(void)
     addrtab_destroy(NULL);
 }
 
+/* A full table hands new addresses one shared entry, found again by its
+ * name (exports look entries up by it), until a sweep makes room. */
+static void test_addrtab_is_bounded(void)
+{
+    struct addrtab *t = addrtab_create(3);
+    struct addr_entry *a = addrtab_get(t, "10.0.0.1", 0, 20, 20);
+    addrtab_get(t, "10.0.0.2", 0, 20, 20)->conns = 1;
+    addrtab_get(t, "10.0.0.3", 0, 20, 20)->conns = 1;
+    struct addr_entry *o = addrtab_get(t, "10.0.0.4", 0, 20, 20);
+    ASSERT_STR_EQ(o->addr, ADDRTAB_OVERFLOW);
+    ASSERT_EQ(addrtab_get(t, "2001:db8::/64", 0, 20, 20), o);   /* shared */
+    ASSERT_EQ(addrtab_get(t, "10.0.0.1", 0, 20, 20), a);        /* known ones keep theirs */
+    ASSERT_EQ(addrtab_len(t), 3);
+    ASSERT(!addrtab_find(t, "10.0.0.4"));
+    ASSERT_EQ(addrtab_find(t, ADDRTAB_OVERFLOW), o);
+    ASSERT(bucket_take(&o->misses, 0, 20, 20, 1));
+    ASSERT(!bucket_take(&addrtab_get(t, "10.0.0.5", 0, 20, 20)->misses, 0, 1, 20, 1));
+    o->conns = 1;
+    ASSERT_EQ(addrtab_sweep(t, 1000000, 60000), 1);   /* 10.0.0.1 goes; the overflow entry stays */
+    ASSERT_EQ(addrtab_find(t, ADDRTAB_OVERFLOW), o);
+    struct addr_entry *e = addrtab_get(t, "10.0.0.4", 1000000, 20, 20);
+    ASSERT(e != o);
+    ASSERT_STR_EQ(e->addr, "10.0.0.4");
+    addrtab_destroy(t);
+}
+
 static struct test_case tests[] = {
     {"bucket_burst_then_refill", test_bucket_burst_then_refill},
     {"log_gate_once_per_interval", test_log_gate_once_per_interval},
     {"addrtab_counts_and_sweeps", test_addrtab_counts_and_sweeps},
+    {"addrtab_is_bounded", test_addrtab_is_bounded},
 };
 
 TEST_MAIN(tests)
