@@ -613,6 +613,47 @@ static void test_clock_never_behind_events(void)
     remove_dir();
 }
 
+static long long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) ? -1 : (long long)st.st_size;
+}
+
+static void no_notify(void *arg)
+{
+    (void)arg;
+}
+
+/* The exporter's passive checkpoint (every EXPORT_CHECKPOINT_S) copies
+ * committed pages from the WAL into the database file. It did nothing until
+ * the exporter's connection had read once (its log and done came back -1),
+ * so without an export the WAL grew until the writer's own autocheckpoint
+ * at STORE_WAL_PAGES stalled a commit. */
+static void test_exporter_checkpoints_the_wal(void)
+{
+    make_dir();
+    struct store *s = open_store();
+    store_start(s, on_commit, NULL);
+    struct exporter *x = exporter_open(s, NULL, 0, no_notify, NULL);
+    ASSERT(x);
+    long long before = file_size(store_path(s));
+    uint32_t id = store_new_room_id(s);
+    store_room(s, id, "ABCDEF", "h", "p", "ph", 1, "{}", 0);
+    for (uint32_t p = 1; p <= 2000; p++)   /* well over one page of answers */
+        store_answer(s, id, 20000 + p, p, 0, 1, 0, 100);
+    wait_committed(s, store_appended(s));
+    /* bounded: ten checkpoint periods */
+    uint64_t t0 = mono_ms();
+    while (file_size(store_path(s)) <= before && mono_ms() < t0 + 10000 * EXPORT_CHECKPOINT_S) {
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+    ASSERT_GE(file_size(store_path(s)), before + 1);
+    exporter_close(x, NULL);
+    store_close(s);
+    remove_dir();
+}
+
 static bool clock_written(struct store *s, uint64_t n) { return stats_of(s).clock_writes >= n; }
 
 /* An idle server (no deadline running) writes no transaction every
@@ -638,6 +679,7 @@ static void test_idle_store_writes_nothing(void)
 }
 
 static struct test_case tests[] = {
+    {"exporter_checkpoints_the_wal", test_exporter_checkpoints_the_wal},
     {"idle_store_writes_nothing", test_idle_store_writes_nothing},
     {"retry_batch_is_bounded", test_retry_batch_is_bounded},
     {"busy_is_retried", test_busy_is_retried},
