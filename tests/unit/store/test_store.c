@@ -574,8 +574,8 @@ static uint64_t mono_ms(void)
 }
 
 /* The game clock a restart resumes at is never before a recorded event,
- * and the clock row is written with every batch of records (a kill -9
- * between two periodic clock writes must not send the core's time back). */
+ * after a clean stop or a kill -9 between two clock writes (the core's
+ * time must not go back). */
 static void test_clock_never_behind_events(void)
 {
     make_dir();
@@ -608,7 +608,20 @@ static void test_clock_never_behind_events(void)
     uint64_t t = (uint64_t)((int64_t)mono_ms() + off);
     store_event(s, id, SEV_NEXT, t, 0, 0, 0, NULL, NULL);
     wait_committed(s, store_appended(s));
-    ASSERT_GE(db_int("SELECT value FROM meta WHERE key = 'clock'"), (long long)t);
+    /* what a kill -9 now leaves on disk: the files as they are (the writer
+     * is idle, no deadline runs), opened without store_close's last write */
+    char copy[sizeof dir + 8], cmd[3 * sizeof copy + 64];
+    snprintf(copy, sizeof copy, "%s-crash", dir);
+    snprintf(cmd, sizeof cmd, "mkdir -m 700 '%s' && cp '%s'/quizd.db* '%s'/", copy, dir, copy);
+    ASSERT_OK(system(cmd));
+    char live[sizeof dir];
+    memcpy(live, dir, sizeof dir);
+    memcpy(dir, copy, sizeof dir);
+    struct store *c = open_store();
+    ASSERT_GE(store_last_clock(c), t);
+    store_close(c);
+    remove_dir();
+    memcpy(dir, live, sizeof dir);
     store_close(s);
     remove_dir();
 }
