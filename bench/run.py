@@ -11,7 +11,9 @@ Scenarios: 1 room x 1,000 players, 1 room x 10,000, 500 rooms x 20. Each
 system runs each scenario --reps times (default 3) on a fresh server process;
 the table shows medians, and ratios are computed from those medians.
 The server is pinned to CPU 0 and the load generator to CPU 1 when taskset
-exists. Every run is bounded by --timeout; results go to bench/results/.
+exists; taskset pins the whole process, so quizd's store writer and
+checkpoint threads share CPU 0 with its loop (one core for the server in
+all, as for Node and the floor), and server CPU counts every thread. Every run is bounded by --timeout; results go to bench/results/.
 Syscalls per delivery (total, epoll_ctl, sends) are counted by the kernel
 during the game phase of each system's first repetition, with `perf stat`
 on the syscall tracepoints (--no-syscalls to skip; needs perf), with the
