@@ -63,6 +63,22 @@ static const struct migration {
      " WHERE a.room = rooms.id AND a.correct IS NOT NULL), 0),"
      " coalesce((SELECT max(idx) + 1 FROM scores c WHERE c.room = rooms.id), 0));",
      "SELECT count(*) FROM pragma_table_info('rooms') WHERE name = 'played'"},
+    /* 4: answers in the order they came (rowid = seq), indexed by room and
+     * seq: a commit's answers for one room share the last leaf instead of
+     * one random leaf per answer of a (room, player, idx) key (1 x 10,000:
+     * 9.2 -> 2.7 WAL pages per commit of 10 answers). One answer per player
+     * and question is the core's rule (QZ_EANSWERED), kept across restores
+     * by the replay. */
+    {"CREATE TABLE answers_v4(seq INTEGER PRIMARY KEY, room INTEGER NOT NULL,"
+     " player INTEGER NOT NULL, idx INTEGER NOT NULL, t INTEGER NOT NULL,"
+     " choice INTEGER NOT NULL, received_at INTEGER NOT NULL, time_ms INTEGER NOT NULL,"
+     " correct INTEGER, points INTEGER);"
+     "INSERT INTO answers_v4 SELECT seq, room, player, idx, t, choice, received_at, time_ms,"
+     " correct, points FROM answers;"
+     "DROP TABLE answers;"
+     "ALTER TABLE answers_v4 RENAME TO answers;"
+     "CREATE INDEX answers_room ON answers(room, seq);",
+     "SELECT count(*) FROM pragma_table_info('answers') WHERE name = 'seq' AND pk = 1"},
 };
 
 enum rec_type {
