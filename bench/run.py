@@ -432,7 +432,7 @@ def main():
                 print(f'{"":>9} {"":>6} syscalls/delivery (counted, game phase): total {spd["total"]:.2f}, '
                       f'epoll_ctl {spd["epoll_ctl"]:.2f}, send {spd["send"]:.2f}, poll {spd["poll"]:.2f}, '
                       f'epoll_wait {spd["epoll_wait"]:.2f}, recvfrom {spd.get("recvfrom", 0):.2f}')
-                if spd.get('pwrite64') or spd.get('futex'):
+                if system == 'quizd' and 'pwrite64' in spd:
                     print(f'{"":>9} {"":>6}   of which the store: pwrite64 {spd["pwrite64"]:.2f}, '
                           f'fcntl {spd["fcntl"]:.2f}, futex {spd["futex"]:.2f}, '
                           f'clock_nanosleep {spd["clock_nanosleep"]:.2f}')
