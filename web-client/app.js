@@ -99,14 +99,19 @@ function announce(text) {
   setTimeout(() => { $live.textContent = text; }, 30);
 }
 
+// A banner moves the projector's stage down (style.css): refit it.
 function banner(text, kind = 'warn') {
   if (!text) {
-    $banner.hidden = true;
+    if (!$banner.hidden) {
+      $banner.hidden = true;
+      fitAll();
+    }
     return;
   }
   $banner.textContent = text;
   $banner.className = `banner ${kind}`;
   $banner.hidden = false;
+  fitAll();
 }
 
 let toastTimer = 0;
@@ -1016,7 +1021,7 @@ function revealOptions(rv, q, mine) {
     const o = optionItem(q, i);
     if (i === rv.correct) {
       o.classList.add('correct');
-      o.append(el('span', { class: 'badge', 'aria-hidden': 'true', text: '✓ Correct' }), srOnly(' (correct)'));
+      o.append(el('span', { class: 'badge', 'aria-hidden': 'true' }, '✓', el('span', { class: 'badge-word', text: ' Correct' })), srOnly(' (correct)'));
     }
     if (mine === i) {
       o.classList.add('mine');
@@ -1024,7 +1029,7 @@ function revealOptions(rv, q, mine) {
     }
     o.append(el('span', { class: 'spread' },
       el('span', { class: 'bar', 'aria-hidden': 'true' }, fill),
-      el('span', { class: 'bar-n', text: `${n} ${n === 1 ? 'answer' : 'answers'} · ${pct} %` })));
+      el('span', { class: 'bar-n', text: `${n}\u00a0${n === 1 ? 'answer' : 'answers'} · ${pct}\u00a0%` })));
     return o;
   }));
 }
@@ -1042,12 +1047,14 @@ function renderHostReveal() {
   const q = S.question;
   const rv = S.reveal;
   if (!q || !rv) return;
-  show(`host-r-${q.index}`, el('section', { class: 'stage question host revealed' },
+  // With code, fit.js tries three arrangements (style.css): stacked; code
+  // beside the options and "Why" (wide screens); stacked and compact, "Why"
+  // beside the host's buttons (4:3 with long code).
+  show(`host-r-${q.index}`, el('section', { class: 'stage question host revealed', dataset: q.code ? { layouts: 'stack side tight' } : null },
     stageQuestionBar(q),
     el('h1', { class: 'prompt', text: q.prompt }),
     codeView(q.code),
-    revealOptions(rv, q, null),
-    whyView(rv, 'why'),
+    el('div', { class: 'rv-side' }, revealOptions(rv, q, null), whyView(rv, 'why')),
     el('div', { class: 'sfoot' },
       el('p', { class: 'answered', text: `${rv.answered} of ${rv.answerable ?? rv.players} answered` }),
       el('span', { class: 'spacer' }),
@@ -1076,7 +1083,9 @@ function aheadName(rank, index) {
 
 function gapLine(r) {
   if (r.rank <= 1) return el('p', { class: 'muted', id: 'gap', text: 'You are in the lead!' });
-  const name = aheadName(r.rank, r.index);
+  // The server names the player just ahead (result.ahead); an older
+  // server does not, and the leaderboard of this question may.
+  const name = typeof r.ahead === 'string' ? r.ahead : aheadName(r.rank, r.index);
   const who = name ? el('bdi', { text: name }) : `the player in ${ordinal(r.rank - 1)} place`;
   if (r.gap_to_next === 0) return el('p', { class: 'muted', id: 'gap' }, 'Level on points with ', who, ': faster answers break the tie.');
   return el('p', { class: 'muted', id: 'gap' }, `${fmt(r.gap_to_next)} points behind `, who);
@@ -1154,7 +1163,7 @@ function renderPodium() {
   const { podiumList, restList, podium } = podiumView(go);
   if (S.role === 'host') {
     show('host-final', el('section', { class: 'stage final' },
-      stageBar([el('span', { class: 'qnum', text: `${go.questions} questions · ${go.players} players` })]),
+      stageBar([el('span', { class: 'qnum', text: `${go.questions} question${go.questions === 1 ? '' : 's'} · ${go.players} player${go.players === 1 ? '' : 's'}` })]),
       el('h1', { class: 'title', text: 'Podium' }),
       el('div', { class: 'grow', style: null }, podiumList),
       restList,

@@ -3,7 +3,9 @@
 // finds the largest --fit at which nothing overflows. Code that is still too
 // wide at the floor wraps (hanging indent, a bar and ↩ on every continued
 // line); anything that still does not fit scrolls with a visible hint and is
-// keyboard-focusable. Phones use fitCode: shrink within a floor, then wrap.
+// keyboard-focusable. A stage may offer several arrangements (the reveal
+// with code): the one that fits with the largest type is kept. Phones use
+// fitCode: shrink within a floor, then wrap.
 
 const SCROLLERS = '.code-block, .why';
 const FIT_STEPS = 8;
@@ -17,9 +19,14 @@ function overWide(e) {
   return e.scrollWidth > e.clientWidth + 1;
 }
 
-function stageOverflows(stage) {
+// Boxes that must not overflow either (the reveal's side column included).
+const BOXES = '.players, .lb, .rv-side';
+
+// With whyMayScroll, an explanation scrolling at its floor does not count.
+function stageOverflows(stage, { whyMayScroll = false } = {}) {
   if (stage.scrollHeight > stage.clientHeight + 1) return true;
-  for (const e of stage.querySelectorAll(`${SCROLLERS}, .players, .lb`)) if (over(e)) return true;
+  const scrollers = whyMayScroll ? '.code-block' : SCROLLERS;
+  for (const e of stage.querySelectorAll(`${scrollers}, ${BOXES}`)) if (over(e)) return true;
   return false;
 }
 
@@ -86,12 +93,33 @@ function markScroll(wrap, block) {
   else block.removeAttribute('tabindex');
 }
 
+// A stage may offer several arrangements, preferred first
+// (data-layouts="stack side tight", each a class lay-NAME in style.css):
+// each is fitted, and the one that fits with the largest type wins; when
+// none fits, the first one (whose code box then wraps or scrolls).
+function fitLayouts(stage) {
+  const names = (stage.dataset.layouts || '').split(' ').filter(Boolean);
+  const use = (name) => { for (const n of names) stage.classList.toggle(`lay-${n}`, n === name); };
+  if (names.length < 2) {
+    use(names[0]);
+    return searchFit(stage);
+  }
+  let best = null;
+  for (const name of names) {
+    use(name);
+    const f = searchFit(stage);
+    if (!stageOverflows(stage, { whyMayScroll: true }) && (!best || f > best.f)) best = { name, f };
+  }
+  use(best ? best.name : names[0]);
+  return searchFit(stage);
+}
+
 export function fitStage(stage) {
   const blocks = [...stage.querySelectorAll('.code-block')];
   for (const b of blocks) b.classList.remove('wrap');
   const players = stage.querySelector('.players');
   if (players) players.classList.remove('newest-first');
-  const f = searchFit(stage);
+  const f = fitLayouts(stage);
   if (f === 0) {
     if (blocks.some(overWide)) {
       for (const b of blocks) b.classList.add('wrap');

@@ -529,6 +529,13 @@ char *proto_enc_reveal(const struct game *g, size_t *len)
     return dump(reveal_json(g), len);
 }
 
+/* The name of the player just ahead in the ranking, null for the leader. */
+static json_t *ahead_json(const struct game *g, const struct game_player *p)
+{
+    const struct game_player *a = p->ahead ? game_player(g, p->ahead) : NULL;
+    return a ? json_string(a->name) : json_null();
+}
+
 static json_t *result_json(const struct game *g, uint32_t player)
 {
     const struct game_player *p = game_player(g, player);
@@ -540,6 +547,7 @@ static json_t *result_json(const struct game *g, uint32_t player)
                           (json_int_t)p->rank, "gap_to_next", (json_int_t)p->gap_to_next,
                           "players", (json_int_t)game_player_count(g));
     json_object_set_new(o, "chosen", a->choice >= 0 ? json_integer(a->choice) : json_null());
+    json_object_set_new(o, "ahead", ahead_json(g, p));
     return o;
 }
 
@@ -732,6 +740,7 @@ char *proto_enc_state(const struct game *g, const char *code, uint32_t player,
                                                    (json_int_t)p->rank, "gap_to_next",
                                                    (json_int_t)p->gap_to_next, "first_index",
                                                    (json_int_t)p->first_q));
+        json_object_set_new(json_object_get(o, "player"), "ahead", ahead_json(g, p));
     }
     int qi = game_index(g);
     if (ph == GAME_QUESTION) {

@@ -129,6 +129,7 @@ test('a host and three players play a whole game to the podium', async () => {
   assert.ok((await bob.textContent('#review .expl')).length > 0);
   await ada.waitForSelector('#review');
   assert.equal(await ada.$$eval('#review .missed > li', (els) => els.length), 0);
+  await bob.evaluate(() => document.getAnimations().forEach((a) => a.finish()));   // the podium built up
   await shot(bob, 'phone-podium-review');
   assert.deepEqual(problems, []);
   for (const p of [host, ada, bob, cy]) await p.context().close();
@@ -275,6 +276,9 @@ test('a results_not_saved notice stays on the host screen', async () => {
   assert.equal(await host.getAttribute('#banner', 'role'), 'status');
   // The game goes on under the banner: the host can still start it.
   assert.ok(await host.isVisible('#start-btn'));
+  // It covers nothing of the stage: the room code stays in sight below it.
+  const [bannerBottom, roomTop] = await host.evaluate(() => ['#banner', '#stage-room'].map((s) => document.querySelector(s).getBoundingClientRect()[s === '#banner' ? 'bottom' : 'top']));
+  assert.ok(roomTop >= bannerBottom, `the banner (bottom ${bannerBottom}) covers the room code (top ${roomTop})`);
   await shot(host, 'projector-notice-not-saved');
   assert.deepEqual(problems, []);
   await host.close();

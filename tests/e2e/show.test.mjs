@@ -24,7 +24,9 @@ const PROJECTORS = [
   { width: 1920, height: 1080 }, { width: 3840, height: 2160 },
 ];
 const PHONE_SMALL = { width: 320, height: 568 };
+const PHONE_LARGE = { width: 430, height: 932 };
 const PHONE_LANDSCAPE = { width: 844, height: 390 };
+const PHONE_LANDSCAPE_LARGE = { width: 932, height: 430 };
 // Share of the viewport height (issue 13, "what done looks like").
 const MIN_PROMPT = 0.045;
 const MIN_CODE = 0.028;
@@ -46,8 +48,10 @@ function worstCases(pack) {
   const lines = (q) => q.code.split('\n').length;
   const width = (q) => Math.max(...q.code.split('\n').map((l) => [...l].length));
   const code = pack.questions.filter((q) => q.code);
+  const longOptions = code.filter((q) => q.options.some((o) => [...o].length > 14));
   const picks = [
     maxBy(code, lines), maxBy(code, width), maxBy(code, (q) => lines(q) * 60 + q.prompt.length),
+    maxBy(longOptions, lines),
     maxBy(pack.questions, (q) => q.prompt.length),
     maxBy(pack.questions, (q) => Math.max(...q.options.map((o) => o.length))),
     maxBy(pack.questions, (q) => q.explanation.length),
@@ -67,7 +71,8 @@ before(async () => {
   const questions = worstCases(full);
   const tallest = maxBy(full.questions.filter((q) => q.code), (q) => q.code.split('\n').length);
   const sentence = 'The explanation is long on purpose: it must scroll inside its own box. ';
-  questions.push({ ...tallest, id: 'layout-long-why', prompt: `${tallest.prompt} (long explanation)`,
+  // (Its own prompt names it apart; one line, like the tallest's.)
+  questions.push({ ...tallest, id: 'layout-long-why', prompt: 'What does line “# ?” print? (long why)',
     explanation: sentence.repeat(Math.floor(2000 / sentence.length)).trim() });
   showPack = { format: 'quizd-pack/1', id: 'show', title: 'Layout worst cases', source: 'tests', questions };
   writeFileSync(path.join(packDir, 'show.json'), JSON.stringify(showPack));
@@ -183,9 +188,11 @@ function assertProjector(m, vp, label, { reveal = false } = {}) {
   const where = `${label} at ${vp.width}×${vp.height}`;
   assert.ok(m.prompt >= MIN_PROMPT * vp.height - 0.5, `${where}: prompt ${m.prompt}px < ${MIN_PROMPT * 100} % of ${vp.height}`);
   assert.ok(m.option >= MIN_OPTION * vp.height - 0.5, `${where}: options ${m.option}px < ${MIN_OPTION * 100} %`);
+  // The code fits whole, on the question and on the reveal: it never
+  // scrolls on the projector, whatever the arrangement.
   for (const b of m.blocks) {
     assert.ok(b.fs >= MIN_CODE * vp.height - 0.5, `${where}: code ${b.fs}px < ${MIN_CODE * 100} %`);
-    if (!reveal) assert.ok(b.sw <= b.cw + 1 && b.sh <= b.ch + 1, `${where}: code does not fit: ${JSON.stringify(b)}`);
+    assert.ok(b.sw <= b.cw + 1 && b.sh <= b.ch + 1 && !b.scrolls, `${where}: code does not fit: ${JSON.stringify(b)}`);
   }
   assertCodeHonest(m.blocks, where);
   assert.ok(m.docW <= vp.width, `${where}: page overflows sideways (${m.docW}px)`);
@@ -279,8 +286,16 @@ test('projector and phones: readable and on screen at every common resolution', 
   const { host, code } = await hostRoom(problems, { pack: 'show', count: n, seconds: '120' });
   const p390 = await join(code, 'Ada', problems, PHONE);
   const p320 = await join(code, 'Bo', problems, PHONE_SMALL);
+  const p430 = await join(code, 'Di', problems, PHONE_LARGE);
+  const pland2 = await join(code, 'Eve', problems, PHONE_LANDSCAPE_LARGE);
   const pland = await join(code, 'Cyd', problems, PHONE_LANDSCAPE);
-  await host.waitForFunction(() => document.querySelectorAll('#players .pchip').length === 3);
+  // Phones from 320 to 430 px wide, portrait and landscape; the last one
+  // answers last (its answer closes the question).
+  const phones = [
+    [p390, PHONE, 'phone 390'], [p320, PHONE_SMALL, 'phone 320'], [p430, PHONE_LARGE, 'phone 430'],
+    [pland2, PHONE_LANDSCAPE_LARGE, 'landscape 932'], [pland, PHONE_LANDSCAPE, 'landscape'],
+  ];
+  await host.waitForFunction((n) => document.querySelectorAll('#players .pchip').length === n, phones.length);
   for (const vp of PROJECTORS) {
     await resize(host, vp);
     const boxes = await host.evaluate(() => ['#room-code', '#qr', '#start-btn', '#players'].map((s) => {
@@ -295,7 +310,6 @@ test('projector and phones: readable and on screen at every common resolution', 
   await shot(p390, 'phone-lobby');
 
   await host.click('#start-btn');
-  let scrolledBeforeReveal = false;
   let scrolledChecks = 0;
   for (let i = 0; i < n; i++) {
     await host.waitForSelector(`.question.host .qnum:text("${qnum(i)}")`);
@@ -311,7 +325,7 @@ test('projector and phones: readable and on screen at every common resolution', 
     }
     // Phones: the code is never clipped without a sign; the countdown and
     // the four buttons are on screen on a 390×844 phone and in landscape.
-    for (const [p, vp, label] of [[p390, PHONE, 'phone 390'], [p320, PHONE_SMALL, 'phone 320'], [pland, PHONE_LANDSCAPE, 'landscape']]) {
+    for (const [p, vp, label] of phones) {
       await p.waitForSelector(`.question.player .qnum:text("${qnum(i)}")`);
       await settle(p);
       const m = await p.evaluate(measure);
@@ -325,9 +339,7 @@ test('projector and phones: readable and on screen at every common resolution', 
       const after = await p.evaluate(measure);
       inside(after.boxes.countdown, vp, `${label}: countdown after scrolling down (sticky)`);
       await shot(p, `phone-${label.replace(' ', '')}-question-${tag}-scrolled`);
-      // Phone 320 stays scrolled down: the reveal must open at the top.
-      if (p === p320) scrolledBeforeReveal = await p.evaluate(() => window.scrollY > 0);
-      else await p.evaluate(() => window.scrollTo(0, 0));
+      await p.evaluate(() => window.scrollTo(0, 0));
       await shot(p, `phone-${label.replace(' ', '')}-question-${tag}`);
     }
     if (i === 0) {
@@ -336,9 +348,16 @@ test('projector and phones: readable and on screen at every common resolution', 
       // Focus moved to the new screen's heading.
       assert.equal(await p390.evaluate(() => document.activeElement.tagName), 'H1');
     }
-    await p390.click('button.opt0');
-    await p320.click('button.opt1');
-    await pland.click(`button.opt${source.options.length > 2 ? 2 : 0}`);
+    // Each phone answers and is left scrolled down (where it can scroll):
+    // the reveal must open at the top all the same.
+    const scrolled = new Set();
+    for (const [k, [p]] of phones.entries()) {
+      await p.click(`button.opt${k % source.options.length}`);
+      if (p === pland) break;
+      await p.waitForSelector('#answer-status.ok');
+      await p.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      if (await p.evaluate(() => window.scrollY > 0)) scrolled.add(p);
+    }
     await host.waitForSelector('.question.host.revealed');
     for (const vp of PROJECTORS) {
       await resize(host, vp);
@@ -354,34 +373,50 @@ test('projector and phones: readable and on screen at every common resolution', 
       label: e.querySelector('.bar-n').textContent,
       name: e.textContent,
     })));
-    assert.equal(spread.reduce((a, s) => a + s.n, 0), 3);
+    assert.equal(spread.reduce((a, s) => a + s.n, 0), phones.length);
     for (const s of spread) {
-      assert.match(s.label, /^\d+ answers? · \d+ %$/);
-      assert.ok(Math.abs(s.width - (s.track - 2) * (s.n / 3)) <= 3, `bar ${JSON.stringify(s)}`);
+      assert.match(s.label, /^\d+\sanswers?\s·\s\d+\s%$/);
+      assert.ok(Math.abs(s.width - (s.track - 2) * (s.n / phones.length)) <= 3, `bar ${JSON.stringify(s)}`);
     }
     assert.equal((await host.$$eval('#reveal-opts .opt.correct', (els) => els.map((e) => e.textContent)))[0].includes('(correct)'), true);
-    for (const [p, label] of [[p390, 'phone390'], [p320, 'phone320']]) {
+    for (const [p, , name] of phones) {
+      const label = name.replace(' ', '');
       await p.waitForSelector('#verdict');
+      // A new screen opens at the top, focus on its heading.
+      if (scrolled.has(p)) {
+        scrolledChecks++;
+        assert.equal(await p.evaluate(() => window.scrollY), 0, `${label}: the reveal opens at the top`);
+      }
       if (source.code) assert.equal(await p.$$eval('.code-block', (els) => els.length), 1, `${label}: the reveal shows the code`);
       const m = await p.evaluate(measure);
       assertCodeHonest(m.blocks, `${label} reveal ${source.id}`);
       assert.ok(m.docW <= m.vw, `${label} reveal: page overflows sideways (${m.docW}px)`);
+      // The counts are words on a line of their own, under the option's
+      // text: never "B 3 … 3".
+      const rows = await p.$$eval('#reveal-opts .opt', (els) => els.map((e) => ({
+        text: e.querySelector('.otext').getBoundingClientRect().bottom, count: e.querySelector('.bar-n').getBoundingClientRect().top,
+      })));
+      assert.equal(rows.length, source.options.length);
+      for (const r of rows) assert.ok(r.count >= r.text - 1, `${label}: a count beside its option's text ${JSON.stringify(r)}`);
       await shot(p, `${label}-reveal-${tag}`);
-    }
-    // A new screen opens at the top, focus on its heading.
-    if (scrolledBeforeReveal) {
-      scrolledChecks++;
-      assert.equal(await p320.evaluate(() => window.scrollY), 0, 'the reveal opens at the top');
     }
     assert.equal(await p390.evaluate(() => document.activeElement.tagName), 'H1');
     if (i === 0) {
       await axe(host, 'projector reveal');
       await axe(p390, 'phone reveal');
     }
+    // The 320 phone is left scrolled down the reveal: the leaderboard opens at the top.
+    await p320.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    const revealScrolled = await p320.evaluate(() => window.scrollY > 0);
     await resize(host, PROJECTOR);
     await host.click('#next-btn');
     await host.waitForSelector('#leaderboard');
     await p390.waitForSelector('#leaderboard');
+    await p320.waitForSelector('#leaderboard');
+    if (revealScrolled) {
+      scrolledChecks++;
+      assert.equal(await p320.evaluate(() => window.scrollY), 0, 'the leaderboard opens at the top');
+    }
     if (i === 0) {
       for (const vp of PROJECTORS) {
         await resize(host, vp);
@@ -405,7 +440,7 @@ test('projector and phones: readable and on screen at every common resolution', 
   await axe(host, 'projector podium and report');
   await axe(p390, 'phone podium and review');
   assert.deepEqual(problems, []);
-  for (const p of [host, p390, p320, pland]) await p.context().close();
+  for (const p of [host, ...phones.map(([p]) => p)]) await p.context().close();
 });
 
 test('contrast of every option and button, and a visible focus ring on each', async () => {
@@ -494,6 +529,11 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
       await shot(late, 'phone-late-joiner-reveal');
       await axe(late, 'late joiner reveal');
     }
+    // The reveal already names the player just ahead (result.ahead).
+    for (const p of [a, b, c]) {
+      await p.waitForSelector('#verdict #gap');
+      assert.match(await p.textContent('#verdict #gap'), /^(You are in the lead!|[\d,]+ points behind (Ada|Bob|Cy|שרה כהן)|Level on points with (Ada|Bob|Cy|שרה כהן).*)$/);
+    }
     await host.keyboard.press(' ');
     await host.waitForSelector(`#leaderboard`);
     await c.waitForSelector('#leaderboard');
@@ -581,6 +621,13 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
   assert.match(md, /\(right answer\)/);
   for (const p of [a, d]) await p.evaluate(() => document.getAnimations().forEach((x) => x.finish()));
   await shot(a, 'phone-final-review');
+  // A reloaded phone gets its place and its review again from the server.
+  const finishText = await a.textContent('#finish');
+  await a.reload();
+  await a.waitForSelector('#review .missed > li');
+  assert.equal(await a.textContent('#finish'), finishText);
+  assert.deepEqual(await a.$$eval('#review .missed > li', (els) => els.map((e) => e.textContent)), missed.map((m) => m.text));
+  assert.match(await a.textContent('#top-info'), /Ada · room/);
   await shot(d, 'phone320-final');
   // The host's report: hardest first, the most chosen wrong answer, CSV.
   const qrows = await host.$$eval('#report-questions tbody tr', (els) => els.map((e) => [...e.children].map((td) => td.textContent)));
@@ -596,23 +643,58 @@ test('leaderboard movement, podium order, places, late joiner, keys, review and 
   await host.reload();
   await host.waitForSelector('#report-questions tbody tr');
   assert.equal((await host.$$eval('#report-questions tbody tr', (els) => els.length)), 3);
-  // Play again: same room, same players, another selection, scores from 0.
+  // Play again: same room, same players, another pack and one of its
+  // categories; scores from 0, everyone still connected.
+  const category = showPack.questions[0].category;
+  const chosen = showPack.questions.filter((q) => q.category === category);
   await host.click('#again-btn');
   await host.waitForSelector('#setup-form');
   await axe(host, 'play again form');
-  await host.fill('#count', '1');
+  await host.selectOption('#pack', 'show');
+  await host.check(`#setup-form input[name=cat][value="${category}"]`);
+  await host.fill('#count', '50');
   await host.click('#create-btn');
   await host.waitForSelector('#host-lobby');
   await host.waitForFunction(() => document.querySelectorAll('#players .pchip').length === 5);
+  assert.equal(await host.$$eval('#players .pchip.offline', (els) => els.length), 0, 'everyone is still connected');
   assert.equal(await host.textContent('#stage-room b'), code);
+  assert.ok((await host.textContent('.sbar')).includes(`${chosen.length} question${chosen.length === 1 ? '' : 's'} · `));
   for (const p of [a, b, c, d, late]) await p.waitForSelector('.waiting h1');
   await shot(host, 'projector-play-again-lobby');
   await host.keyboard.press('PageDown');
-  await a.waitForSelector(`.question.player .qnum:text("${qnum(0)}")`);
-  await late.waitForSelector('.question.player button.opt0');   /* the late joiner plays from the start */
-  await host.waitForSelector('.question.host #answered');
-  assert.equal(await host.textContent('#answered'), '0 of 5 answered');
-  assert.equal(await host.textContent('.qnum'), 'Question 1 of 1');
+  for (let q = 0; q < chosen.length; q++) {
+    await a.waitForSelector(`.question.player .qnum:text("${qnum(q)}")`);
+    if (q === 0) await late.waitForSelector('.question.player button.opt0');   /* the late joiner plays from the start */
+    await host.waitForSelector(`.question.host .qnum:text("${qnum(q)}")`);
+    if (q === 0) assert.equal(await host.textContent('#answered'), '0 of 5 answered');
+    assert.equal(await host.textContent('.qnum'), `Question ${q + 1} of ${chosen.length}`);
+    // From the chosen pack and category only.
+    assert.equal(await host.textContent('.stage .qcat'), category);
+    const prompt = await host.textContent('.stage .prompt');
+    assert.ok(chosen.some((x) => x.prompt === prompt), `"${prompt}" is not from ${category} of the show pack`);
+    const correct = chosen.find((x) => x.prompt === prompt);
+    await a.click(`button.opt${(await a.$$eval('.opts .otext', (els) => els.map((e) => e.textContent))).indexOf(correct.options[correct.correct])}`);
+    await a.waitForSelector('#answer-status.ok');
+    await host.keyboard.press('ArrowRight');
+    await host.waitForSelector('.question.host.revealed');
+    await host.keyboard.press('ArrowRight');
+    await host.waitForSelector('#leaderboard');
+    if (q === 0) {
+      // Scores start from 0: each is what this question gained.
+      const rows = await host.$$eval('#leaderboard .lb-row', (els) => els.map((e) => ({
+        name: e.querySelector('.pname').textContent, gain: Number(e.querySelector('.gain').textContent.replace(/\D/g, '') || 0),
+        score: Number(e.querySelector('.score').textContent.replace(/\D/g, '')),
+      })));
+      assert.equal(rows.length, 5);
+      for (const r of rows) assert.equal(r.score, r.gain, JSON.stringify(r));
+      assert.ok(rows.find((r) => r.name === 'Ada').score > 0, JSON.stringify(rows));
+      await shot(host, 'projector-play-again-leaderboard');
+    }
+    await host.keyboard.press('ArrowRight');
+  }
+  await host.waitForSelector('#podium .step');
+  assert.equal(await host.textContent('.sbar .qnum'), `${chosen.length} question${chosen.length === 1 ? '' : 's'} · 5 players`);
+  await a.waitForSelector('#finish:text("You won")');
   assert.deepEqual(problems, []);
   for (const p of [host, a, b, c, d, late]) await p.context().close();
 });

@@ -159,7 +159,11 @@ static void test_full_game_three_players(void)
                 ASSERT_EQ(iget(res, "rank"), 1);
                 ASSERT_EQ(iget(res, "gap_to_next"), 0);
                 ASSERT_EQ(iget(res, "streak"), q + 1);
+                ASSERT(json_is_null(json_object_get(res, "ahead")));
             }
+            /* After the last question: Ada, Cy, Bob; each is told who is just ahead. */
+            if (q == 2 && i > 0)
+                ASSERT_STR_EQ(sget(res, "ahead"), i == 1 ? "Cy" : "Ada");
             json_decref(res);
         }
         host_cmd(h, "{\"type\":\"next\"}");

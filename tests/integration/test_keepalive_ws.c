@@ -13,9 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define T proc_timeout(5000)
-#define INTERVAL_MS "300"   /* ping after 300 ms of silence, close after 400 */
-#define PINGS 3             /* 3 intervals: well past the 400 ms hangup */
+#define T proc_timeout(8000)
+/* Ping after 1.2 s of silence, close 400 ms later: the answering client has
+ * 400 ms to pong, which holds on a loaded CI machine under ASan (300 ms,
+ * with a 100 ms window, did not). */
+#define INTERVAL_MS "1200"
+#define PINGS 2             /* 2 intervals: well past the 1.6 s hangup */
 
 static struct proc srv;
 

@@ -393,12 +393,14 @@ static void compute_ranking(struct game *g)
         if (i == 0) {
             p->rank = 1;
             p->gap_to_next = 0;
+            p->ahead = 0;
             continue;
         }
         struct game_player *prev = &g->players[g->order[i - 1] - 1];
         bool tie = prev->score == p->score && prev->correct_time_ms == p->correct_time_ms;
         p->rank = tie ? prev->rank : (unsigned)i + 1;
         p->gap_to_next = prev->score - p->score;
+        p->ahead = prev->id;
     }
 }
 
@@ -724,6 +726,7 @@ int game_restart(struct game *g, const struct qz_pack *pack, const struct game_s
         p->correct_time_ms = 0;
         p->rank = p->prev_rank = 0;
         p->gap_to_next = 0;
+        p->ahead = 0;
         p->answers = xrealloc(p->answers, (g->n_q ? g->n_q : 1) * sizeof *p->answers);
         for (size_t k = 0; k < g->n_q; k++) {
             memset(&p->answers[k], 0, sizeof p->answers[k]);

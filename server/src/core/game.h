@@ -73,6 +73,7 @@ struct game_player {
     unsigned rank;           /* after the last reveal; 0 before any */
     unsigned prev_rank;      /* rank before the last question closed; 0 = none (first question) */
     int64_t gap_to_next;     /* points behind the player just ahead */
+    uint32_t ahead;          /* id of the player just ahead; 0 for the leader or before any reveal */
     struct game_answer *answers; /* one per question in the game */
 };
 

@@ -168,6 +168,29 @@ enum stamp_state stamps_state(const struct stamps *s, const struct qz_question *
     return strcmp(h, st->hash) ? STAMP_STALE : STAMP_CURRENT;
 }
 
+bool stamp_orphaned(const struct stamp *st, const struct qz_pack *p)
+{
+    for (size_t k = 0; k < p->n; k++)
+        if (!strcmp(p->q[k].id, st->id))
+            return false;
+    return true;
+}
+
+size_t stamps_prune(struct stamps *s, const struct qz_pack *p)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (stamp_orphaned(&s->v[i], p)) {
+            free(s->v[i].id);
+            continue;
+        }
+        s->v[kept++] = s->v[i];
+    }
+    size_t removed = s->n - kept;
+    s->n = kept;
+    return removed;
+}
+
 void stamps_free(struct stamps *s)
 {
     for (size_t i = 0; i < s->n; i++)

@@ -48,6 +48,11 @@ const struct stamp *stamps_find(const struct stamps *s, const char *id);
 /* Adds or refreshes the stamp for id. */
 void stamps_set(struct stamps *s, const char *id, const char *verdict, const char hash[REVIEW_HASH_HEX]);
 enum stamp_state stamps_state(const struct stamps *s, const struct qz_question *q);
+/* True when no question of p has the stamp's id: a stamp left by a question
+ * that was rejected, renamed or is no longer derived. */
+bool stamp_orphaned(const struct stamp *st, const struct qz_pack *p);
+/* Removes every orphaned stamp (order kept). Returns how many were removed. */
+size_t stamps_prune(struct stamps *s, const struct qz_pack *p);
 void stamps_free(struct stamps *s);
 
 #endif

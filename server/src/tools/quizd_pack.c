@@ -6,6 +6,7 @@
  *   quizd-pack review list [--unstamped] [--stale] [--category C] [--offset N --limit K]
  *   quizd-pack review stamp ID... [--verdict good|weak]
  *   quizd-pack review check
+ *   quizd-pack review prune
  * Exit codes: 0 ok, 1 problems found in a pack (validate), 2 bad usage or bad input
  * (unreadable file, not JSON, not a pack, not a corpus). */
 #include "corpus/derive.h"
@@ -37,6 +38,7 @@ static void usage(FILE *f)
             "  quizd-pack review list [--unstamped] [--stale] [--category C] [--offset N --limit K]\n"
             "  quizd-pack review stamp ID... [--verdict good|weak]\n"
             "  quizd-pack review check\n"
+            "  quizd-pack review prune\n"
             "  (review takes --corpus FILE, default the bundled corpus)\n\n"
             "derive writes the reviewed pack: the errata list and overrides that\n"
             "%s/review/manifest.json lists for CORPUS's SHA-256 apply (or those given).\n"
@@ -338,8 +340,9 @@ static int cmd_review(int argc, char **argv)
                                       {"verdict", required_argument, NULL, 'v'},
                                       {"corpus", required_argument, NULL, 'C'},
                                       {NULL, 0, NULL, 0}};
-    if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "stamp") && strcmp(argv[1], "check"))) {
-        fprintf(stderr, "quizd-pack review: list, stamp or check is required\n");
+    if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "stamp") && strcmp(argv[1], "check") &&
+                     strcmp(argv[1], "prune"))) {
+        fprintf(stderr, "quizd-pack review: list, stamp, check or prune is required\n");
         return 2;
     }
     const char *sub = argv[1];
@@ -413,7 +416,19 @@ static int cmd_review(int argc, char **argv)
         reviewed_free(&r);
         return rc;
     }
-    size_t shown = 0, matched = 0, n_missing = 0, n_stale = 0;
+    if (!strcmp(sub, "prune")) {
+        size_t removed = stamps_prune(&r.stamps, p);
+        if (removed && stamps_save(&r.stamps, r.rf.stamps)) {
+            fprintf(stderr, "quizd-pack review prune: cannot write %s\n", r.rf.stamps);
+            rc = 2;
+        } else {
+            printf("removed %zu stamp%s of questions no longer served from %s\n", removed,
+                   removed == 1 ? "" : "s", r.rf.stamps);
+        }
+        reviewed_free(&r);
+        return rc;
+    }
+    size_t shown = 0, matched = 0, n_missing = 0, n_stale = 0, n_orphaned = 0;
     for (size_t i = 0; i < p->n; i++) {
         const struct qz_question *q = &p->q[i];
         enum stamp_state s = stamps_state(&r.stamps, q);
@@ -440,9 +455,14 @@ static int cmd_review(int argc, char **argv)
         shown++;
     }
     if (!strcmp(sub, "check")) {
-        printf("%zu served, %zu stamped and current, %zu unstamped, %zu stale\n", p->n,
-               p->n - n_missing - n_stale, n_missing, n_stale);
-        rc = n_missing || n_stale ? 1 : 0;
+        for (size_t i = 0; i < r.stamps.n; i++)
+            if (stamp_orphaned(&r.stamps.v[i], p)) {
+                printf("orphaned %s (not served: quizd-pack review prune)\n", r.stamps.v[i].id);
+                n_orphaned++;
+            }
+        printf("%zu served, %zu stamped and current, %zu unstamped, %zu stale, %zu orphaned stamps\n", p->n,
+               p->n - n_missing - n_stale, n_missing, n_stale, n_orphaned);
+        rc = n_missing || n_stale || n_orphaned ? 1 : 0;
     } else {
         fprintf(stderr, "%zu of %zu matching questions shown (%zu served, %zu unstamped, %zu stale)\n", shown,
                 matched, p->n, n_missing, n_stale);

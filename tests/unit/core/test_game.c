@@ -120,6 +120,8 @@ static void test_full_game_phases_and_scores(void)
     ASSERT_EQ(game_player(g, a)->rank, 1);
     ASSERT_EQ(game_player(g, b)->rank, 2);
     ASSERT_EQ(game_player(g, b)->gap_to_next, 1000);
+    ASSERT_EQ(game_player(g, b)->ahead, a);   /* "1,000 points behind Ada" */
+    ASSERT_EQ(game_player(g, a)->ahead, 0);
     ASSERT_EQ(game_option_count(g, correct_choice(g)), 1);
 
     ASSERT_OK(game_next(g, 6000));

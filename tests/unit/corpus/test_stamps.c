@@ -78,6 +78,32 @@ static void test_state_and_round_trip(void)
     free(path);
 }
 
+static void test_prune_drops_only_orphans(void)
+{
+    struct qz_question q[2] = {sample(), sample()};
+    q[1].id = (char *)"define-c02-q01-01";
+    struct qz_pack p = {.q = q, .n = 2};
+    struct stamps s = {0};
+    char h[REVIEW_HASH_HEX];
+    stamp_hash(&q[0], h);
+    stamps_set(&s, "aa-rejected", "weak", h);
+    stamps_set(&s, q[0].id, "good", h);
+    stamps_set(&s, "code-gone", "good", h);
+    stamps_set(&s, q[1].id, "weak", h);   /* stale, but its question is served */
+    stamps_set(&s, "zz-renamed", "good", h);
+    ASSERT(stamp_orphaned(&s.v[0], &p));
+    ASSERT(!stamp_orphaned(&s.v[1], &p));
+    ASSERT_EQ(stamps_prune(&s, &p), 3);
+    ASSERT_EQ(s.n, 2);
+    ASSERT_STR_EQ(s.v[0].id, "cloze-c01-q01-01");   /* order kept */
+    ASSERT_STR_EQ(s.v[1].id, "define-c02-q01-01");
+    ASSERT_EQ(stamps_prune(&s, &p), 0);
+    struct qz_pack none = {0};
+    ASSERT_EQ(stamps_prune(&s, &none), 2);
+    ASSERT_EQ(s.n, 0);
+    stamps_free(&s);
+}
+
 static void test_bad_files_are_refused(void)
 {
     const char *h = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -123,6 +149,7 @@ static void test_bundled_stamps_file_loads(void)
 static struct test_case tests[] = {
     {"hash_covers_every_judged_field", test_hash_covers_every_judged_field},
     {"state_and_round_trip", test_state_and_round_trip},
+    {"prune_drops_only_orphans", test_prune_drops_only_orphans},
     {"bad_files_are_refused", test_bad_files_are_refused},
     {"bundled_stamps_file_loads", test_bundled_stamps_file_loads},
 };

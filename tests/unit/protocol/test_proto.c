@@ -181,6 +181,7 @@ static void test_encoders(void)
     ASSERT_EQ(json_integer_value(json_object_get(o, "points")), 1000);
     ASSERT_EQ(json_integer_value(json_object_get(o, "rank")), 1);
     ASSERT_EQ(json_integer_value(json_object_get(o, "gap_to_next")), 0);
+    ASSERT(json_is_null(json_object_get(o, "ahead")));   /* the leader has nobody ahead */
     json_decref(o);
     o = parse(proto_enc_leaderboard(g, &len));
     json_t *top = json_object_get(o, "top");
