@@ -36,7 +36,9 @@ struct conn {
     struct conn *gnext, *gprev;   /* all established connections */
     bool established, closing;
     bool peer_closed;             /* the peer sent a close: lws echoes it, we write nothing */
-    bool corked;                  /* its own request is being handled: replies wait (ws.c) */
+    bool corked;                  /* its replies, or a commit's releases, wait to go together (ws.c) */
+    bool release_listed;          /* on srv->release_corked for the current release */
+    struct conn *release_next;
     uint16_t close_code;
     uint64_t answer_rx_ns;        /* when its last answer arrived (uv_hrtime), for the ack's latency */
     struct txq q;
@@ -60,6 +62,10 @@ struct server {
     struct rooms *rooms;
     struct conn *conns;
     size_t n_conn;
+    /* While a commit releases held frames (ws_release_begin .. end): the
+     * connections it corked, written together at the end. */
+    bool releasing;
+    struct conn *release_corked;
     /* Every accepted socket, WebSocket or not, is counted here and against
      * its address (issue 11, item 3), from the filter to
      * LWS_CALLBACK_WSI_DESTROY; `socks` maps each wsi to its address entry
@@ -131,6 +137,11 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
                 size_t len);
 /* The rooms environment's `send`: queues f on the member's connection. */
 void ws_send(void *arg, struct member *m, struct frame *f);
+/* Around rooms_durable: the frames a commit releases for one idle
+ * connection are written together (one send where they fit), like a
+ * request's replies. */
+void ws_release_begin(struct server *srv);
+void ws_release_end(struct server *srv);
 /* Drops the connection of m like a slow consumer (rooms' env.drop). */
 void ws_drop(void *arg, struct member *m);
 /* Starts closing with `code`: queued frames, then the close frame. */

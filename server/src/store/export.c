@@ -455,6 +455,13 @@ struct exporter *exporter_open(struct store *s, struct qz_pack *const *packs, si
         return NULL;
     }
     sqlite3_busy_timeout(x->db, 5000);
+    /* A connection learns that the database is in WAL mode, and opens the
+     * WAL, on its first read: until then sqlite3_wal_checkpoint_v2 does
+     * nothing (log = done = -1), and with no export ever run the WAL grew
+     * to the writer's own autocheckpoint (STORE_WAL_PAGES), one commit of
+     * ~140 ms holding every ack behind it (issue 12). */
+    if (sqlite3_exec(x->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK)
+        log_warn("export_first_read_failed err=\"%s\"", sqlite3_errmsg(x->db));
     x->packs = packs;
     x->n_packs = n_packs;
     x->todo_tail = &x->todo;

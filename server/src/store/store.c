@@ -67,6 +67,22 @@ static const struct migration {
      * the first quizd that opened it ('' = none), see claim_shard */
     {"CREATE TABLE identity(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'identity'"},
+    /* 5: answers in the order they came (rowid = seq), indexed by room and
+     * seq: a commit's answers for one room share the last leaf instead of
+     * one random leaf per answer of a (room, player, idx) key (1 x 10,000:
+     * 9.2 -> 2.7 WAL pages per commit of 10 answers). One answer per player
+     * and question is the core's rule (QZ_EANSWERED), kept across restores
+     * by the replay. */
+    {"CREATE TABLE answers_v5(seq INTEGER PRIMARY KEY, room INTEGER NOT NULL,"
+     " player INTEGER NOT NULL, idx INTEGER NOT NULL, t INTEGER NOT NULL,"
+     " choice INTEGER NOT NULL, received_at INTEGER NOT NULL, time_ms INTEGER NOT NULL,"
+     " correct INTEGER, points INTEGER);"
+     "INSERT INTO answers_v5 SELECT seq, room, player, idx, t, choice, received_at, time_ms,"
+     " correct, points FROM answers;"
+     "DROP TABLE answers;"
+     "ALTER TABLE answers_v5 RENAME TO answers;"
+     "CREATE INDEX answers_room ON answers(room, seq);",
+     "SELECT count(*) FROM pragma_table_info('answers') WHERE name = 'seq' AND pk = 1"},
 };
 
 enum rec_type {
@@ -763,12 +779,14 @@ static void *writer_main(void *arg)
 
         uint64_t now = mono_ms();
         uint64_t clock = (uint64_t)((int64_t)now + off);
-        /* with every batch of records (so the stored clock is never behind
-         * a stored event), and at least every STORE_CLOCK_MS while a
-         * deadline runs (an open question keeps the time it had left); an
-         * idle server writes nothing */
-        bool want_clock = stopping || w.len ||
-                          (clock_wanted && now - last_clock_write >= STORE_CLOCK_MS);
+        /* every STORE_CLOCK_MS while a deadline runs (an open question
+         * keeps the time it had left), in the batch's transaction when
+         * there is one, and at the stop; an idle server writes nothing.
+         * Not with every batch: a restart never resumes before the last
+         * recorded event anyway (store_open), and that row was one more
+         * page (two pwrite) in every commit (issue 12). */
+        bool want_clock = stopping || ((w.len || clock_wanted) &&
+                                       now - last_clock_write >= STORE_CLOCK_MS);
         int rc = SQLITE_OK;
         double ms = 0;
         bool commit = false, drop = false, recovered = false, clock_only = false;

@@ -22,11 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_HASH_HEX 64            /* SHA-256 in hex */
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
 #define STORE_COMMIT_GAP_US 2000     /* group commit: at most one transaction per 2 ms */
-#define STORE_CLOCK_MS 500           /* the writer records the game clock this often, and with every batch */
+#define STORE_CLOCK_MS 500           /* the writer records the game clock at most this often */
 #define STORE_CLOCK_FIRST_MS 10000   /* a new database's game clock starts here, not at 0
                                         (the rooms' throttles read 0 as "never") */
 #define STORE_BUSY_MS 5000           /* SQLite's busy timeout per attempt (a `.backup` holds the lock) */
@@ -138,8 +138,9 @@ bool store_failed(struct store *s);
  * clients when it was dropped). Thread-safe. */
 uint64_t store_settled(struct store *s);
 /* Whether a game deadline runs (the loop says so when it changes): only
- * then does the writer record the clock between batches, every
- * STORE_CLOCK_MS; with every batch it always does. Thread-safe. */
+ * then does the writer record the clock without a batch; either way at
+ * most every STORE_CLOCK_MS (a restart resumes after the last recorded
+ * event's time in any case). Thread-safe. */
 void store_clock_wanted(struct store *s, bool wanted);
 /* What the writer did since the start, for /metrics, /healthz and tests. */
 struct store_stats {
