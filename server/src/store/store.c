@@ -67,22 +67,6 @@ static const struct migration {
      * the first quizd that opened it ('' = none), see claim_shard */
     {"CREATE TABLE identity(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'identity'"},
-    /* 5: answers in the order they came (rowid = seq), indexed by room and
-     * seq: a commit's answers for one room share the last leaf instead of
-     * one random leaf per answer of a (room, player, idx) key (1 x 10,000:
-     * 9.2 -> 2.7 WAL pages per commit of 10 answers). One answer per player
-     * and question is the core's rule (QZ_EANSWERED), kept across restores
-     * by the replay. */
-    {"CREATE TABLE answers_v5(seq INTEGER PRIMARY KEY, room INTEGER NOT NULL,"
-     " player INTEGER NOT NULL, idx INTEGER NOT NULL, t INTEGER NOT NULL,"
-     " choice INTEGER NOT NULL, received_at INTEGER NOT NULL, time_ms INTEGER NOT NULL,"
-     " correct INTEGER, points INTEGER);"
-     "INSERT INTO answers_v5 SELECT seq, room, player, idx, t, choice, received_at, time_ms,"
-     " correct, points FROM answers;"
-     "DROP TABLE answers;"
-     "ALTER TABLE answers_v5 RENAME TO answers;"
-     "CREATE INDEX answers_room ON answers(room, seq);",
-     "SELECT count(*) FROM pragma_table_info('answers') WHERE name = 'seq' AND pk = 1"},
 };
 
 enum rec_type {
