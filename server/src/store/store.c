@@ -318,7 +318,11 @@ sql_error:
     return rc;
 }
 
-static int purge(sqlite3 *db, unsigned keep_days, int64_t epoch_ms, char *why, size_t why_len)
+/* Deletes the rooms finished more than keep_days ago. The clock (read
+ * before, see store_open) is recorded in the same transaction: the events
+ * deleted may be the only record of the latest times handed out. */
+static int purge(sqlite3 *db, unsigned keep_days, int64_t epoch_ms, uint64_t clock, char *why,
+                 size_t why_len)
 {
     if (!keep_days)
         return 0;
@@ -326,6 +330,7 @@ static int purge(sqlite3 *db, unsigned keep_days, int64_t epoch_ms, char *why, s
     char sql[1024];
     snprintf(sql, sizeof sql,
              "BEGIN IMMEDIATE;"
+             "INSERT OR REPLACE INTO meta VALUES('clock', %llu);"
              "CREATE TEMP TABLE gone AS SELECT id FROM rooms WHERE finished_at IS NOT NULL"
              " AND finished_at < %lld;"
              "DELETE FROM events WHERE room IN gone; DELETE FROM answers WHERE room IN gone;"
@@ -333,7 +338,7 @@ static int purge(sqlite3 *db, unsigned keep_days, int64_t epoch_ms, char *why, s
              "DELETE FROM results WHERE room IN gone; DELETE FROM scores WHERE room IN gone;"
              "DELETE FROM rooms WHERE id IN gone;"
              "DROP TABLE gone; COMMIT;",
-             (long long)before);
+             (unsigned long long)clock, (long long)before);
     if (exec_sql(db, sql, why, why_len, "purge")) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
@@ -471,7 +476,21 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
         goto fail;
     if (claim_shard(s->db, s->path, o->shard, why, why_len))
         goto fail;
-    if (purge(s->db, o->keep_days, o->epoch_ms, why, why_len))
+    /* The clock goes on from the latest time recorded: the clock row, the
+     * last event (times are non-decreasing in seq: the loop stamps and
+     * appends in order), and the answers of open rooms (a finished room has
+     * an event after its answers). A kill -9 may come before the writer
+     * recorded the clock after an event, and the game clock never goes
+     * back. Read before the purge, which may delete those events. */
+    int64_t v = 0;
+    query_int(s->db, "SELECT max(coalesce((SELECT value FROM meta WHERE key = 'clock'), 0),"
+                     " coalesce((SELECT t FROM events ORDER BY seq DESC LIMIT 1), 0),"
+                     " coalesce((SELECT max(t) FROM answers WHERE room IN"
+                     " (SELECT id FROM rooms WHERE finished_at IS NULL)), 0))", &v);
+    s->last_clock = v > 0 ? (uint64_t)v : 0;
+    if (s->last_clock < STORE_CLOCK_FIRST_MS)
+        s->last_clock = STORE_CLOCK_FIRST_MS;   /* 0 is the rooms' "never" */
+    if (purge(s->db, o->keep_days, o->epoch_ms, s->last_clock, why, why_len))
         goto fail;
     if (o->max_mb) {
         int64_t page = 4096;
@@ -481,17 +500,6 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
         if (exec_sql(s->db, sql, why, why_len, "data-max-mb"))
             goto fail;
     }
-    /* The clock goes on from the later of the last recorded clock and the
-     * last event: a kill -9 may come before the writer recorded the clock
-     * after an event, and the game clock never goes back. */
-    int64_t v = 0;
-    query_int(s->db, "SELECT max(coalesce((SELECT value FROM meta WHERE key = 'clock'), 0),"
-                     " coalesce((SELECT t FROM events ORDER BY seq DESC LIMIT 1), 0),"
-                     " coalesce((SELECT max(t) FROM answers WHERE room IN"
-                     " (SELECT id FROM rooms WHERE finished_at IS NULL)), 0))", &v);
-    s->last_clock = v > 0 ? (uint64_t)v : 0;
-    if (s->last_clock < STORE_CLOCK_FIRST_MS)
-        s->last_clock = STORE_CLOCK_FIRST_MS;   /* 0 is the rooms' "never" */
     v = 0;
     query_int(s->db, "SELECT max(id) FROM rooms", &v);
     s->next_room = (uint32_t)v + 1;

@@ -686,19 +686,43 @@ static void test_clock_never_behind_events(void)
     for (long spin = 0; mono_ms() < t0 + 2; spin++)   /* bounded: the clock moves */
         ASSERT(spin < 1000000000L);
     uint64_t t = (uint64_t)((int64_t)mono_ms() + off);
+    /* the last batch, under STORE_CLOCK_MS after the first one's clock row:
+     * its event and the room's end, no clock row */
+    int64_t finished_at = (int64_t)time(NULL) * 1000;
     store_event(s, id, SEV_NEXT, t, 0, 0, 0, NULL, NULL);
+    store_finish(s, id, "finished", 1, finished_at);
     wait_committed(s, store_appended(s));
     /* what a kill -9 now leaves on disk: the files as they are (the writer
-     * is idle, no deadline runs), opened without store_close's last write */
-    char copy[sizeof dir + 8], cmd[3 * sizeof copy + 64];
-    snprintf(copy, sizeof copy, "%s-crash", dir);
-    snprintf(cmd, sizeof cmd, "mkdir -m 700 '%s' && cp '%s'/quizd.db* '%s'/", copy, dir, copy);
-    ASSERT_OK(system(cmd));
-    char live[sizeof dir];
+     * is idle, no deadline runs), opened without store_close's last write;
+     * two copies, one restarted within --keep-days, one after */
+    char live[sizeof dir], copy[2][sizeof dir + 8], cmd[512];
     memcpy(live, dir, sizeof dir);
-    memcpy(dir, copy, sizeof dir);
+    for (int i = 0; i < 2; i++) {
+        snprintf(copy[i], sizeof copy[i], "%s-crash%d", live, i);
+        snprintf(cmd, sizeof cmd, "mkdir -m 700 '%s' && cp '%s'/quizd.db* '%s'/", copy[i], live,
+                 copy[i]);
+        ASSERT_OK(system(cmd));
+    }
+    memcpy(dir, copy[0], sizeof dir);
+    /* the path under test: the clock row is behind the last event */
+    ASSERT_LE((uint64_t)db_int("SELECT value FROM meta WHERE key = 'clock'") + 1, t);
     struct store *c = open_store();
     ASSERT_GE(store_last_clock(c), t);
+    store_close(c);
+    remove_dir();
+
+    /* after --keep-days the purge deletes the room, its events with it: the
+     * clock is read before, and recorded with the purge */
+    memcpy(dir, copy[1], sizeof dir);
+    struct store_options o = {.dir = dir, .keep_days = STORE_KEEP_DAYS,
+                              .epoch_ms = finished_at + (STORE_KEEP_DAYS + 1) * 86400000LL};
+    char why[256] = "";
+    c = store_open(&o, why, sizeof why);
+    if (!c)
+        FAIL_AT("store_open: %s", why);
+    ASSERT_EQ(db_int("SELECT count(*) FROM events"), 0);   /* the purge did run */
+    ASSERT_GE(store_last_clock(c), t);
+    ASSERT_GE((uint64_t)db_int("SELECT value FROM meta WHERE key = 'clock'"), t);
     store_close(c);
     remove_dir();
     memcpy(dir, live, sizeof dir);
