@@ -130,6 +130,7 @@ struct store {
     struct store_stats stats;       /* under mu */
     int64_t clock_offset;           /* under mu */
     bool clock_wanted;              /* under mu: a deadline runs, so the idle clock is kept */
+    bool wal_backfilled;            /* under mu: store_wal_backfilled since the last commit */
     void (*notify)(void *arg);
     void *notify_arg;
 };
@@ -429,8 +430,10 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
     /* Checkpoints are the exporter's (export.h), off this connection; this
      * one checkpoints only if the WAL grows past STORE_WAL_PAGES. */
     snprintf(sql, sizeof sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;"
-             " PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=%d;",
-             o->sync == STORE_SYNC_FULL ? "FULL" : "NORMAL", STORE_WAL_PAGES);
+             " PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=%d;"
+             " PRAGMA journal_size_limit=%d;",
+             o->sync == STORE_SYNC_FULL ? "FULL" : "NORMAL", STORE_WAL_PAGES,
+             STORE_WAL_LIMIT_BYTES);
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(why, why_len, "%s is damaged or not a quizd database (%s); move it away to start"
                  " afresh, or restore a backup", s->path, sqlite3_errmsg(s->db));
@@ -859,6 +862,15 @@ static void *writer_main(void *arg)
             break;
         if (moved && s->notify)
             s->notify(s->notify_arg);   /* under mu: store_stop_notify waits for it */
+        if (commit && s->wal_backfilled) {   /* after the acks: see store_wal_backfilled */
+            s->wal_backfilled = false;
+            pthread_mutex_unlock(&s->mu);
+            int rc_ck = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                                  NULL);
+            if (rc_ck != SQLITE_OK && rc_ck != SQLITE_BUSY)
+                log_warn("checkpoint_failed err=\"%s\"", sqlite3_errmsg(s->db));
+            pthread_mutex_lock(&s->mu);
+        }
     }
     pthread_mutex_unlock(&s->mu);
     free(w.p);
@@ -1133,6 +1145,13 @@ bool store_failed(struct store *s)
     bool v = s->failed;
     pthread_mutex_unlock(&s->mu);
     return v;
+}
+
+void store_wal_backfilled(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->wal_backfilled = true;
+    pthread_mutex_unlock(&s->mu);
 }
 
 void store_stats(struct store *s, struct store_stats *out)

@@ -37,6 +37,7 @@
 #define STORE_DB_NAME "quizd.db"
 #define STORE_LOCK_NAME "quizd.lock"   /* flock'd by the one quizd using the directory */
 #define STORE_WAL_PAGES 16384        /* the writer checkpoints itself only past 64 MiB of WAL */
+#define STORE_WAL_LIMIT_BYTES (4 * 1024 * 1024) /* journal_size_limit: the WAL file is cut back to this when rewound */
 
 enum store_sync { STORE_SYNC_NORMAL, STORE_SYNC_FULL };
 
@@ -152,6 +153,14 @@ struct store_stats {
 };
 /* One consistent snapshot of the figures above. Thread-safe. */
 void store_stats(struct store *s, struct store_stats *out);
+
+/* The exporter's checkpoint copied every frame of the WAL back (export.c).
+ * SQLite rewinds the WAL only when the writer begins a transaction with no
+ * frame left to copy, and under steady load the writer has always appended
+ * during that checkpoint: after its next commit the writer runs its own
+ * passive checkpoint (the few frames since, off the ack path), and the
+ * WAL starts over at the transaction after. Thread-safe. */
+void store_wal_backfilled(struct store *s);
 
 /* Restore: every unfinished room, oldest first, with its events in order.
  * The callbacks get borrowed strings valid during the call. Returns 0 or -1. */

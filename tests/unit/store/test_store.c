@@ -771,6 +771,63 @@ static void test_exporter_checkpoints_the_wal(void)
     remove_dir();
 }
 
+/* Under steady commits (one every STORE_COMMIT_GAP_US, the writer's most)
+ * the WAL file stays bounded: the exporter's checkpoint, every
+ * EXPORT_CHECKPOINT_S, copies its frames back, and the writer rewinds it
+ * after. Before, every checkpoint copied everything yet the WAL only grew
+ * (the writer had always appended during the checkpoint, so it never began
+ * with nothing left to copy) up to STORE_WAL_PAGES. */
+#define WAL_RUN_COMMITS 2500                         /* >= 5 s at one per 2 ms */
+#define WAL_RUN_BOUND_BYTES (8LL * 1024 * 1024)      /* ~1000 commits of 2 pages */
+#define WAL_RUN_EXPORT_EVERY 100                     /* commits: ~0.2 s */
+static void test_wal_stays_bounded(void)
+{
+    make_dir();
+    struct store *s = open_store();
+    store_start(s, on_commit, NULL);
+    struct exporter *x = exporter_open(s, NULL, 0, no_notify, NULL);
+    ASSERT(x);
+    char wal[128];
+    snprintf(wal, sizeof wal, "%s-wal", store_path(s));
+    uint32_t id = store_new_room_id(s);
+    store_room(s, id, "ABCDEF", "h", "p", "ph", 1, "{}", 0);
+    uint64_t t0 = mono_ms(), commits0 = stats_of(s).commits;
+    long long most = 0;
+    /* bounded in count; each round waits for its own commit (bounded) */
+    unsigned exports = 0;
+    for (unsigned i = 0; i < WAL_RUN_COMMITS; i++) {
+        /* a player polling /review every ~0.2 s: the checkpoint runs anyway */
+        if (i % WAL_RUN_EXPORT_EVERY == WAL_RUN_EXPORT_EVERY - 1) {   /* the room committed */
+            struct export_query *q = calloc(1, sizeof *q);
+            ASSERT(q);
+            q->kind = EXPORT_REVIEW;
+            snprintf(q->code, sizeof q->code, "ABCDEF");
+            snprintf(q->token, sizeof q->token, "not-a-token");
+            export_submit(x, q);
+        }
+        for (struct export_query *q; (q = export_take_done(x)); exports++) {
+            ASSERT_EQ(q->status, 403);
+            export_query_free(q);
+        }
+        store_event(s, id, SEV_NEXT, 5000000 + i, 0, (int)i, 0, NULL, NULL);
+        wait_committed(s, store_appended(s));
+        long long n = file_size(wal);
+        most = n > most ? n : most;
+    }
+    uint64_t took = mono_ms() - t0;
+    /* the run spans several checkpoint periods, its commits one at a time */
+    ASSERT_GE(took, 3 * 1000 * EXPORT_CHECKPOINT_S);
+    ASSERT_GE(stats_of(s).commits - commits0, WAL_RUN_COMMITS);
+    fprintf(stderr, "wal_stays_bounded: largest WAL %lld bytes over %u commits in %llu ms\n", most,
+            WAL_RUN_COMMITS, (unsigned long long)took);
+    ASSERT_LE(most, WAL_RUN_BOUND_BYTES);
+    ASSERT_GE(most, 1);
+    ASSERT_GE(exports, 1);
+    exporter_close(x, NULL);
+    store_close(s);
+    remove_dir();
+}
+
 static bool clock_written(struct store *s, uint64_t n) { return stats_of(s).clock_writes >= n; }
 
 /* An idle server (no deadline running) writes no transaction every
@@ -802,6 +859,7 @@ static struct test_case tests[] = {
     {"busy_is_retried", test_busy_is_retried},
     {"failed_store_marks_lost_rooms_and_recovers", test_failed_store_marks_lost_rooms_and_recovers},
     {"clock_never_behind_events", test_clock_never_behind_events},
+    {"wal_stays_bounded", test_wal_stays_bounded},
     {"v1_database_is_migrated", test_v1_database_is_migrated},
     {"shard_is_recorded_and_checked", test_shard_is_recorded_and_checked},
     {"export_errors_do_not_leak", test_export_errors_do_not_leak},
