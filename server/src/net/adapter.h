@@ -106,6 +106,8 @@ struct server {
         uint64_t at_once;         /* frames written at once by ws_send */
         uint64_t queued;          /* frames queued (connection busy) */
         uint64_t drained;         /* queued frames written from WRITEABLE */
+        uint64_t writes;          /* lws_write calls carrying frames: one each, or a
+                                   * corked batch (flush_corked) */
         /* For /metrics (metrics.c): */
         uint64_t in_msgs[PT_COUNT + 1];   /* by request type; [PT_COUNT]: not decodable */
         uint64_t in_bytes[PT_COUNT + 1];

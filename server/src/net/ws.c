@@ -132,6 +132,7 @@ void ws_drop(void *arg, struct member *m)
 /* One whole frame to lws: 0, or -1 when the socket failed. */
 static int write_frame(struct conn *c, struct frame *f)
 {
+    c->srv->stats.writes++;
     return lws_write(c->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT) < (int)f->len ? -1 : 0;
 }
 
@@ -270,6 +271,7 @@ static void flush_corked(struct conn *c)
                 k++;
                 txq_pop(&c->q);
             }
+            c->srv->stats.writes++;
             rc = lws_write(c->wsi, buf + LWS_PRE, n, LWS_WRITE_RAW) < (int)n ? -1 : 0;
         }
         c->srv->stats.at_once += k;
