@@ -643,7 +643,8 @@ static void open_player(int i)
 #define PERF_EVENTS "raw_syscalls:sys_enter,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_sendto," \
                     "syscalls:sys_enter_sendmsg,syscalls:sys_enter_write,syscalls:sys_enter_writev," \
                     "syscalls:sys_enter_epoll_wait,syscalls:sys_enter_poll,syscalls:sys_enter_read," \
-                    "syscalls:sys_enter_recvfrom"
+                    "syscalls:sys_enter_recvfrom,syscalls:sys_enter_futex,syscalls:sys_enter_pwrite64," \
+                    "syscalls:sys_enter_fcntl,syscalls:sys_enter_clock_nanosleep,syscalls:sys_enter_sched_yield"
 static const char *perf_bin;
 static pid_t perf_pid;
 static int perf_ctl = -1, perf_ack = -1;
@@ -825,7 +826,7 @@ int main(int argc, char **argv)
         strcpy(rooms[0].code, "FLOOR");
     }
     /* The join phase is counted too: syscalls per join. */
-    static char perf_join[512], perf_game[512];
+    static char perf_join[1024], perf_game[1024];
     perf_start();
     t_join_start = now_us();
     run_until(all_joined, deadline, 256, &next, players_total(), open_player);

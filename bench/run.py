@@ -11,11 +11,14 @@ Scenarios: 1 room x 1,000 players, 1 room x 10,000, 500 rooms x 20. Each
 system runs each scenario --reps times (default 3) on a fresh server process;
 the table shows medians, and ratios are computed from those medians.
 The server is pinned to CPU 0 and the load generator to CPU 1 when taskset
-exists. Every run is bounded by --timeout; results go to bench/results/.
+exists; taskset pins the whole process, so quizd's store writer and
+checkpoint threads share CPU 0 with its loop (one core for the server in
+all, as for Node and the floor), and server CPU counts every thread. Every run is bounded by --timeout; results go to bench/results/.
 Syscalls per delivery (total, epoll_ctl, sends) are counted by the kernel
 during the game phase of each system's first repetition, with `perf stat`
-on the syscall tracepoints (--no-syscalls to skip; needs perf); syscalls per
-join likewise during its join phase.
+on the syscall tracepoints (--no-syscalls to skip; needs perf), with the
+store's own (pwrite64 to the WAL, fcntl locks, futex and clock_nanosleep of
+the writer thread) apart; syscalls per join likewise during its join phase.
 
 --shards N runs the rooms scenario through HAProxy (deploy/render-haproxy)
 in front of N quizd shards and, in the same invocation, against one quizd
@@ -259,6 +262,9 @@ def summarize(runs):
                                       'send': sends / r['frames_received'],
                                       'poll': sc.get('poll', 0) / r['frames_received'],
                                       'epoll_wait': sc.get('epoll_wait', 0) / r['frames_received']}
+        # the store's share: WAL writes, file locks, wake-ups of and by the writer thread
+        for k in ('recvfrom', 'pwrite64', 'fcntl', 'futex', 'clock_nanosleep'):
+            s['syscalls_per_delivery'][k] = sc.get(k, 0) / r['frames_received']
     joined = [r for r in runs if r.get('server_syscalls_join') and r.get('joined')]
     if joined:
         r = joined[0]
@@ -425,7 +431,11 @@ def main():
             if spd:
                 print(f'{"":>9} {"":>6} syscalls/delivery (counted, game phase): total {spd["total"]:.2f}, '
                       f'epoll_ctl {spd["epoll_ctl"]:.2f}, send {spd["send"]:.2f}, poll {spd["poll"]:.2f}, '
-                      f'epoll_wait {spd["epoll_wait"]:.2f}')
+                      f'epoll_wait {spd["epoll_wait"]:.2f}, recvfrom {spd.get("recvfrom", 0):.2f}')
+                if system == 'quizd' and 'pwrite64' in spd:
+                    print(f'{"":>9} {"":>6}   of which the store: pwrite64 {spd["pwrite64"]:.2f}, '
+                          f'fcntl {spd["fcntl"]:.2f}, futex {spd["futex"]:.2f}, '
+                          f'clock_nanosleep {spd["clock_nanosleep"]:.2f}')
             spj = m.get('syscalls_per_join')
             if spj:
                 print(f'{"":>9} {"":>6} syscalls/join (counted, join phase): total {spj["total"]:.2f}, '

@@ -794,6 +794,15 @@ async function renderHostSetup({ again = false } = {}) {
   again ? el('button', { class: 'btn', type: 'button', id: 'again-cancel', onclick: () => renderPodium() }, 'Cancel') : null));
 }
 
+// A URL as text with line breaks allowed only after "/", "?" and "&"
+// (<wbr>), so a long join URL wraps before "?room=CODE", never inside the
+// room code.
+function urlBreaks(url) {
+  const out = [];
+  for (const part of url.split(/(?<=[/?&])/)) out.push(part, document.createElement('wbr'));
+  return out.slice(0, -1);
+}
+
 function joinUrl() {
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(location.hostname);
   const base = local && S.info && S.info.lan_urls && S.info.lan_urls[0] ? S.info.lan_urls[0] : `${location.origin}/`;
@@ -855,7 +864,7 @@ async function renderHostLobby() {
       el('div', { class: `lobby-join${S.lobby.locked ? ' locked' : ''}`, id: 'lobby-join' },
         el('h1', { class: 'sr-only', text: `Room ${S.code}: join the game` }),
         el('p', { class: 'muted', text: 'Join at' }),
-        el('p', { class: 'url', id: 'join-url', text: url }),
+        el('p', { class: 'url', id: 'join-url' }, urlBreaks(url)),
         el('p', { class: 'muted', text: 'with the code' }),
         el('p', { class: 'code', id: 'room-code', 'aria-label': `Room code ${[...S.code].join(' ')}`, text: S.code }),
         el('img', { class: 'qr', id: 'qr', alt: `QR code for ${url}`, src: `/api/qr.svg?text=${encodeURIComponent(url)}`, width: 260, height: 260 }),

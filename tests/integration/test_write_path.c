@@ -137,8 +137,117 @@ static void test_choked_reader_gets_everything_in_order(void)
     ASSERT_EQ(system(cmd), 0);
 }
 
+static char *scrape(int port)
+{
+    char *hd, *body;
+    int st = http_get(port, "/metrics", &hd, &body, ITEST_T);
+    if (st != 200)
+        FAIL_AT("GET /metrics: status %d", st);
+    free(hd);
+    return body;
+}
+
+/* The value of the sample `series` (name{labels} exactly as printed). */
+static double sample(const char *text, const char *series)
+{
+    size_t n = strlen(series);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, series, n) && p[n] == ' ')
+            return strtod(p + n + 1, NULL);
+    FAIL_AT("no sample %s", series);
+    return 0;
+}
+
+/* Frames written so far (at once or drained) and the socket writes that
+ * carried them, from /metrics. */
+static void writes_of(int port, double *frames, double *writes)
+{
+    char *m = scrape(port);
+    *frames = sample(m, "quizd_frames_written_total{path=\"at_once\"}") +
+              sample(m, "quizd_frames_written_total{path=\"drained\"}");
+    *writes = sample(m, "quizd_frame_writes_total");
+    free(m);
+}
+
+/* Frames read before the pong that answers a ping sent now. */
+static int frames_before_pong(struct wsc *c)
+{
+    ASSERT_OK(wsc_send(c, "{\"type\":\"ping\"}"));
+    for (int n = 0;; n++) {
+        char *m = wsc_recv(c, T);
+        ASSERT(m);
+        json_t *j = json_loads(m, 0, NULL);
+        ASSERT(j);   /* whole: a batch is frames back to back, none cut */
+        bool pong = !strcmp(json_string_value(json_object_get(j, "type")), "pong");
+        json_decref(j);
+        free(m);
+        if (pong)
+            return n;
+    }
+}
+
+/* With --data every broadcast waits for its commit; what one commit
+ * releases for an idle connection (the host's `next`: its ack and what
+ * the reveal sends everyone) goes out in one socket write per connection,
+ * not one per frame, whole and in order. */
+static void test_commit_release_is_one_write(void)
+{
+    char dir[64], arg[128], code[8];
+    write_big_pack(dir, 3);
+    snprintf(arg, sizeof arg, "--packs=%s", dir);
+    const char *a[] = {"--no-corpus", arg, NULL};   /* a fresh --data: see proc.h */
+    ASSERT_OK(proc_start_quizd(&srv, a, 10000));
+    ASSERT(srv.data_dir[0]);
+    struct wsc *h = wsc_connect(srv.port, "/ws", T);
+    ASSERT(h);
+    ASSERT_OK(wsc_send(h, "{\"type\":\"create_room\",\"pack\":\"big\",\"count\":3}"));
+    json_t *o = expect(h, "room_created");
+    snprintf(code, sizeof code, "%s", json_string_value(json_object_get(o, "code")));
+    json_decref(o);
+    struct wsc *p = wsc_connect(srv.port, "/ws", T);
+    ASSERT(p);
+    ASSERT_OK(wsc_sendf(p, "{\"type\":\"join\",\"code\":\"%s\",\"name\":\"P\"}", code));
+    json_decref(expect(p, "joined"));
+    host_cmd(h, "{\"type\":\"start\"}");
+    json_decref(expect(p, "question"));
+    round_trip(p);   /* both idle: everything before is written */
+    round_trip(h);
+    double f0, w0, f1, w1;
+    writes_of(srv.port, &f0, &w0);
+    ASSERT_OK(wsc_send(h, "{\"type\":\"next\"}"));
+    /* the host's ack comes with the same commit's release as the rest */
+    int host_frames = 0;
+    for (;;) {
+        char *m = wsc_recv(h, T);
+        ASSERT(m);
+        json_t *j = json_loads(m, 0, NULL);
+        ASSERT(j);
+        host_frames++;
+        bool ack = !strcmp(json_string_value(json_object_get(j, "type")), "ack");
+        json_decref(j);
+        free(m);
+        if (ack)
+            break;
+    }
+    writes_of(srv.port, &f1, &w1);
+    /* each one's frames, whole, up to the pong replying to a ping sent now */
+    int player_frames = frames_before_pong(p);
+    host_frames += frames_before_pong(h);
+    fprintf(stderr, "commit_release_is_one_write: %g frames in %g writes (host %d, player %d)\n",
+            f1 - f0, w1 - w0, host_frames, player_frames);
+    ASSERT_GE(player_frames, 2);
+    ASSERT_EQ(f1 - f0, host_frames + player_frames);   /* the window holds only those */
+    ASSERT_EQ(w1 - w0, 2);                             /* one per connection */
+    wsc_free(p), wsc_free(h);
+    ASSERT_EQ(proc_stop(&srv, SIGTERM, 5000), 0);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ASSERT_EQ(system(cmd), 0);
+}
+
 static struct test_case tests[] = {
     {"choked_reader_gets_everything_in_order", test_choked_reader_gets_everything_in_order},
+    {"commit_release_is_one_write", test_commit_release_is_one_write},
 };
 
 TEST_MAIN(tests)

@@ -147,6 +147,24 @@ static int value_distractors(const char *lit, const char *snippet, char **out)
     return got;
 }
 
+/* The result stated as a sentence, for a marked line whose comment is the
+ * bare result ("# 3"): "It prints 3.", "x is 3.", "It evaluates to 3.",
+ * instead of an explanation opening on "3.". A printed string is shown
+ * without its quotes, as print shows it. */
+static char *result_sentence(const char *lit, bool print, const char *target)
+{
+    size_t n = strlen(lit);
+    char *shown = print && n >= 2 && (lit[0] == '"' || lit[0] == '\'') ? xstrndup(lit + 1, n - 2)
+                                                                      : xstrdup(lit);
+    size_t sl = strlen(shown);
+    const char *stop = sl && strchr(".!?", shown[sl - 1]) ? "" : ".";
+    char *r = print    ? xasprintf("It prints %s%s", shown, stop)
+              : target ? xasprintf("%s is %s%s", target, shown, stop)
+                       : xasprintf("It evaluates to %s%s", shown, stop);
+    free(shown);
+    return r;
+}
+
 void derive__code_results(struct ctx *x, size_t bi)
 {
     const struct block *bl = &x->cq->blocks[bi];
@@ -290,7 +308,7 @@ void derive__code_results(struct ctx *x, size_t bi)
         /* Why: the comment's own reason, then the prose sentence that states
          * the rule for a name the marked line uses (the function or method
          * called), else the sentence introducing the example. */
-        char *why = squash_ws(com);
+        char *why = !exc && !*rest ? result_sentence(lit, print, assign ? target : NULL) : squash_ws(com);
         char *rule = derive__best_sentence(x->cq, code);
         for (int k = t - 1; k >= 0 && !rule; k--) {   /* else the example's own heading comment */
             const char *cl = lines[k];

@@ -36,7 +36,9 @@ struct conn {
     struct conn *gnext, *gprev;   /* all established connections */
     bool established, closing;
     bool peer_closed;             /* the peer sent a close: lws echoes it, we write nothing */
-    bool corked;                  /* its own request is being handled: replies wait (ws.c) */
+    bool corked;                  /* its replies, or a commit's releases, wait to go together (ws.c) */
+    bool release_listed;          /* on srv->release_corked for the current release */
+    struct conn *release_next;
     uint16_t close_code;
     uint64_t answer_rx_ns;        /* when its last answer arrived (uv_hrtime), for the ack's latency */
     struct txq q;
@@ -60,6 +62,10 @@ struct server {
     struct rooms *rooms;
     struct conn *conns;
     size_t n_conn;
+    /* While a commit releases held frames (ws_release_begin .. end): the
+     * connections it corked, written together at the end. */
+    bool releasing;
+    struct conn *release_corked;
     /* Every accepted socket, WebSocket or not, is counted here and against
      * its address (issue 11, item 3), from the filter to
      * LWS_CALLBACK_WSI_DESTROY; `socks` maps each wsi to its address entry
@@ -100,6 +106,8 @@ struct server {
         uint64_t at_once;         /* frames written at once by ws_send */
         uint64_t queued;          /* frames queued (connection busy) */
         uint64_t drained;         /* queued frames written from WRITEABLE */
+        uint64_t writes;          /* lws_write calls carrying frames: one each, or a
+                                   * corked batch (flush_corked) */
         /* For /metrics (metrics.c): */
         uint64_t in_msgs[PT_COUNT + 1];   /* by request type; [PT_COUNT]: not decodable */
         uint64_t in_bytes[PT_COUNT + 1];
@@ -131,6 +139,11 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
                 size_t len);
 /* The rooms environment's `send`: queues f on the member's connection. */
 void ws_send(void *arg, struct member *m, struct frame *f);
+/* Around rooms_durable: the frames a commit releases for one idle
+ * connection are written together (one send where they fit), like a
+ * request's replies. */
+void ws_release_begin(struct server *srv);
+void ws_release_end(struct server *srv);
 /* Drops the connection of m like a slow consumer (rooms' env.drop). */
 void ws_drop(void *arg, struct member *m);
 /* Starts closing with `code`: queued frames, then the close frame. */

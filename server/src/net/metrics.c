@@ -114,6 +114,10 @@ char *server__metrics(void *arg, size_t *len)
     metrics_sample(&b, "quizd_frames_written_total", "path=\"at_once\"", (double)srv->stats.at_once);
     metrics_sample(&b, "quizd_frames_written_total", "path=\"queued\"", (double)srv->stats.queued);
     metrics_sample(&b, "quizd_frames_written_total", "path=\"drained\"", (double)srv->stats.drained);
+    counter(&b, "quizd_frame_writes_total",
+            "Socket writes (lws_write) carrying those frames: one per frame, or one for a batch "
+            "of a request's replies or of what one commit released, written together.",
+            (double)srv->stats.writes);
     counter(&b, "quizd_send_queue_drops_total",
             "Connections dropped because their send queue was full (slow consumers).",
             (double)srv->stats.txq_drops);

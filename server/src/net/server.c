@@ -147,8 +147,11 @@ static void export_done(struct server *srv, struct export_query *q)
 static void on_store_async(uv_async_t *h)
 {
     struct server *srv = h->data;
-    if (srv->rooms)
+    if (srv->rooms) {
+        ws_release_begin(srv);
         rooms_durable(srv->rooms);
+        ws_release_end(srv);
+    }
     if (srv->exporter)
         for (struct export_query *q = export_take_done(srv->exporter), *n; q; q = n) {
             n = q->next;

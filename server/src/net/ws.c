@@ -132,6 +132,7 @@ void ws_drop(void *arg, struct member *m)
 /* One whole frame to lws: 0, or -1 when the socket failed. */
 static int write_frame(struct conn *c, struct frame *f)
 {
+    c->srv->stats.writes++;
     return lws_write(c->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT) < (int)f->len ? -1 : 0;
 }
 
@@ -151,6 +152,13 @@ void ws_send(void *arg, struct member *m, struct frame *f)
         metrics_hist_observe(&c->srv->stats.answer_ack_s,
                              (double)(uv_hrtime() - c->answer_rx_ns) / 1e9);
         c->answer_rx_ns = 0;
+    }
+    if (c->srv->releasing && !c->corked && !c->release_listed && txq_len(&c->q) == 0 &&
+        !lws_partial_buffered(c->wsi)) {
+        /* idle, as dispatch requires to cork: written in ws_release_end */
+        c->corked = c->release_listed = true;
+        c->release_next = c->srv->release_corked;
+        c->srv->release_corked = c;
     }
     if (c->corked && txq_full(&c->q)) {
         /* More replies than the queue holds: write those first, which ends
@@ -263,6 +271,7 @@ static void flush_corked(struct conn *c)
                 k++;
                 txq_pop(&c->q);
             }
+            c->srv->stats.writes++;
             rc = lws_write(c->wsi, buf + LWS_PRE, n, LWS_WRITE_RAW) < (int)n ? -1 : 0;
         }
         c->srv->stats.at_once += k;
@@ -275,6 +284,31 @@ static void flush_corked(struct conn *c)
     }
     /* Left queued: behind a remainder lws raises WRITEABLE itself (output.c:
      * 189-190); a closing connection asked for it in ws_close. */
+}
+
+void ws_release_begin(struct server *srv)
+{
+    srv->releasing = true;
+}
+
+/* What one commit released was handed over in order (rooms keeps each
+ * member's held frames in order); a connection corked here was idle when
+ * its first frame came, so its batch goes out exactly as a request's
+ * replies do (flush_corked: one lws_write, ordering and partial writes as
+ * argued above). No connection closes in between: rooms_durable only sends
+ * and drops, and a drop (drop_slow) is an asynchronous kill that lws
+ * carries out from its own service, after this callback. */
+void ws_release_end(struct server *srv)
+{
+    srv->releasing = false;
+    for (struct conn *c = srv->release_corked, *n; c; c = n) {
+        n = c->release_next;
+        c->release_next = NULL;
+        c->release_listed = false;
+        if (c->corked)   /* not already written: a full queue ends the cork early */
+            flush_corked(c);
+    }
+    srv->release_corked = NULL;
 }
 
 /* Takes `cost` from the connection's bucket; when it is short, answers

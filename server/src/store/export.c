@@ -18,6 +18,7 @@
 
 struct exporter {
     sqlite3 *db;
+    struct store *store;                      /* told when a checkpoint copied the whole WAL */
     struct qz_pack *const *packs;
     size_t n_packs;
     pthread_t thread;
@@ -400,29 +401,52 @@ out:
 
 /* The WAL's pages go back into the database here, off the writer: a
  * passive checkpoint never blocks it, so its commits (and the acks that
- * wait for them) do not stall behind the checkpoint's fsyncs. */
+ * wait for them) do not stall behind the checkpoint's fsyncs. When every
+ * frame was copied, the writer is told, so that the WAL is rewound
+ * (store_wal_backfilled). */
 static void checkpoint(struct exporter *x)
 {
     int log = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2(x->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
         log_warn("checkpoint_failed err=\"%s\"", sqlite3_errmsg(x->db));
+    if (rc == SQLITE_OK && log > 0 && done == log)
+        store_wal_backfilled(x->store);
 }
 
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Checkpoints every EXPORT_CHECKPOINT_S counted from the last one, exports
+ * queued or not: requests less than a period apart must not put it off. */
 static void *reader_main(void *arg)
 {
     struct exporter *x = arg;
+    uint64_t last_ckpt = mono_ms();
     pthread_mutex_lock(&x->mu);
     for (;;) {
-        while (!x->todo && !x->stop) {
+        uint64_t due = last_ckpt + EXPORT_CHECKPOINT_S * 1000, now = mono_ms();
+        if (now >= due) {
+            pthread_mutex_unlock(&x->mu);
+            checkpoint(x);
+            last_ckpt = mono_ms();
+            pthread_mutex_lock(&x->mu);
+            continue;
+        }
+        if (!x->todo && !x->stop) {
             struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += EXPORT_CHECKPOINT_S;
-            if (pthread_cond_timedwait(&x->cv, &x->mu, &ts) == ETIMEDOUT) {
-                pthread_mutex_unlock(&x->mu);
-                checkpoint(x);
-                pthread_mutex_lock(&x->mu);
-            }
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            uint64_t left = due - now;
+            ts.tv_sec += (time_t)(left / 1000);
+            ts.tv_nsec += (long)(left % 1000) * 1000000;
+            ts.tv_sec += ts.tv_nsec / 1000000000;
+            ts.tv_nsec %= 1000000000;
+            pthread_cond_timedwait(&x->cv, &x->mu, &ts);
+            continue;   /* woken, or the checkpoint is due */
         }
         if (x->stop)
             break;
@@ -455,13 +479,25 @@ struct exporter *exporter_open(struct store *s, struct qz_pack *const *packs, si
         return NULL;
     }
     sqlite3_busy_timeout(x->db, 5000);
+    /* A connection learns that the database is in WAL mode, and opens the
+     * WAL, on its first read: until then sqlite3_wal_checkpoint_v2 does
+     * nothing (log = done = -1), and with no export ever run the WAL grew
+     * to the writer's own autocheckpoint (STORE_WAL_PAGES), one commit of
+     * ~140 ms holding every ack behind it (issue 12). */
+    if (sqlite3_exec(x->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK)
+        log_warn("export_first_read_failed err=\"%s\"", sqlite3_errmsg(x->db));
+    x->store = s;
     x->packs = packs;
     x->n_packs = n_packs;
     x->todo_tail = &x->todo;
     x->notify = notify;
     x->notify_arg = arg;
     pthread_mutex_init(&x->mu, NULL);
-    pthread_cond_init(&x->cv, NULL);
+    pthread_condattr_t ca;   /* the checkpoint deadline is monotonic */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&x->cv, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&x->thread, NULL, reader_main, x)) {
         log_err("export_thread_failed");
         abort();

@@ -5,22 +5,20 @@
  * The loop submits a struct export_query (export_submit, which takes it);
  * the reader fills status and body and calls notify(arg) from its thread;
  * the loop then takes the finished ones (export_take_done) and owns them
- * again (free with export_query_free). When idle, the reader also
- * checkpoints the WAL (passive: it never blocks the writer). */
+ * again (free with export_query_free). Every EXPORT_CHECKPOINT_S the reader
+ * also checkpoints the WAL (passive: it never blocks the writer). */
 #ifndef QZ_EXPORT_H
 #define QZ_EXPORT_H
 #include "core/question.h"
 #include "store.h"
 #include <stddef.h>
 
-#define EXPORT_CHECKPOINT_S 1    /* the reader checkpoints the WAL this often when idle */
+#define EXPORT_CHECKPOINT_S 1    /* the reader checkpoints the WAL this often, exports or not */
 
 enum export_kind { EXPORT_RESULTS_JSON, EXPORT_RESULTS_CSV, EXPORT_REVIEW };
 
 struct export_query {
-    #define EXPORT_CHECKPOINT_S 1    /* the reader checkpoints the WAL this often when idle */
-
-enum export_kind kind;
+    enum export_kind kind;
     char code[16];
     char token[80];            /* the bearer token in clear; only its hash is compared */
     void *owner;               /* the caller's */

@@ -130,6 +130,7 @@ struct store {
     struct store_stats stats;       /* under mu */
     int64_t clock_offset;           /* under mu */
     bool clock_wanted;              /* under mu: a deadline runs, so the idle clock is kept */
+    bool wal_backfilled;            /* under mu: store_wal_backfilled since the last commit */
     void (*notify)(void *arg);
     void *notify_arg;
 };
@@ -318,7 +319,11 @@ sql_error:
     return rc;
 }
 
-static int purge(sqlite3 *db, unsigned keep_days, int64_t epoch_ms, char *why, size_t why_len)
+/* Deletes the rooms finished more than keep_days ago. The clock (read
+ * before, see store_open) is recorded in the same transaction: the events
+ * deleted may be the only record of the latest times handed out. */
+static int purge(sqlite3 *db, unsigned keep_days, int64_t epoch_ms, uint64_t clock, char *why,
+                 size_t why_len)
 {
     if (!keep_days)
         return 0;
@@ -326,6 +331,7 @@ static int purge(sqlite3 *db, unsigned keep_days, int64_t epoch_ms, char *why, s
     char sql[1024];
     snprintf(sql, sizeof sql,
              "BEGIN IMMEDIATE;"
+             "INSERT OR REPLACE INTO meta VALUES('clock', %llu);"
              "CREATE TEMP TABLE gone AS SELECT id FROM rooms WHERE finished_at IS NOT NULL"
              " AND finished_at < %lld;"
              "DELETE FROM events WHERE room IN gone; DELETE FROM answers WHERE room IN gone;"
@@ -333,7 +339,7 @@ static int purge(sqlite3 *db, unsigned keep_days, int64_t epoch_ms, char *why, s
              "DELETE FROM results WHERE room IN gone; DELETE FROM scores WHERE room IN gone;"
              "DELETE FROM rooms WHERE id IN gone;"
              "DROP TABLE gone; COMMIT;",
-             (long long)before);
+             (unsigned long long)clock, (long long)before);
     if (exec_sql(db, sql, why, why_len, "purge")) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
@@ -424,8 +430,10 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
     /* Checkpoints are the exporter's (export.h), off this connection; this
      * one checkpoints only if the WAL grows past STORE_WAL_PAGES. */
     snprintf(sql, sizeof sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;"
-             " PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=%d;",
-             o->sync == STORE_SYNC_FULL ? "FULL" : "NORMAL", STORE_WAL_PAGES);
+             " PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=%d;"
+             " PRAGMA journal_size_limit=%d;",
+             o->sync == STORE_SYNC_FULL ? "FULL" : "NORMAL", STORE_WAL_PAGES,
+             STORE_WAL_LIMIT_BYTES);
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(why, why_len, "%s is damaged or not a quizd database (%s); move it away to start"
                  " afresh, or restore a backup", s->path, sqlite3_errmsg(s->db));
@@ -471,7 +479,21 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
         goto fail;
     if (claim_shard(s->db, s->path, o->shard, why, why_len))
         goto fail;
-    if (purge(s->db, o->keep_days, o->epoch_ms, why, why_len))
+    /* The clock goes on from the latest time recorded: the clock row, the
+     * last event (times are non-decreasing in seq: the loop stamps and
+     * appends in order), and the answers of open rooms (a finished room has
+     * an event after its answers). A kill -9 may come before the writer
+     * recorded the clock after an event, and the game clock never goes
+     * back. Read before the purge, which may delete those events. */
+    int64_t v = 0;
+    query_int(s->db, "SELECT max(coalesce((SELECT value FROM meta WHERE key = 'clock'), 0),"
+                     " coalesce((SELECT t FROM events ORDER BY seq DESC LIMIT 1), 0),"
+                     " coalesce((SELECT max(t) FROM answers WHERE room IN"
+                     " (SELECT id FROM rooms WHERE finished_at IS NULL)), 0))", &v);
+    s->last_clock = v > 0 ? (uint64_t)v : 0;
+    if (s->last_clock < STORE_CLOCK_FIRST_MS)
+        s->last_clock = STORE_CLOCK_FIRST_MS;   /* 0 is the rooms' "never" */
+    if (purge(s->db, o->keep_days, o->epoch_ms, s->last_clock, why, why_len))
         goto fail;
     if (o->max_mb) {
         int64_t page = 4096;
@@ -481,17 +503,6 @@ struct store *store_open(const struct store_options *o, char *why, size_t why_le
         if (exec_sql(s->db, sql, why, why_len, "data-max-mb"))
             goto fail;
     }
-    /* The clock goes on from the later of the last recorded clock and the
-     * last event: a kill -9 may come before the writer recorded the clock
-     * after an event, and the game clock never goes back. */
-    int64_t v = 0;
-    query_int(s->db, "SELECT max(coalesce((SELECT value FROM meta WHERE key = 'clock'), 0),"
-                     " coalesce((SELECT t FROM events ORDER BY seq DESC LIMIT 1), 0),"
-                     " coalesce((SELECT max(t) FROM answers WHERE room IN"
-                     " (SELECT id FROM rooms WHERE finished_at IS NULL)), 0))", &v);
-    s->last_clock = v > 0 ? (uint64_t)v : 0;
-    if (s->last_clock < STORE_CLOCK_FIRST_MS)
-        s->last_clock = STORE_CLOCK_FIRST_MS;   /* 0 is the rooms' "never" */
     v = 0;
     query_int(s->db, "SELECT max(id) FROM rooms", &v);
     s->next_room = (uint32_t)v + 1;
@@ -763,12 +774,14 @@ static void *writer_main(void *arg)
 
         uint64_t now = mono_ms();
         uint64_t clock = (uint64_t)((int64_t)now + off);
-        /* with every batch of records (so the stored clock is never behind
-         * a stored event), and at least every STORE_CLOCK_MS while a
-         * deadline runs (an open question keeps the time it had left); an
-         * idle server writes nothing */
-        bool want_clock = stopping || w.len ||
-                          (clock_wanted && now - last_clock_write >= STORE_CLOCK_MS);
+        /* every STORE_CLOCK_MS while a deadline runs (an open question
+         * keeps the time it had left), in the batch's transaction when
+         * there is one, and at the stop; an idle server writes nothing.
+         * Not with every batch: a restart never resumes before the last
+         * recorded event anyway (store_open), and that row was one more
+         * page (two pwrite) in every commit (issue 12). */
+        bool want_clock = stopping || ((w.len || clock_wanted) &&
+                                       now - last_clock_write >= STORE_CLOCK_MS);
         int rc = SQLITE_OK;
         double ms = 0;
         bool commit = false, drop = false, recovered = false, clock_only = false;
@@ -849,6 +862,15 @@ static void *writer_main(void *arg)
             break;
         if (moved && s->notify)
             s->notify(s->notify_arg);   /* under mu: store_stop_notify waits for it */
+        if (commit && s->wal_backfilled) {   /* after the acks: see store_wal_backfilled */
+            s->wal_backfilled = false;
+            pthread_mutex_unlock(&s->mu);
+            int rc_ck = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                                  NULL);
+            if (rc_ck != SQLITE_OK && rc_ck != SQLITE_BUSY)
+                log_warn("checkpoint_failed err=\"%s\"", sqlite3_errmsg(s->db));
+            pthread_mutex_lock(&s->mu);
+        }
     }
     pthread_mutex_unlock(&s->mu);
     free(w.p);
@@ -1123,6 +1145,13 @@ bool store_failed(struct store *s)
     bool v = s->failed;
     pthread_mutex_unlock(&s->mu);
     return v;
+}
+
+void store_wal_backfilled(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->wal_backfilled = true;
+    pthread_mutex_unlock(&s->mu);
 }
 
 void store_stats(struct store *s, struct store_stats *out)

@@ -26,7 +26,7 @@
 #define STORE_HASH_HEX 64            /* SHA-256 in hex */
 #define STORE_KEEP_DAYS 30           /* default --keep-days */
 #define STORE_COMMIT_GAP_US 2000     /* group commit: at most one transaction per 2 ms */
-#define STORE_CLOCK_MS 500           /* the writer records the game clock this often, and with every batch */
+#define STORE_CLOCK_MS 500           /* the writer records the game clock at most this often */
 #define STORE_CLOCK_FIRST_MS 10000   /* a new database's game clock starts here, not at 0
                                         (the rooms' throttles read 0 as "never") */
 #define STORE_BUSY_MS 5000           /* SQLite's busy timeout per attempt (a `.backup` holds the lock) */
@@ -37,6 +37,7 @@
 #define STORE_DB_NAME "quizd.db"
 #define STORE_LOCK_NAME "quizd.lock"   /* flock'd by the one quizd using the directory */
 #define STORE_WAL_PAGES 16384        /* the writer checkpoints itself only past 64 MiB of WAL */
+#define STORE_WAL_LIMIT_BYTES (4 * 1024 * 1024) /* journal_size_limit: the WAL file is cut back to this when rewound */
 
 enum store_sync { STORE_SYNC_NORMAL, STORE_SYNC_FULL };
 
@@ -138,8 +139,9 @@ bool store_failed(struct store *s);
  * clients when it was dropped). Thread-safe. */
 uint64_t store_settled(struct store *s);
 /* Whether a game deadline runs (the loop says so when it changes): only
- * then does the writer record the clock between batches, every
- * STORE_CLOCK_MS; with every batch it always does. Thread-safe. */
+ * then does the writer record the clock without a batch; either way at
+ * most every STORE_CLOCK_MS (a restart resumes after the last recorded
+ * event's time in any case). Thread-safe. */
 void store_clock_wanted(struct store *s, bool wanted);
 /* What the writer did since the start, for /metrics, /healthz and tests. */
 struct store_stats {
@@ -151,6 +153,14 @@ struct store_stats {
 };
 /* One consistent snapshot of the figures above. Thread-safe. */
 void store_stats(struct store *s, struct store_stats *out);
+
+/* The exporter's checkpoint copied every frame of the WAL back (export.c).
+ * SQLite rewinds the WAL only when the writer begins a transaction with no
+ * frame left to copy, and under steady load the writer has always appended
+ * during that checkpoint: after its next commit the writer runs its own
+ * passive checkpoint (the few frames since, off the ack path), and the
+ * WAL starts over at the transaction after. Thread-safe. */
+void store_wal_backfilled(struct store *s);
 
 /* Restore: every unfinished room, oldest first, with its events in order.
  * The callbacks get borrowed strings valid during the call. Returns 0 or -1. */

@@ -55,6 +55,17 @@ static void test_code_output_asks_the_commented_line(void)
     ASSERT_CONTAINS(q->explanation, "Sorting with sorted returns a new list");
 }
 
+/* A comment that is the bare result ("# 1") opens the why with the result
+ * as a sentence, not with "1.". */
+static void test_code_output_bare_result_is_a_sentence(void)
+{
+    const struct qz_question *q = find_q("code_output", "print(sorted(nums)[0])  # ?");
+    ASSERT_STR_EQ(answer(q), "1");
+    ASSERT(!strncmp(q->explanation, "It prints 1. ", 13));
+    q = find_q("code_output", "sorted(nums)  # ?");   /* a comment with its reason keeps it */
+    ASSERT(!strncmp(q->explanation, "[1, 2, 3]", 9));
+}
+
 static void test_code_raises_offers_same_family(void)
 {
     const struct qz_question *q = find_q("code_raises", "nums[5]  # ?");
@@ -300,6 +311,7 @@ static void test_zz_cleanup(void)
 
 static struct test_case tests[] = {
     {"code_output_asks_the_commented_line", test_code_output_asks_the_commented_line},
+    {"code_output_bare_result_is_a_sentence", test_code_output_bare_result_is_a_sentence},
     {"code_raises_offers_same_family", test_code_raises_offers_same_family},
     {"code_blank_uses_the_role_pool", test_code_blank_uses_the_role_pool},
     {"code_blank_keeps_the_enclosing_def", test_code_blank_keeps_the_enclosing_def},

@@ -598,7 +598,8 @@ static long long db_int(const char *sql)
 
 /* A version-1 database, with or without `played` (both were made), and a
  * version-2 one with it, open and are migrated forward: the column is
- * there, filled from what was scored where it was missing. */
+ * there, filled from what was scored where it was missing, and the answers
+ * are kept. */
 static void test_v1_database_is_migrated(void)
 {
     /* 0: version 1; 1: version 1 whose CREATE already had played; 2:
@@ -628,10 +629,16 @@ static void test_v1_database_is_migrated(void)
         ASSERT_EQ(id, 2);
         store_room(s, id, "GHIJKL", "h", "p", "ph", 1, "{}", 3000);
         store_phase(s, id, "reveal", 1);
+        store_answer(s, id, 30, 1, 0, 3, 0, 100);
         wait_committed(s, store_appended(s));
         ASSERT(!store_failed(s));
         store_close(s);
         ASSERT_EQ(db_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+        /* the answers kept, and a new one after the migration */
+        ASSERT_EQ(db_int("SELECT count(*) FROM answers WHERE room = 1"), 2);
+        ASSERT_EQ(db_int("SELECT points FROM answers WHERE seq = 1 AND player = 1 AND idx = 0"), 900);
+        ASSERT_EQ(db_int("SELECT choice FROM answers WHERE seq = 2 AND idx = 1"), 0);
+        ASSERT_EQ(db_int("SELECT count(*) FROM answers WHERE room = 2 AND choice = 3"), 1);
         ASSERT_EQ(db_int("SELECT played FROM rooms WHERE id = 2"), 1);
         /* without the column, it was filled from the scored answers */
         ASSERT_EQ(db_int("SELECT played FROM rooms WHERE id = 1"), with_played ? 0 : 2);
@@ -647,8 +654,8 @@ static uint64_t mono_ms(void)
 }
 
 /* The game clock a restart resumes at is never before a recorded event,
- * and the clock row is written with every batch of records (a kill -9
- * between two periodic clock writes must not send the core's time back). */
+ * after a clean stop or a kill -9 between two clock writes (the core's
+ * time must not go back). */
 static void test_clock_never_behind_events(void)
 {
     make_dir();
@@ -679,9 +686,144 @@ static void test_clock_never_behind_events(void)
     for (long spin = 0; mono_ms() < t0 + 2; spin++)   /* bounded: the clock moves */
         ASSERT(spin < 1000000000L);
     uint64_t t = (uint64_t)((int64_t)mono_ms() + off);
+    /* the last batch, under STORE_CLOCK_MS after the first one's clock row:
+     * its event and the room's end, no clock row */
+    int64_t finished_at = (int64_t)time(NULL) * 1000;
     store_event(s, id, SEV_NEXT, t, 0, 0, 0, NULL, NULL);
+    store_finish(s, id, "finished", 1, finished_at);
     wait_committed(s, store_appended(s));
-    ASSERT_GE(db_int("SELECT value FROM meta WHERE key = 'clock'"), (long long)t);
+    /* what a kill -9 now leaves on disk: the files as they are (the writer
+     * is idle, no deadline runs), opened without store_close's last write;
+     * two copies, one restarted within --keep-days, one after */
+    char live[sizeof dir], copy[2][sizeof dir + 8], cmd[512];
+    memcpy(live, dir, sizeof dir);
+    for (int i = 0; i < 2; i++) {
+        snprintf(copy[i], sizeof copy[i], "%s-crash%d", live, i);
+        snprintf(cmd, sizeof cmd, "mkdir -m 700 '%s' && cp '%s'/quizd.db* '%s'/", copy[i], live,
+                 copy[i]);
+        ASSERT_OK(system(cmd));
+    }
+    memcpy(dir, copy[0], sizeof dir);
+    /* the path under test: the clock row is behind the last event */
+    ASSERT_LE((uint64_t)db_int("SELECT value FROM meta WHERE key = 'clock'") + 1, t);
+    struct store *c = open_store();
+    ASSERT_GE(store_last_clock(c), t);
+    store_close(c);
+    remove_dir();
+
+    /* after --keep-days the purge deletes the room, its events with it: the
+     * clock is read before, and recorded with the purge */
+    memcpy(dir, copy[1], sizeof dir);
+    struct store_options o = {.dir = dir, .keep_days = STORE_KEEP_DAYS,
+                              .epoch_ms = finished_at + (STORE_KEEP_DAYS + 1) * 86400000LL};
+    char why[256] = "";
+    c = store_open(&o, why, sizeof why);
+    if (!c)
+        FAIL_AT("store_open: %s", why);
+    ASSERT_EQ(db_int("SELECT count(*) FROM events"), 0);   /* the purge did run */
+    ASSERT_GE(store_last_clock(c), t);
+    ASSERT_GE((uint64_t)db_int("SELECT value FROM meta WHERE key = 'clock'"), t);
+    store_close(c);
+    remove_dir();
+    memcpy(dir, live, sizeof dir);
+    store_close(s);
+    remove_dir();
+}
+
+static long long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) ? -1 : (long long)st.st_size;
+}
+
+static void no_notify(void *arg)
+{
+    (void)arg;
+}
+
+/* The exporter's passive checkpoint (every EXPORT_CHECKPOINT_S) copies
+ * committed pages from the WAL into the database file. It did nothing until
+ * the exporter's connection had read once (its log and done came back -1),
+ * so without an export the WAL grew until the writer's own autocheckpoint
+ * at STORE_WAL_PAGES stalled a commit. */
+static void test_exporter_checkpoints_the_wal(void)
+{
+    make_dir();
+    struct store *s = open_store();
+    store_start(s, on_commit, NULL);
+    struct exporter *x = exporter_open(s, NULL, 0, no_notify, NULL);
+    ASSERT(x);
+    long long before = file_size(store_path(s));
+    uint32_t id = store_new_room_id(s);
+    store_room(s, id, "ABCDEF", "h", "p", "ph", 1, "{}", 0);
+    for (uint32_t p = 1; p <= 2000; p++)   /* well over one page of answers */
+        store_answer(s, id, 20000 + p, p, 0, 1, 0, 100);
+    wait_committed(s, store_appended(s));
+    /* bounded: ten checkpoint periods */
+    uint64_t t0 = mono_ms();
+    while (file_size(store_path(s)) <= before && mono_ms() < t0 + 10000 * EXPORT_CHECKPOINT_S) {
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+    ASSERT_GE(file_size(store_path(s)), before + 1);
+    exporter_close(x, NULL);
+    store_close(s);
+    remove_dir();
+}
+
+/* Under steady commits (one every STORE_COMMIT_GAP_US, the writer's most)
+ * the WAL file stays bounded: the exporter's checkpoint, every
+ * EXPORT_CHECKPOINT_S, copies its frames back, and the writer rewinds it
+ * after. Before, every checkpoint copied everything yet the WAL only grew
+ * (the writer had always appended during the checkpoint, so it never began
+ * with nothing left to copy) up to STORE_WAL_PAGES. */
+#define WAL_RUN_COMMITS 2500                         /* >= 5 s at one per 2 ms */
+#define WAL_RUN_BOUND_BYTES (8LL * 1024 * 1024)      /* ~1000 commits of 2 pages */
+#define WAL_RUN_EXPORT_EVERY 100                     /* commits: ~0.2 s */
+static void test_wal_stays_bounded(void)
+{
+    make_dir();
+    struct store *s = open_store();
+    store_start(s, on_commit, NULL);
+    struct exporter *x = exporter_open(s, NULL, 0, no_notify, NULL);
+    ASSERT(x);
+    char wal[128];
+    snprintf(wal, sizeof wal, "%s-wal", store_path(s));
+    uint32_t id = store_new_room_id(s);
+    store_room(s, id, "ABCDEF", "h", "p", "ph", 1, "{}", 0);
+    uint64_t t0 = mono_ms(), commits0 = stats_of(s).commits;
+    long long most = 0;
+    /* bounded in count; each round waits for its own commit (bounded) */
+    unsigned exports = 0;
+    for (unsigned i = 0; i < WAL_RUN_COMMITS; i++) {
+        /* a player polling /review every ~0.2 s: the checkpoint runs anyway */
+        if (i % WAL_RUN_EXPORT_EVERY == WAL_RUN_EXPORT_EVERY - 1) {   /* the room committed */
+            struct export_query *q = calloc(1, sizeof *q);
+            ASSERT(q);
+            q->kind = EXPORT_REVIEW;
+            snprintf(q->code, sizeof q->code, "ABCDEF");
+            snprintf(q->token, sizeof q->token, "not-a-token");
+            export_submit(x, q);
+        }
+        for (struct export_query *q; (q = export_take_done(x)); exports++) {
+            ASSERT_EQ(q->status, 403);
+            export_query_free(q);
+        }
+        store_event(s, id, SEV_NEXT, 5000000 + i, 0, (int)i, 0, NULL, NULL);
+        wait_committed(s, store_appended(s));
+        long long n = file_size(wal);
+        most = n > most ? n : most;
+    }
+    uint64_t took = mono_ms() - t0;
+    /* the run spans several checkpoint periods, its commits one at a time */
+    ASSERT_GE(took, 3 * 1000 * EXPORT_CHECKPOINT_S);
+    ASSERT_GE(stats_of(s).commits - commits0, WAL_RUN_COMMITS);
+    fprintf(stderr, "wal_stays_bounded: largest WAL %lld bytes over %u commits in %llu ms\n", most,
+            WAL_RUN_COMMITS, (unsigned long long)took);
+    ASSERT_LE(most, WAL_RUN_BOUND_BYTES);
+    ASSERT_GE(most, 1);
+    ASSERT_GE(exports, 1);
+    exporter_close(x, NULL);
     store_close(s);
     remove_dir();
 }
@@ -711,11 +853,13 @@ static void test_idle_store_writes_nothing(void)
 }
 
 static struct test_case tests[] = {
+    {"exporter_checkpoints_the_wal", test_exporter_checkpoints_the_wal},
     {"idle_store_writes_nothing", test_idle_store_writes_nothing},
     {"retry_batch_is_bounded", test_retry_batch_is_bounded},
     {"busy_is_retried", test_busy_is_retried},
     {"failed_store_marks_lost_rooms_and_recovers", test_failed_store_marks_lost_rooms_and_recovers},
     {"clock_never_behind_events", test_clock_never_behind_events},
+    {"wal_stays_bounded", test_wal_stays_bounded},
     {"v1_database_is_migrated", test_v1_database_is_migrated},
     {"shard_is_recorded_and_checked", test_shard_is_recorded_and_checked},
     {"export_errors_do_not_leak", test_export_errors_do_not_leak},
